@@ -1,0 +1,44 @@
+// `hescape`: the command-line face of HEScape Studio.
+#include "app/cli/ConvertCommand.h"
+#include "app/cli/InfoCommand.h"
+#include "core/common/Version.h"
+#include "core/engine/TorchRuntime.h"
+
+#include <iostream>
+#include <string>
+#include <vector>
+
+namespace {
+constexpr const char* kHelp =
+    "usage: hescape COMMAND [ARGS...]\n\n"
+    "HEScape Studio command line: whole-slide images x spatial transcriptomics.\n\n"
+    "commands:\n"
+    "  info SLIDE [--json]          format, levels, dimensions, MPP and properties of a slide\n"
+    "  convert IMAGE OUT.tiff ...   write a plain image as a pyramidal TIFF (see convert --help)\n\n"
+    "options:\n"
+    "  -h, --help                   show this help\n"
+    "  --version                    show the version\n";
+}
+
+int main(int argc, char** argv) {
+    std::vector<std::string> args(argv + 1, argv + argc);
+    if (args.empty()) {
+        std::cerr << kHelp;
+        return 2;
+    }
+    const std::string command = args.front();
+    const std::vector<std::string> rest(args.begin() + 1, args.end());
+    if (command == "-h" || command == "--help" || command == "help") {
+        std::cout << kHelp;
+        return 0;
+    }
+    if (command == "--version") {
+        std::cout << "hescape " << hescape::kVersion << " (LibTorch " << hescape::torchVersion() << ")\n";
+        return 0;
+    }
+    hescape::configureTorchThreads();
+    if (command == "info") return hescape::cli::runInfo(rest);
+    if (command == "convert") return hescape::cli::runConvert(rest);
+    std::cerr << "hescape: unknown command '" << command << "'\n\n" << kHelp;
+    return 2;
+}

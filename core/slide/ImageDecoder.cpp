@@ -1,0 +1,261 @@
+// JPEG (libjpeg-turbo, scanline streaming), PNG (libpng simplified API) and
+// TIFF (libtiff RGBA interface) decoding with per-file error messages.
+#include "core/slide/ImageDecoder.h"
+
+#include "core/slide/Slide.h"
+
+#include <csetjmp>
+#include <cstdio>
+#include <cstring>
+#include <fstream>
+#include <memory>
+#include <vector>
+
+#include <jpeglib.h>
+#include <jerror.h>
+#include <png.h>
+#include <tiffio.h>
+
+namespace hescape {
+
+namespace {
+
+std::string sniffFormat(const std::string& path) {
+    std::ifstream in(path, std::ios::binary);
+    if (!in) throw SlideError(path + ": cannot open the file for reading");
+    unsigned char magic[8] = {};
+    in.read(reinterpret_cast<char*>(magic), sizeof magic);
+    const auto got = in.gcount();
+    if (got == 0) throw SlideError(path + ": the file is empty");
+    if (got >= 3 && magic[0] == 0xFF && magic[1] == 0xD8 && magic[2] == 0xFF) return "jpeg";
+    if (got >= 8 && std::memcmp(magic, "\x89PNG\r\n\x1a\n", 8) == 0) return "png";
+    if (got >= 4 && (std::memcmp(magic, "II*\0", 4) == 0 || std::memcmp(magic, "MM\0*", 4) == 0 ||
+                     std::memcmp(magic, "II+\0", 4) == 0 || std::memcmp(magic, "MM\0+", 4) == 0)) {
+        return "tiff";
+    }
+    throw SlideError(path + ": not a JPEG, PNG or TIFF image (unrecognised file signature)");
+}
+
+// ---- JPEG ------------------------------------------------------------------
+
+struct JpegErrorState {
+    jpeg_error_mgr mgr;
+    std::jmp_buf jump;
+    char message[JMSG_LENGTH_MAX];
+    bool truncated;
+};
+
+void jpegErrorExit(j_common_ptr cinfo) {
+    auto* st = reinterpret_cast<JpegErrorState*>(cinfo->err);
+    (*cinfo->err->format_message)(cinfo, st->message);
+    std::longjmp(st->jump, 1);
+}
+
+void jpegEmitMessage(j_common_ptr cinfo, int level) {
+    auto* st = reinterpret_cast<JpegErrorState*>(cinfo->err);
+    // libjpeg pads a truncated file with grey and only warns; we refuse it.
+    if (level < 0 && cinfo->err->msg_code == JWRN_JPEG_EOF) st->truncated = true;
+}
+
+struct JpegDecoder {
+    jpeg_decompress_struct cinfo{};
+    JpegErrorState err{};
+    std::FILE* file = nullptr;
+    bool created = false;
+    ~JpegDecoder() {
+        if (created) jpeg_destroy_decompress(&cinfo);
+        if (file) std::fclose(file);
+    }
+};
+
+// Returns false and fills `error` on a libjpeg error; the setjmp lives in a
+// frame with no C++ objects that need destroying between it and libjpeg.
+bool jpegStart(JpegDecoder& d, bool headerOnly, std::string& error) {
+    d.cinfo.err = jpeg_std_error(&d.err.mgr);
+    d.err.mgr.error_exit = jpegErrorExit;
+    d.err.mgr.emit_message = jpegEmitMessage;
+    if (setjmp(d.err.jump)) {
+        error = d.err.message;
+        return false;
+    }
+    jpeg_create_decompress(&d.cinfo);
+    d.created = true;
+    jpeg_stdio_src(&d.cinfo, d.file);
+    jpeg_read_header(&d.cinfo, TRUE);
+    if (headerOnly) return true;
+    d.cinfo.out_color_space = JCS_EXT_RGBA;
+    jpeg_start_decompress(&d.cinfo);
+    return true;
+}
+
+bool jpegReadRow(JpegDecoder& d, std::uint8_t* row, std::string& error) {
+    if (setjmp(d.err.jump)) {
+        error = d.err.message;
+        return false;
+    }
+    JSAMPROW rows[1] = {row};
+    jpeg_read_scanlines(&d.cinfo, rows, 1);
+    return true;
+}
+
+void openJpeg(JpegDecoder& d, const std::string& path, bool headerOnly) {
+    d.file = std::fopen(path.c_str(), "rb");
+    if (!d.file) throw SlideError(path + ": cannot open the file for reading");
+    std::string error;
+    if (!jpegStart(d, headerOnly, error)) throw SlideError(path + ": invalid JPEG: " + error);
+}
+
+void decodeJpeg(const std::string& path, const RowSink& sink, const Progress& progress) {
+    JpegDecoder d;
+    openJpeg(d, path, false);
+    const int w = static_cast<int>(d.cinfo.output_width), h = static_cast<int>(d.cinfo.output_height);
+    std::vector<std::uint8_t> row(static_cast<std::size_t>(w) * 4);
+    std::string error;
+    for (int y = 0; y < h; ++y) {
+        if (!jpegReadRow(d, row.data(), error)) throw SlideError(path + ": corrupt JPEG data: " + error);
+        if (d.err.truncated) {
+            throw SlideError(path + ": the JPEG data end early at row " + std::to_string(y) + " of " +
+                             std::to_string(h) + " (truncated file)");
+        }
+        sink(y, row.data());
+        if ((y & 63) == 0) {
+            progress.throwIfCancelled();
+            progress.update(static_cast<double>(y) / h, "decoding JPEG");
+        }
+    }
+}
+
+// ---- PNG -------------------------------------------------------------------
+
+struct PngImage {
+    png_image image{};
+    PngImage() { image.version = PNG_IMAGE_VERSION; }
+    ~PngImage() { png_image_free(&image); }
+};
+
+void openPng(PngImage& png, const std::string& path) {
+    if (!png_image_begin_read_from_file(&png.image, path.c_str())) {
+        throw SlideError(path + ": invalid PNG: " + png.image.message);
+    }
+}
+
+void decodePng(const std::string& path, const RowSink& sink, const Progress& progress) {
+    PngImage png;
+    openPng(png, path);
+    png.image.format = PNG_FORMAT_RGBA;
+    const int w = static_cast<int>(png.image.width), h = static_cast<int>(png.image.height);
+    std::vector<std::uint8_t> buffer(PNG_IMAGE_SIZE(png.image));
+    progress.update(0.0, "decoding PNG");
+    if (!png_image_finish_read(&png.image, nullptr, buffer.data(), 0, nullptr)) {
+        throw SlideError(path + ": corrupt or truncated PNG: " + png.image.message);
+    }
+    for (int y = 0; y < h; ++y) {
+        sink(y, buffer.data() + static_cast<std::size_t>(y) * w * 4);
+        if ((y & 255) == 0) progress.throwIfCancelled();
+    }
+}
+
+// ---- TIFF ------------------------------------------------------------------
+
+int tiffErrorHandler(TIFF*, void* user, const char* module, const char* fmt, va_list ap) {
+    auto* message = static_cast<std::string*>(user);
+    char buf[512];
+    std::vsnprintf(buf, sizeof buf, fmt, ap);
+    if (!message->empty()) *message += "; ";
+    *message += (module ? std::string(module) + ": " : std::string()) + buf;
+    return 1;
+}
+int tiffWarningHandler(TIFF*, void*, const char*, const char*, va_list) { return 1; }
+
+struct TiffFile {
+    std::string errors;
+    TIFF* tif = nullptr;
+    ~TiffFile() {
+        if (tif) TIFFClose(tif);
+    }
+};
+
+void openTiff(TiffFile& t, const std::string& path) {
+    TIFFOpenOptions* opts = TIFFOpenOptionsAlloc();
+    TIFFOpenOptionsSetErrorHandlerExtR(opts, tiffErrorHandler, &t.errors);
+    TIFFOpenOptionsSetWarningHandlerExtR(opts, tiffWarningHandler, nullptr);
+    t.tif = TIFFOpenExt(path.c_str(), "r", opts);
+    TIFFOpenOptionsFree(opts);
+    if (!t.tif) throw SlideError(path + ": invalid TIFF: " + (t.errors.empty() ? "cannot open" : t.errors));
+}
+
+void decodeTiff(const std::string& path, const RowSink& sink, const Progress& progress) {
+    TiffFile t;
+    openTiff(t, path);
+    std::uint32_t w = 0, h = 0;
+    TIFFGetField(t.tif, TIFFTAG_IMAGEWIDTH, &w);
+    TIFFGetField(t.tif, TIFFTAG_IMAGELENGTH, &h);
+    if (w == 0 || h == 0) throw SlideError(path + ": TIFF has no image width/length");
+    std::vector<std::uint32_t> raster(static_cast<std::size_t>(w) * h);
+    progress.update(0.0, "decoding TIFF");
+    if (!TIFFReadRGBAImageOriented(t.tif, w, h, raster.data(), ORIENTATION_TOPLEFT, 0) || !t.errors.empty()) {
+        throw SlideError(path + ": corrupt or truncated TIFF: " + (t.errors.empty() ? "read failed" : t.errors));
+    }
+    // libtiff's RGBA interface returns premultiplied alpha (ABGR words).
+    std::vector<std::uint8_t> row(static_cast<std::size_t>(w) * 4);
+    for (std::uint32_t y = 0; y < h; ++y) {
+        const std::uint32_t* src = raster.data() + static_cast<std::size_t>(y) * w;
+        for (std::uint32_t x = 0; x < w; ++x) {
+            const std::uint32_t p = src[x];
+            std::uint32_t r = TIFFGetR(p), g = TIFFGetG(p), b = TIFFGetB(p);
+            const std::uint32_t a = TIFFGetA(p);
+            if (a == 0) {
+                r = g = b = 0;
+            } else if (a < 255) {
+                r = std::min<std::uint32_t>(255, (r * 255 + a / 2) / a);
+                g = std::min<std::uint32_t>(255, (g * 255 + a / 2) / a);
+                b = std::min<std::uint32_t>(255, (b * 255 + a / 2) / a);
+            }
+            std::uint8_t* d = row.data() + x * 4;
+            d[0] = static_cast<std::uint8_t>(r);
+            d[1] = static_cast<std::uint8_t>(g);
+            d[2] = static_cast<std::uint8_t>(b);
+            d[3] = static_cast<std::uint8_t>(a);
+        }
+        sink(static_cast<int>(y), row.data());
+        if ((y & 255) == 0) progress.throwIfCancelled();
+    }
+}
+
+}  // namespace
+
+ImageInfo probeImage(const std::string& path) {
+    ImageInfo info;
+    info.format = sniffFormat(path);
+    if (info.format == "jpeg") {
+        JpegDecoder d;
+        openJpeg(d, path, true);
+        info.width = static_cast<int>(d.cinfo.image_width);
+        info.height = static_cast<int>(d.cinfo.image_height);
+    } else if (info.format == "png") {
+        PngImage png;
+        openPng(png, path);
+        info.width = static_cast<int>(png.image.width);
+        info.height = static_cast<int>(png.image.height);
+    } else {
+        TiffFile t;
+        openTiff(t, path);
+        std::uint32_t w = 0, h = 0;
+        TIFFGetField(t.tif, TIFFTAG_IMAGEWIDTH, &w);
+        TIFFGetField(t.tif, TIFFTAG_IMAGELENGTH, &h);
+        info.width = static_cast<int>(w);
+        info.height = static_cast<int>(h);
+    }
+    if (info.width <= 0 || info.height <= 0) throw SlideError(path + ": the image has no pixels");
+    return info;
+}
+
+void decodeImage(const std::string& path, const RowSink& sink, const Progress& progress) {
+    const std::string format = sniffFormat(path);
+    if (format == "jpeg") decodeJpeg(path, sink, progress);
+    else if (format == "png") decodePng(path, sink, progress);
+    else decodeTiff(path, sink, progress);
+    progress.update(1.0, "decoded");
+}
+
+}  // namespace hescape

@@ -1,0 +1,30 @@
+// openSlide(): picks the backend for a file — OpenSlide for every format it
+// recognises, the plain-image backend for other PNG/JPEG/TIFF files.
+#include "core/slide/ImageDecoder.h"
+#include "core/slide/OpenSlideSlide.h"
+#include "core/slide/PlainImageSlide.h"
+#include "core/slide/Slide.h"
+
+#include <filesystem>
+#include <system_error>
+
+namespace hescape {
+
+std::unique_ptr<Slide> openSlide(const std::string& path) {
+    namespace fs = std::filesystem;
+    std::error_code ec;
+    const auto status = fs::status(path, ec);
+    if (ec || !fs::exists(status)) throw SlideError(path + ": no such file");
+    if (fs::is_directory(status)) throw SlideError(path + ": is a folder, not a slide file");
+    if (fs::file_size(path, ec) == 0 && !ec) throw SlideError(path + ": the file is empty");
+
+    if (OpenSlideSlide::canOpen(path)) return std::make_unique<OpenSlideSlide>(path);
+    try {
+        probeImage(path);
+    } catch (const SlideError&) {
+        throw SlideError(path + ": neither a slide format OpenSlide recognises nor a PNG, JPEG or TIFF image");
+    }
+    return std::make_unique<PlainImageSlide>(path);
+}
+
+}  // namespace hescape

@@ -1,0 +1,115 @@
+// Decoded tiles of one slide: a byte-budgeted LRU cache in front of a pool of
+// decoding threads. Views say which tiles they want (visible first, then a
+// prefetch ring); requests that fall out of that set before a worker reaches
+// them are dropped, so panning never queues up stale work.
+#pragma once
+
+#include "core/slide/Slide.h"
+
+#include <condition_variable>
+#include <cstddef>
+#include <cstdint>
+#include <functional>
+#include <list>
+#include <memory>
+#include <mutex>
+#include <thread>
+#include <unordered_map>
+#include <unordered_set>
+#include <vector>
+
+namespace hescape {
+
+struct TileKey {
+    int level = 0;
+    int col = 0;
+    int row = 0;
+    bool operator==(const TileKey&) const = default;
+};
+
+struct TileKeyHash {
+    std::size_t operator()(const TileKey& k) const noexcept {
+        return (static_cast<std::size_t>(k.level) * 0x9E3779B97F4A7C15ull) ^
+               (static_cast<std::size_t>(k.col) * 0xC2B2AE3D27D4EB4Full) ^ (static_cast<std::size_t>(k.row) << 1);
+    }
+};
+
+struct SlideTileCacheStats {
+    std::uint64_t hits = 0;       // cached() / get() answered from memory
+    std::uint64_t misses = 0;     // cached() found nothing
+    std::uint64_t decoded = 0;    // tiles read from the slide
+    std::uint64_t dropped = 0;    // queued requests withdrawn before decoding
+    std::uint64_t failed = 0;     // reads that threw
+    std::size_t bytes = 0;        // held now
+    std::size_t tiles = 0;        // held now
+};
+
+class SlideTileCache {
+public:
+    struct Options {
+        std::size_t budgetBytes = std::size_t{256} << 20;
+        int threads = 0;  // 0: one per hardware thread
+        int tileSize = 256;
+    };
+    // Called on a worker thread after a requested tile was decoded (or failed).
+    using ReadyCallback = std::function<void(const TileKey&)>;
+
+    SlideTileCache(std::shared_ptr<const Slide> slide, Options options);
+    ~SlideTileCache();
+    SlideTileCache(const SlideTileCache&) = delete;
+    SlideTileCache& operator=(const SlideTileCache&) = delete;
+
+    const Slide& slide() const { return *slide_; }
+    int tileSize() const { return options_.tileSize; }
+    int columns(int level) const;
+    int rows(int level) const;
+    bool isValid(const TileKey& key) const;
+
+    void setReadyCallback(ReadyCallback callback);
+
+    // Non-blocking look-up; refreshes the tile's LRU position.
+    std::shared_ptr<const RgbaImage> cached(const TileKey& key);
+    // Replaces the wanted set (priority order). Keys already cached or being
+    // decoded are skipped; queued keys not in `wanted` are dropped.
+    void request(const std::vector<TileKey>& wanted);
+    // Blocking: from memory, by waiting for a worker already on it, or by
+    // decoding on the calling thread. Throws SlideError if the read fails.
+    std::shared_ptr<const RgbaImage> get(const TileKey& key);
+
+    SlideTileCacheStats stats() const;
+    // The message of the most recent failed read, empty if none failed.
+    std::string lastError() const;
+    std::size_t pendingCount() const;
+
+private:
+    struct Entry {
+        std::shared_ptr<const RgbaImage> image;
+        std::list<TileKey>::iterator lru;
+    };
+
+    void workerLoop();
+    std::shared_ptr<const RgbaImage> decode(const TileKey& key) const;
+    // Called with mutex_ held.
+    void insertLocked(const TileKey& key, std::shared_ptr<const RgbaImage> image);
+    std::shared_ptr<const RgbaImage> lookupLocked(const TileKey& key);
+
+    const std::shared_ptr<const Slide> slide_;
+    const Options options_;
+
+    mutable std::mutex mutex_;
+    std::condition_variable workAvailable_;
+    std::condition_variable tileFinished_;
+    std::unordered_map<TileKey, Entry, TileKeyHash> entries_;
+    std::list<TileKey> lru_;  // front = most recently used
+    std::list<TileKey> queue_;
+    std::unordered_set<TileKey, TileKeyHash> queued_;
+    std::unordered_set<TileKey, TileKeyHash> inFlight_;
+    std::unordered_map<TileKey, std::string, TileKeyHash> failures_;
+    SlideTileCacheStats stats_;
+    std::string lastError_;
+    ReadyCallback onReady_;
+    bool stopping_ = false;
+    std::vector<std::jthread> workers_;
+};
+
+}  // namespace hescape

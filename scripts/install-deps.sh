@@ -1,0 +1,40 @@
+#!/usr/bin/env bash
+# Installs every Debian 12 package HEScape Studio needs to build, run, test and
+# benchmark. Idempotent: packages already present are left alone, and apt is
+# only updated when something is missing.
+set -euo pipefail
+
+PACKAGES=(
+  # toolchain
+  build-essential cmake ninja-build pkg-config git dpkg-dev file
+  # the stack (stack-notes §1: libqt6opengl6-dev must be named explicitly)
+  qt6-base-dev libqt6opengl6-dev libqt6svg6
+  libtorch-dev libopenslide-dev libvtk9-dev libhdf5-dev
+  libtiff-dev libjpeg62-turbo-dev libpng-dev
+  # fast BLAS matching torch's OpenMP backend (stack-notes §4)
+  libopenblas0-openmp
+  # headless GL for tests and screenshots
+  xvfb xauth libgl1-mesa-dri mesa-utils
+  # independent references used by tests and benchmarks (/usr/bin/python3)
+  python3 python3-numpy python3-scipy python3-sklearn python3-torch
+  python3-anndata python3-h5py python3-openslide python3-pil
+)
+
+SUDO=()
+if [ "$(id -u)" -ne 0 ]; then SUDO=(sudo); fi
+
+missing=()
+for p in "${PACKAGES[@]}"; do
+  if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed"; then
+    missing+=("$p")
+  fi
+done
+
+if [ ${#missing[@]} -eq 0 ]; then
+  echo "install-deps: all ${#PACKAGES[@]} packages already installed"
+  exit 0
+fi
+
+echo "install-deps: installing ${#missing[@]} package(s): ${missing[*]}"
+"${SUDO[@]}" apt-get update -q
+DEBIAN_FRONTEND=noninteractive "${SUDO[@]}" apt-get install -y -q --no-install-recommends "${missing[@]}"
