@@ -1,0 +1,51 @@
+// loadSlideAsync: runs openSlide and reads the associated images on the
+// global thread pool; all failures come back as a message, never a throw.
+#include "app/studio/SlideLoadTask.h"
+
+#include "core/slide/PlainImageSlide.h"
+
+#include <QCryptographicHash>
+#include <QDir>
+#include <QFileInfo>
+#include <QStandardPaths>
+#include <QtConcurrent/QtConcurrentRun>
+
+namespace hescape {
+
+QFuture<SlideLoadResult> loadSlideAsync(const QString& path) {
+    return QtConcurrent::run([path]() -> SlideLoadResult {
+        SlideLoadResult r;
+        r.path = path;
+        try {
+            r.slide = openSlide(path.toStdString());
+            for (const auto& name : r.slide->associatedImageNames()) {
+                const RgbaImage img = r.slide->readAssociatedImage(name);
+                const QImage q = QImage(reinterpret_cast<const uchar*>(img.pixels.data()), img.width, img.height,
+                                        img.width * 4, QImage::Format_RGBA8888)
+                                     .scaled(256, 256, Qt::KeepAspectRatio, Qt::SmoothTransformation);
+                r.associatedImages.append({QString::fromStdString(name), q});
+            }
+        } catch (const ImageTooLargeError& e) {
+            r.needsConversion = true;
+            r.error = QString::fromStdString(e.what());
+        } catch (const std::exception& e) {
+            r.slide.reset();
+            r.error = QString::fromStdString(e.what());
+        }
+        return r;
+    });
+}
+
+QString convertedPyramidPath(const QString& imagePath) {
+    const QFileInfo info(imagePath);
+    const QByteArray key = (info.absoluteFilePath() + QString::number(info.size()) +
+                            QString::number(info.lastModified().toMSecsSinceEpoch()))
+                               .toUtf8();
+    const QString dir = QStandardPaths::writableLocation(QStandardPaths::CacheLocation) + QStringLiteral("/pyramids");
+    QDir().mkpath(dir);
+    return dir + QLatin1Char('/') + info.completeBaseName() + QLatin1Char('-') +
+           QString::fromLatin1(QCryptographicHash::hash(key, QCryptographicHash::Sha1).toHex().left(12)) +
+           QStringLiteral(".tiff");
+}
+
+}  // namespace hescape

@@ -1,0 +1,29 @@
+// Opening a slide off the GUI thread: the slide itself, its associated images
+// decoded to thumbnails, and whether it must be converted to a pyramid first.
+#pragma once
+
+#include "core/slide/Slide.h"
+#include "widgets/slideview/SlidePropertiesPanel.h"
+
+#include <QFuture>
+#include <QString>
+
+#include <memory>
+
+namespace hescape {
+
+struct SlideLoadResult {
+    QString path;
+    std::shared_ptr<Slide> slide;
+    SlidePropertiesPanel::AssociatedImages associatedImages;
+    QString error;                 // empty on success
+    bool needsConversion = false;  // a plain image too large to open directly
+};
+
+QFuture<SlideLoadResult> loadSlideAsync(const QString& path);
+
+// Where the pyramid converted from `imagePath` is cached (the name changes
+// when the source file's size or modification time does).
+QString convertedPyramidPath(const QString& imagePath);
+
+}  // namespace hescape

@@ -1,0 +1,109 @@
+// `hescape-studio`: the desktop application.
+#include "app/studio/MainWindow.h"
+#include "core/common/Version.h"
+#include "core/engine/TorchRuntime.h"
+#include "widgets/slideview/SlideView.h"
+
+#include <QApplication>
+#include <QCommandLineParser>
+#include <QElapsedTimer>
+#include <QSurfaceFormat>
+#include <QTimer>
+
+#include <clocale>
+#include <cstdio>
+#include <cstring>
+
+namespace {
+
+constexpr const char* kHelp =
+    "usage: hescape-studio [options] [SLIDE]\n\n"
+    "HEScape Studio: whole-slide histology x spatial transcriptomics.\n"
+    "Opens SLIDE (any format OpenSlide reads, or a PNG/JPEG/TIFF image) if given.\n\n"
+    "options:\n"
+    "  -h, --help              show this help and exit\n"
+    "  --version               show the version and exit\n"
+    "  --screenshot FILE.png   once SLIDE is fully drawn, save the window as FILE.png and quit\n"
+    "  --size WxH              window size (e.g. 1400x900)\n";
+
+// Same surface as VTK's QVTKOpenGLNativeWidget wants (stack-notes §5.14): set
+// before QApplication exists, no multisampling so framebuffers can be read.
+void setDefaultSurfaceFormat() {
+    QSurfaceFormat fmt;
+    fmt.setRenderableType(QSurfaceFormat::OpenGL);
+    fmt.setVersion(3, 2);
+    fmt.setProfile(QSurfaceFormat::CoreProfile);
+    fmt.setRedBufferSize(8);
+    fmt.setGreenBufferSize(8);
+    fmt.setBlueBufferSize(8);
+    fmt.setAlphaBufferSize(8);
+    fmt.setDepthBufferSize(24);
+    fmt.setSamples(0);
+    QSurfaceFormat::setDefaultFormat(fmt);
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+    Q_INIT_RESOURCE(studio);  // resources live in a static library
+    // --help and --version must work without a display, so answer them before
+    // QApplication (which aborts without one under xcb).
+    for (int i = 1; i < argc; ++i) {
+        if (std::strcmp(argv[i], "--help") == 0 || std::strcmp(argv[i], "-h") == 0) {
+            std::fputs(kHelp, stdout);
+            return 0;
+        }
+        if (std::strcmp(argv[i], "--version") == 0) {
+            std::printf("hescape-studio %s\n", hescape::kVersion);
+            return 0;
+        }
+    }
+    setDefaultSurfaceFormat();
+    QApplication app(argc, argv);
+    std::setlocale(LC_NUMERIC, "C");  // numbers in files parse the same in every locale
+    QApplication::setOrganizationName(QStringLiteral("HEScape"));
+    QApplication::setApplicationName(QStringLiteral("HEScape Studio"));
+    QApplication::setApplicationVersion(QLatin1String(hescape::kVersion));
+    hescape::configureTorchThreads();
+
+    QCommandLineParser parser;
+    parser.addPositionalArgument(QStringLiteral("slide"), QStringLiteral("slide to open"));
+    const QCommandLineOption screenshot(QStringLiteral("screenshot"), QStringLiteral("save window"), QStringLiteral("file"));
+    const QCommandLineOption size(QStringLiteral("size"), QStringLiteral("window size"), QStringLiteral("WxH"));
+    parser.addOption(screenshot);
+    parser.addOption(size);
+    parser.process(app);
+
+    hescape::MainWindow window;
+    if (parser.isSet(size)) {
+        const QStringList wh = parser.value(size).split(QLatin1Char('x'));
+        if (wh.size() == 2) window.resize(wh[0].toInt(), wh[1].toInt());
+    }
+    window.show();
+    const QStringList files = parser.positionalArguments();
+    if (!files.isEmpty()) window.openFile(files.first());
+
+    if (parser.isSet(screenshot)) {
+        // Wait until the slide is open and every visible tile is drawn (or it failed), then save.
+        const QString out = parser.value(screenshot);
+        auto* poll = new QTimer(&app);
+        auto* clock = new QElapsedTimer;
+        clock->start();
+        QObject::connect(poll, &QTimer::timeout, &app, [&window, out, poll, clock] {
+            const bool loaded = window.slideView()->slide() && window.slideView()->isFullyLoaded();
+            const bool failed = !window.lastError().isEmpty() && !window.isBusy();
+            if (!loaded && !failed && clock->elapsed() < 60000) return;
+            poll->stop();
+            window.slideView()->update();
+            QTimer::singleShot(300, &window, [&window, out, clock, failed] {
+                const bool ok = window.grab().save(out);
+                std::fprintf(stderr, "hescape-studio: screenshot %s %s after %lld ms\n", qPrintable(out),
+                             ok ? "saved" : "NOT saved", static_cast<long long>(clock->elapsed()));
+                delete clock;
+                QApplication::exit(ok && !failed ? 0 : 1);
+            });
+        });
+        poll->start(100);
+    }
+    return app.exec();
+}

@@ -1,0 +1,578 @@
+// SlideView implementation. Every frame draws, from the coarsest level down
+// to the target level, whatever tiles are already on the GPU; uploads are
+// capped per frame so a burst of decoded tiles never stalls painting.
+#include "widgets/slideview/SlideView.h"
+
+#include <QFutureWatcher>
+#include <QKeyEvent>
+#include <QMouseEvent>
+#include <QOpenGLContext>
+#include <QPainter>
+#include <QPainterPath>
+#include <QPointer>
+#include <QWheelEvent>
+#include <QtConcurrent/QtConcurrentRun>
+
+#include <algorithm>
+#include <cmath>
+
+static void initShaderResources() { Q_INIT_RESOURCE(shaders); }
+
+namespace hescape {
+
+namespace {
+
+constexpr double kMinDownsample = 1.0 / 16.0;  // at most 16 screen px per slide px
+constexpr int kUploadsPerFrame = 24;
+constexpr qint64 kThumbnailMaxPixels = qint64{16} << 20;
+
+quint64 packKey(const TileKey& k) {
+    return (static_cast<quint64>(k.level) << 56) | (static_cast<quint64>(k.row) << 28) | static_cast<quint64>(k.col);
+}
+
+double niceLength(double target) {
+    const double p = std::pow(10.0, std::floor(std::log10(target)));
+    for (const double m : {5.0, 2.0, 1.0}) {
+        if (m * p <= target) return m * p;
+    }
+    return p;
+}
+
+QImage toQImage(const RgbaImage& img) {
+    QImage out(reinterpret_cast<const uchar*>(img.pixels.data()), img.width, img.height, img.width * 4,
+               QImage::Format_RGBA8888);
+    return out.copy();  // detach from the RgbaImage's storage
+}
+
+}  // namespace
+
+// Minimap, scale bar and hints are painted by a raster child widget on top of
+// the GL surface: QWidget::grab() of a QOpenGLWidget in Qt 6.4 drops QPainter
+// drawing done inside paintGL, so overlays drawn there vanish from exported
+// images and screenshots. A child widget is composited on screen and in grabs.
+class SlideView::OverlayLayer : public QWidget {
+public:
+    explicit OverlayLayer(SlideView* view) : QWidget(view), view_(view) {
+        setAttribute(Qt::WA_TransparentForMouseEvents);
+        setAttribute(Qt::WA_NoSystemBackground);
+        setAttribute(Qt::WA_TranslucentBackground);
+    }
+
+protected:
+    void paintEvent(QPaintEvent*) override {
+        QPainter p(this);
+        p.setRenderHint(QPainter::Antialiasing);
+        view_->paintOverlays(p);
+    }
+
+private:
+    SlideView* view_;
+};
+
+SlideView::SlideView(QWidget* parent) : QOpenGLWidget(parent), overlay_(new OverlayLayer(this)) {
+    initShaderResources();
+    setFocusPolicy(Qt::StrongFocus);
+    setMouseTracking(true);
+    setMinimumSize(200, 150);
+}
+
+SlideView::~SlideView() {
+    cache_.reset();  // joins the decoding threads before this object goes away
+    if (glReady_) {
+        makeCurrent();
+        releaseTextures();
+        vao_.destroy();
+        quad_.destroy();
+        doneCurrent();
+    }
+}
+
+void SlideView::setSlide(std::shared_ptr<Slide> slide, SlideTileCache::Options cacheOptions) {
+    cache_.reset();
+    if (glReady_) {
+        makeCurrent();
+        releaseTextures();
+        doneCurrent();
+    }
+    slide_ = std::move(slide);
+    overlay_->update();
+    thumbnail_ = QImage();
+    reportedError_.clear();
+    ++slideGeneration_;
+    fullyLoaded_ = false;
+    if (slide_) {
+        cache_ = std::make_unique<SlideTileCache>(slide_, cacheOptions);
+        QPointer<SlideView> self(this);
+        cache_->setReadyCallback([self](const TileKey&) {
+            if (self) QMetaObject::invokeMethod(self.data(), &SlideView::onTileReady, Qt::QueuedConnection);
+        });
+        fitPending_ = true;
+        if (width() > 0 && height() > 0) fitToWindow();
+        loadThumbnail();
+    }
+    update();
+    Q_EMIT viewChanged();
+}
+
+void SlideView::loadThumbnail() {
+    const auto slide = slide_;
+    const quint64 generation = slideGeneration_;
+    auto* watcher = new QFutureWatcher<QImage>(this);
+    connect(watcher, &QFutureWatcher<QImage>::finished, this, [this, watcher, generation] {
+        watcher->deleteLater();
+        if (generation == slideGeneration_) {
+            thumbnail_ = watcher->result();
+            overlay_->update();
+        }
+    });
+    watcher->setFuture(QtConcurrent::run([slide]() -> QImage {
+        try {
+            const int level = slide->levelCount() - 1;
+            const auto& lv = slide->level(level);
+            if (lv.width * lv.height > kThumbnailMaxPixels) return {};
+            const QImage img = toQImage(slide->readRegion(level, 0, 0, static_cast<int>(lv.width), static_cast<int>(lv.height)));
+            return img.scaled(220, 220, Qt::KeepAspectRatio, Qt::SmoothTransformation);
+        } catch (const std::exception&) {
+            return {};  // the view reports tile errors; the minimap just stays empty
+        }
+    }));
+}
+
+// ---- view geometry -----------------------------------------------------------
+
+double SlideView::fitDownsample() const {
+    if (!slide_ || width() <= 0 || height() <= 0) return 1.0;
+    return std::max(static_cast<double>(slide_->width()) / width(), static_cast<double>(slide_->height()) / height()) *
+           1.04;
+}
+
+void SlideView::clampView() {
+    if (!slide_) return;
+    const double maxDs = std::max(fitDownsample() * 4.0, 1.0);
+    downsample_ = std::clamp(downsample_, kMinDownsample, maxDs);
+    center_.setX(std::clamp(center_.x(), 0.0, static_cast<double>(slide_->width())));
+    center_.setY(std::clamp(center_.y(), 0.0, static_cast<double>(slide_->height())));
+}
+
+void SlideView::setView(QPointF center, double downsample) {
+    if (!std::isfinite(center.x()) || !std::isfinite(center.y()) || !(downsample > 0)) return;
+    center_ = center;
+    downsample_ = downsample;
+    clampView();
+    fitPending_ = false;
+    requestTiles();
+    update();
+    overlay_->update();
+    Q_EMIT viewChanged();
+}
+
+void SlideView::centerOn(QPointF level0) { setView(level0, downsample_); }
+
+void SlideView::zoomBy(double factor, std::optional<QPointF> anchor) {
+    if (!slide_ || !(factor > 0)) return;
+    const QPointF a = anchor.value_or(QPointF(width() / 2.0, height() / 2.0));
+    const QPointF before = widgetToSlide(a);
+    downsample_ /= factor;
+    clampView();
+    // Keep the slide point under the anchor fixed.
+    const QPointF offset = a - QPointF(width() / 2.0, height() / 2.0);
+    setView(before - offset * downsample_, downsample_);
+}
+
+void SlideView::fitToWindow() {
+    if (!slide_) return;
+    setView(QPointF(slide_->width() / 2.0, slide_->height() / 2.0), fitDownsample());
+}
+
+void SlideView::zoomToActualPixels() { setView(center_, 1.0); }
+
+void SlideView::panByWidgetPixels(QPointF delta) { setView(center_ - delta * downsample_, downsample_); }
+
+QPointF SlideView::widgetToSlide(QPointF p) const {
+    return center_ + (p - QPointF(width() / 2.0, height() / 2.0)) * downsample_;
+}
+
+QPointF SlideView::slideToWidget(QPointF s) const {
+    return (s - center_) / downsample_ + QPointF(width() / 2.0, height() / 2.0);
+}
+
+QRectF SlideView::visibleSlideRect() const {
+    return QRectF(widgetToSlide(QPointF(0, 0)), widgetToSlide(QPointF(width(), height())));
+}
+
+int SlideView::targetLevel() const { return slide_ ? slide_->bestLevelForDownsample(downsample_) : 0; }
+
+QRect SlideView::visibleTileRange(int level) const {
+    const auto& lv = slide_->level(level);
+    const double ts = cache_->tileSize() * lv.downsample;  // one tile in level-0 px
+    const QRectF r = visibleSlideRect();
+    const int c0 = std::max(0, static_cast<int>(std::floor(r.left() / ts)));
+    const int r0 = std::max(0, static_cast<int>(std::floor(r.top() / ts)));
+    const int c1 = std::min(cache_->columns(level) - 1, static_cast<int>(std::floor(r.right() / ts)));
+    const int r1 = std::min(cache_->rows(level) - 1, static_cast<int>(std::floor(r.bottom() / ts)));
+    return QRect(QPoint(c0, r0), QPoint(c1, r1));
+}
+
+void SlideView::requestTiles() {
+    if (!cache_ || width() <= 0) return;
+    std::vector<TileKey> wanted;
+    const int target = targetLevel();
+    const int coarsest = slide_->levelCount() - 1;
+    const QPointF c = center_;
+    auto addRange = [&](int level, QRect range, bool sortByDistance) {
+        std::vector<TileKey> keys;
+        for (int row = range.top(); row <= range.bottom(); ++row)
+            for (int col = range.left(); col <= range.right(); ++col) keys.push_back({level, col, row});
+        if (sortByDistance) {
+            const double ts = cache_->tileSize() * slide_->level(level).downsample;
+            std::sort(keys.begin(), keys.end(), [&](const TileKey& a, const TileKey& b) {
+                const auto d = [&](const TileKey& k) {
+                    return std::hypot((k.col + 0.5) * ts - c.x(), (k.row + 0.5) * ts - c.y());
+                };
+                return d(a) < d(b);
+            });
+        }
+        wanted.insert(wanted.end(), keys.begin(), keys.end());
+    };
+    // The coarsest level first when it is small: it is the fallback under everything.
+    if (coarsest != target && cache_->columns(coarsest) * cache_->rows(coarsest) <= 16) {
+        addRange(coarsest, QRect(0, 0, cache_->columns(coarsest), cache_->rows(coarsest)), false);
+    }
+    addRange(target, visibleTileRange(target), true);
+    if (target + 1 <= coarsest) addRange(target + 1, visibleTileRange(target + 1), true);
+    // Prefetch ring around the viewport at the target level.
+    const QRect vis = visibleTileRange(target);
+    const QRect ring = vis.adjusted(-1, -1, 1, 1).intersected(QRect(0, 0, cache_->columns(target), cache_->rows(target)));
+    std::vector<TileKey> ringKeys;
+    for (int row = ring.top(); row <= ring.bottom(); ++row)
+        for (int col = ring.left(); col <= ring.right(); ++col)
+            if (!vis.contains(col, row)) ringKeys.push_back({target, col, row});
+    wanted.insert(wanted.end(), ringKeys.begin(), ringKeys.end());
+    cache_->request(wanted);
+}
+
+// ---- GL ----------------------------------------------------------------------
+
+void SlideView::initializeGL() {
+    initializeOpenGLFunctions();
+    // A new context (first show, or re-parenting to another window) must not
+    // inherit texture names from the old one.
+    textures_.clear();
+    connect(context(), &QOpenGLContext::aboutToBeDestroyed, this, [this] {
+        makeCurrent();
+        releaseTextures();
+        doneCurrent();
+    });
+    program_.removeAllShaders();
+    const bool ok = program_.addShaderFromSourceFile(QOpenGLShader::Vertex, ":/shaders/tile.vert") &&
+                    program_.addShaderFromSourceFile(QOpenGLShader::Fragment, ":/shaders/tile.frag") &&
+                    program_.link();
+    if (!ok) {
+        qWarning("SlideView: tile shaders failed: %s", qPrintable(program_.log()));
+        return;
+    }
+    const GLfloat corners[] = {0, 0, 1, 0, 0, 1, 1, 1};
+    if (!vao_.isCreated()) vao_.create();
+    vao_.bind();
+    if (!quad_.isCreated()) quad_.create();
+    quad_.bind();
+    quad_.allocate(corners, sizeof corners);
+    program_.bind();
+    const int loc = program_.attributeLocation("corner");
+    program_.enableAttributeArray(loc);
+    program_.setAttributeBuffer(loc, GL_FLOAT, 0, 2);
+    program_.release();
+    quad_.release();
+    vao_.release();
+    glReady_ = true;
+}
+
+void SlideView::resizeEvent(QResizeEvent* e) {
+    overlay_->setGeometry(rect());
+    QOpenGLWidget::resizeEvent(e);
+}
+
+void SlideView::resizeGL(int, int) {
+    if (fitPending_ && slide_) fitToWindow();
+    else {
+        clampView();
+        requestTiles();
+    }
+}
+
+void SlideView::releaseTextures() {
+    for (auto& t : textures_) glDeleteTextures(1, &t.texture);
+    textures_.clear();
+}
+
+void SlideView::evictTextures() {
+    if (textures_.size() <= textureBudget_) return;
+    std::vector<std::pair<quint64, quint64>> byAge;  // (lastUsedFrame, key)
+    for (auto it = textures_.cbegin(); it != textures_.cend(); ++it) byAge.emplace_back(it->lastUsedFrame, it.key());
+    std::sort(byAge.begin(), byAge.end());
+    const std::size_t excess = static_cast<std::size_t>(textures_.size() - textureBudget_);
+    for (std::size_t i = 0; i < excess && byAge[i].first < frame_; ++i) {
+        auto it = textures_.find(byAge[i].second);
+        glDeleteTextures(1, &it->texture);
+        textures_.erase(it);
+    }
+}
+
+bool SlideView::drawTile(const TileKey& key, int& uploadsLeft) {
+    const quint64 packed = packKey(key);
+    auto it = textures_.find(packed);
+    if (it == textures_.end()) {
+        if (uploadsLeft <= 0) return false;
+        const auto image = cache_->cached(key);
+        if (!image) return false;
+        --uploadsLeft;
+        GpuTile t;
+        t.width = image->width;
+        t.height = image->height;
+        glGenTextures(1, &t.texture);
+        glBindTexture(GL_TEXTURE_2D, t.texture);
+        glPixelStorei(GL_UNPACK_ALIGNMENT, 4);
+        glTexImage2D(GL_TEXTURE_2D, 0, GL_RGBA8, t.width, t.height, 0, GL_RGBA, GL_UNSIGNED_BYTE, image->pixels.data());
+        // Mipmaps keep zoomed-out views between pyramid levels free of aliasing.
+        glGenerateMipmap(GL_TEXTURE_2D);
+        glTexParameteri(GL_TEXTURE_2D, GL_TEXTURE_MIN_FILTER, GL_LINEAR_MIPMAP_LINEAR);
+        glTexParameteri(GL_TEXTURE_2D, GL_TEXTURE_MAG_FILTER, GL_LINEAR);
+        glTexParameteri(GL_TEXTURE_2D, GL_TEXTURE_WRAP_S, GL_CLAMP_TO_EDGE);
+        glTexParameteri(GL_TEXTURE_2D, GL_TEXTURE_WRAP_T, GL_CLAMP_TO_EDGE);
+        it = textures_.insert(packed, t);
+    }
+    it->lastUsedFrame = frame_;
+    const double ds = slide_->level(key.level).downsample;
+    const double ts = cache_->tileSize();
+    const QPointF tl = slideToWidget(QPointF(key.col * ts * ds, key.row * ts * ds));
+    const QPointF br = slideToWidget(QPointF((key.col * ts + it->width) * ds, (key.row * ts + it->height) * ds));
+    const float w = static_cast<float>(width()), h = static_cast<float>(height());
+    program_.setUniformValue("rect", QVector4D(static_cast<float>(tl.x()) / w * 2 - 1, 1 - static_cast<float>(tl.y()) / h * 2,
+                                                static_cast<float>(br.x()) / w * 2 - 1, 1 - static_cast<float>(br.y()) / h * 2));
+    program_.setUniformValue("texRect", QVector4D(0, 0, 1, 1));
+    glBindTexture(GL_TEXTURE_2D, it->texture);
+    glDrawArrays(GL_TRIANGLE_STRIP, 0, 4);
+    return true;
+}
+
+void SlideView::paintGL() {
+    ++frame_;
+    glClearColor(background_.redF(), background_.greenF(), background_.blueF(), 1.0f);
+    glClear(GL_COLOR_BUFFER_BIT);
+    bool allTarget = true;
+    if (slide_ && glReady_) {
+        glEnable(GL_BLEND);
+        glBlendFuncSeparate(GL_SRC_ALPHA, GL_ONE_MINUS_SRC_ALPHA, GL_ONE, GL_ONE_MINUS_SRC_ALPHA);
+        program_.bind();
+        program_.setUniformValue("tile", 0);
+        program_.setUniformValue("opacity", 1.0f);
+        glActiveTexture(GL_TEXTURE0);
+        vao_.bind();
+        int uploadsLeft = kUploadsPerFrame;
+        const int target = targetLevel();
+        // Coarse to fine: finer tiles cover coarser ones wherever they have arrived.
+        for (int level = slide_->levelCount() - 1; level >= target; --level) {
+            const QRect range = visibleTileRange(level);
+            for (int row = range.top(); row <= range.bottom(); ++row) {
+                for (int col = range.left(); col <= range.right(); ++col) {
+                    const bool drawn = drawTile({level, col, row}, uploadsLeft);
+                    if (level == target && !drawn) allTarget = false;
+                }
+            }
+        }
+        vao_.release();
+        program_.release();
+        glBindTexture(GL_TEXTURE_2D, 0);
+        glDisable(GL_BLEND);
+        evictTextures();
+        // More decoded tiles than one frame may upload: come back next frame.
+        if (uploadsLeft <= 0) update();
+    }
+    fullyLoaded_ = slide_ && allTarget;
+}
+
+void SlideView::onTileReady() {
+    if (cache_) {
+        // Report each distinct read failure once, not once per failed tile.
+        const QString msg = QString::fromStdString(cache_->lastError());
+        if (!msg.isEmpty() && msg != reportedError_) {
+            reportedError_ = msg;
+            Q_EMIT tileReadFailed(msg);
+        }
+    }
+    update();
+}
+
+// ---- overlays ----------------------------------------------------------------
+
+void SlideView::paintOverlays(QPainter& p) {
+    if (!slide_) {
+        p.setPen(QColor(90, 90, 100));
+        QFont f = p.font();
+        f.setPointSizeF(f.pointSizeF() * 1.3);
+        p.setFont(f);
+        p.drawText(rect(), Qt::AlignCenter, tr("Open a slide: File \u25B8 Open, or drop a file here"));
+        return;
+    }
+    if (minimapVisible_) paintMinimap(p);
+    if (scaleBarVisible_) paintScaleBar(p);
+}
+
+QRectF SlideView::minimapRect() const {
+    if (!slide_ || !minimapVisible_) return {};
+    const double maxSide = std::min(200.0, std::min(width(), height()) * 0.3);
+    const double aspect = static_cast<double>(slide_->width()) / slide_->height();
+    const QSizeF size = aspect >= 1 ? QSizeF(maxSide, maxSide / aspect) : QSizeF(maxSide * aspect, maxSide);
+    return QRectF(QPointF(width() - size.width() - 12, 12), size);
+}
+
+void SlideView::paintMinimap(QPainter& p) {
+    const QRectF frame = minimapRect();
+    p.setPen(QPen(QColor(40, 40, 48), 1));
+    p.setBrush(QColor(255, 255, 255, 230));
+    p.drawRect(frame.adjusted(-2, -2, 2, 2));
+    if (!thumbnail_.isNull()) p.drawImage(frame, thumbnail_);
+    // The viewport, clipped to the minimap.
+    const double sx = frame.width() / slide_->width(), sy = frame.height() / slide_->height();
+    const QRectF vis = visibleSlideRect();
+    QRectF r(frame.left() + vis.left() * sx, frame.top() + vis.top() * sy, vis.width() * sx, vis.height() * sy);
+    r = r.intersected(frame);
+    p.setBrush(QColor(230, 30, 40, 24));
+    p.setPen(QPen(QColor(230, 30, 40), 1.5));
+    if (r.width() < 3 || r.height() < 3) r = QRectF(r.center() - QPointF(2, 2), QSizeF(4, 4));
+    p.drawRect(r);
+}
+
+std::optional<SlideView::ScaleBar> SlideView::scaleBar() const {
+    if (!slide_) return std::nullopt;
+    const auto mpp = slide_->micronsPerPixel();
+    if (!mpp) return std::nullopt;
+    const double umPerWidgetPx = mpp->x * downsample_;
+    const double um = niceLength(umPerWidgetPx * 150.0);
+    ScaleBar bar;
+    bar.micrometres = um;
+    bar.pixels = um / umPerWidgetPx;
+    if (um >= 1000.0) bar.label = QStringLiteral("%1 mm").arg(um / 1000.0);
+    else if (um >= 1.0) bar.label = QStringLiteral("%1 \u00B5m").arg(um);
+    else bar.label = QStringLiteral("%1 nm").arg(um * 1000.0);
+    return bar;
+}
+
+void SlideView::paintScaleBar(QPainter& p) {
+    const auto bar = scaleBar();
+    double lengthPx = 0;
+    QString label;
+    if (bar) {
+        lengthPx = bar->pixels;
+        label = bar->label;
+    } else {
+        const double px = niceLength(downsample_ * 150.0);
+        lengthPx = px / downsample_;
+        label = tr("%1 px (scale unknown: set microns per pixel)").arg(px);
+    }
+    const QFontMetricsF fm(p.font());
+    const double textW = fm.horizontalAdvance(label);
+    const QRectF box(12, height() - 12 - 34, std::max(lengthPx, textW) + 16, 34);
+    p.setPen(Qt::NoPen);
+    p.setBrush(QColor(255, 255, 255, 215));
+    p.drawRoundedRect(box, 4, 4);
+    const double x0 = box.left() + 8, y = box.bottom() - 9;
+    p.setPen(QPen(QColor(20, 20, 24), 3, Qt::SolidLine, Qt::FlatCap));
+    p.drawLine(QPointF(x0, y), QPointF(x0 + lengthPx, y));
+    p.setPen(QPen(QColor(20, 20, 24), 1.5));
+    p.drawLine(QPointF(x0, y - 5), QPointF(x0, y + 2));
+    p.drawLine(QPointF(x0 + lengthPx, y - 5), QPointF(x0 + lengthPx, y + 2));
+    p.drawText(QRectF(x0, box.top() + 3, box.width() - 16, 16), Qt::AlignLeft | Qt::AlignVCenter, label);
+}
+
+void SlideView::setMinimapVisible(bool on) {
+    minimapVisible_ = on;
+    overlay_->update();
+}
+
+void SlideView::setScaleBarVisible(bool on) {
+    scaleBarVisible_ = on;
+    overlay_->update();
+}
+
+void SlideView::setBackgroundColor(QColor c) {
+    background_ = c;
+    update();
+}
+
+// ---- input -------------------------------------------------------------------
+
+void SlideView::navigateMinimap(QPointF pos) {
+    const QRectF frame = minimapRect();
+    const double fx = std::clamp((pos.x() - frame.left()) / frame.width(), 0.0, 1.0);
+    const double fy = std::clamp((pos.y() - frame.top()) / frame.height(), 0.0, 1.0);
+    centerOn(QPointF(fx * slide_->width(), fy * slide_->height()));
+}
+
+void SlideView::wheelEvent(QWheelEvent* e) {
+    const double steps = e->angleDelta().y() / 120.0;
+    if (steps != 0) zoomBy(std::pow(1.25, steps), e->position());
+    e->accept();
+}
+
+void SlideView::mousePressEvent(QMouseEvent* e) {
+    if (!slide_ || e->button() != Qt::LeftButton) return QOpenGLWidget::mousePressEvent(e);
+    lastMouse_ = e->position();
+    if (minimapRect().adjusted(-2, -2, 2, 2).contains(e->position())) {
+        drag_ = Drag::Minimap;
+        navigateMinimap(e->position());
+    } else {
+        drag_ = Drag::Pan;
+        setCursor(Qt::ClosedHandCursor);
+    }
+}
+
+void SlideView::mouseMoveEvent(QMouseEvent* e) {
+    if (!slide_) return;
+    if (drag_ == Drag::Pan) {
+        panByWidgetPixels(e->position() - lastMouse_);
+        lastMouse_ = e->position();
+    } else if (drag_ == Drag::Minimap) {
+        navigateMinimap(e->position());
+    }
+    const QPointF s = widgetToSlide(e->position());
+    const bool inside = s.x() >= 0 && s.y() >= 0 && s.x() < slide_->width() && s.y() < slide_->height();
+    Q_EMIT cursorMoved(s, inside);
+}
+
+void SlideView::mouseReleaseEvent(QMouseEvent* e) {
+    if (e->button() == Qt::LeftButton && drag_ != Drag::None) {
+        drag_ = Drag::None;
+        unsetCursor();
+    }
+}
+
+void SlideView::mouseDoubleClickEvent(QMouseEvent* e) {
+    if (slide_ && e->button() == Qt::LeftButton && !minimapRect().contains(e->position())) zoomBy(2.0, e->position());
+}
+
+void SlideView::keyPressEvent(QKeyEvent* e) {
+    if (!slide_) return QOpenGLWidget::keyPressEvent(e);
+    const double step = std::min(width(), height()) / 6.0;
+    switch (e->key()) {
+        case Qt::Key_Left: panByWidgetPixels(QPointF(step, 0)); break;
+        case Qt::Key_Right: panByWidgetPixels(QPointF(-step, 0)); break;
+        case Qt::Key_Up: panByWidgetPixels(QPointF(0, step)); break;
+        case Qt::Key_Down: panByWidgetPixels(QPointF(0, -step)); break;
+        case Qt::Key_Plus:
+        case Qt::Key_Equal: zoomBy(1.5); break;
+        case Qt::Key_Minus: zoomBy(1 / 1.5); break;
+        case Qt::Key_F:
+        case Qt::Key_Home: fitToWindow(); break;
+        case Qt::Key_1: zoomToActualPixels(); break;
+        default: QOpenGLWidget::keyPressEvent(e); return;
+    }
+    e->accept();
+}
+
+void SlideView::leaveEvent(QEvent* e) {
+    Q_EMIT cursorLeft();
+    QOpenGLWidget::leaveEvent(e);
+}
+
+}  // namespace hescape

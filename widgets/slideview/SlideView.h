@@ -1,0 +1,145 @@
+// SlideView: the whole-slide image on screen. Draws the pyramid as textured
+// tiles (coarser levels underneath while finer tiles load), zooms about the
+// cursor, pans by dragging or keys, and paints a minimap and a scale bar.
+// Tiles come from a SlideTileCache; the GUI thread only uploads textures.
+#pragma once
+
+#include "core/slide/Slide.h"
+#include "core/slide/SlideTileCache.h"
+
+#include <QElapsedTimer>
+#include <QHash>
+#include <QImage>
+#include <QOpenGLBuffer>
+#include <QOpenGLExtraFunctions>
+#include <QOpenGLShaderProgram>
+#include <QOpenGLVertexArrayObject>
+#include <QOpenGLWidget>
+#include <QPointF>
+#include <QRectF>
+
+#include <memory>
+#include <optional>
+
+namespace hescape {
+
+class SlideView : public QOpenGLWidget, protected QOpenGLExtraFunctions {
+    Q_OBJECT
+public:
+    explicit SlideView(QWidget* parent = nullptr);
+    ~SlideView() override;
+
+    // Shows `slide` fitted to the window; nullptr clears the view.
+    void setSlide(std::shared_ptr<Slide> slide, SlideTileCache::Options cacheOptions = {});
+    const Slide* slide() const { return slide_.get(); }
+    const SlideTileCache* tileCache() const { return cache_.get(); }
+
+    // View state: the level-0 point at the centre of the widget, and how many
+    // level-0 pixels one widget pixel spans.
+    QPointF center() const { return center_; }
+    double downsample() const { return downsample_; }
+    void setView(QPointF center, double downsample);
+    void centerOn(QPointF level0);
+    void zoomBy(double factor, std::optional<QPointF> anchorWidgetPos = std::nullopt);
+    void fitToWindow();
+    void zoomToActualPixels();
+    void panByWidgetPixels(QPointF delta);
+
+    QPointF widgetToSlide(QPointF widgetPos) const;
+    QPointF slideToWidget(QPointF level0) const;
+    QRectF visibleSlideRect() const;
+    // The level drawn at full detail for the current zoom.
+    int targetLevel() const;
+    // True when every visible tile of the target level is on the GPU.
+    bool isFullyLoaded() const { return fullyLoaded_; }
+
+    void setMinimapVisible(bool on);
+    bool isMinimapVisible() const { return minimapVisible_; }
+    void setScaleBarVisible(bool on);
+    bool isScaleBarVisible() const { return scaleBarVisible_; }
+    void setBackgroundColor(QColor c);
+    // The minimap's frame in widget coordinates (empty when hidden).
+    QRectF minimapRect() const;
+
+    // Length in micrometres and in widget pixels of the scale bar now shown,
+    // or nullopt when the slide has no microns-per-pixel.
+    struct ScaleBar {
+        double micrometres = 0;
+        double pixels = 0;
+        QString label;
+    };
+    std::optional<ScaleBar> scaleBar() const;
+
+Q_SIGNALS:
+    void viewChanged();
+    // Level-0 pixel under the cursor; `inside` is false off the slide.
+    void cursorMoved(QPointF level0, bool inside);
+    void cursorLeft();
+    void tileReadFailed(const QString& message);
+
+protected:
+    void initializeGL() override;
+    void resizeGL(int w, int h) override;
+    void resizeEvent(QResizeEvent* e) override;
+    void paintGL() override;
+    void wheelEvent(QWheelEvent* e) override;
+    void mousePressEvent(QMouseEvent* e) override;
+    void mouseMoveEvent(QMouseEvent* e) override;
+    void mouseReleaseEvent(QMouseEvent* e) override;
+    void mouseDoubleClickEvent(QMouseEvent* e) override;
+    void keyPressEvent(QKeyEvent* e) override;
+    void leaveEvent(QEvent* e) override;
+
+private:
+    struct GpuTile {
+        GLuint texture = 0;
+        int width = 0;
+        int height = 0;
+        quint64 lastUsedFrame = 0;
+    };
+
+    void clampView();
+    double fitDownsample() const;
+    QRect visibleTileRange(int level) const;  // columns x rows, inclusive
+    void requestTiles();
+    bool drawTile(const TileKey& key, int& uploadsLeft);
+    void evictTextures();
+    void releaseTextures();
+    void paintOverlays(QPainter& p);
+    void paintMinimap(QPainter& p);
+    void paintScaleBar(QPainter& p);
+    void onTileReady();
+    void loadThumbnail();
+    void navigateMinimap(QPointF widgetPos);
+
+    class OverlayLayer;
+    OverlayLayer* overlay_;  // child widget, owned by Qt
+    std::shared_ptr<Slide> slide_;
+    std::unique_ptr<SlideTileCache> cache_;
+    QImage thumbnail_;
+    quint64 slideGeneration_ = 0;
+
+    QPointF center_;
+    double downsample_ = 1.0;
+    bool fitPending_ = false;
+
+    QOpenGLShaderProgram program_;
+    QOpenGLVertexArrayObject vao_;
+    QOpenGLBuffer quad_{QOpenGLBuffer::VertexBuffer};
+    bool glReady_ = false;
+    QHash<quint64, GpuTile> textures_;  // key: packed TileKey
+    quint64 frame_ = 0;
+    int textureBudget_ = 768;
+    bool fullyLoaded_ = false;
+    QString reportedError_;
+
+    QColor background_{236, 236, 240};
+    bool minimapVisible_ = true;
+    bool scaleBarVisible_ = true;
+
+    enum class Drag { None, Pan, Minimap };
+    Drag drag_ = Drag::None;
+    QPointF lastMouse_;
+};
+
+}  // namespace hescape
