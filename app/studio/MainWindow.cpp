@@ -30,15 +30,21 @@
 
 #include <cmath>
 
+// The icon resources live in a static library: register them explicitly.
+static void initStudioResources() { Q_INIT_RESOURCE(studio); }
+
 namespace hescape {
 
 namespace {
-const QString kSlideFilter = QObject::tr(
-    "Slides and images (*.svs *.tif *.tiff *.ndpi *.vms *.vmu *.scn *.mrxs *.svslide *.bif *.png *.jpg *.jpeg);;"
-    "All files (*)");
+QString slideFileFilter() {
+    return QObject::tr(
+        "Slides and images (*.svs *.tif *.tiff *.ndpi *.vms *.vmu *.scn *.mrxs *.svslide *.bif *.png *.jpg *.jpeg);;"
+        "All files (*)");
 }
+}  // namespace
 
 MainWindow::MainWindow(QWidget* parent) : QMainWindow(parent) {
+    initStudioResources();
     setWindowTitle(QStringLiteral("HEScape Studio"));
     setWindowIcon(QIcon(QStringLiteral(":/icons/hescape-studio.svg")));
     setAcceptDrops(true);
@@ -168,7 +174,7 @@ void MainWindow::dropEvent(QDropEvent* e) {
 
 void MainWindow::showOpenDialog() {
     QSettings s;
-    const QString path = QFileDialog::getOpenFileName(this, tr("Open slide"), s.value("lastOpenDir").toString(), kSlideFilter);
+    const QString path = QFileDialog::getOpenFileName(this, tr("Open slide"), s.value("lastOpenDir").toString(), slideFileFilter());
     if (path.isEmpty()) return;
     s.setValue("lastOpenDir", QFileInfo(path).absolutePath());
     openFile(path);

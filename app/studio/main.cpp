@@ -45,7 +45,6 @@ void setDefaultSurfaceFormat() {
 }  // namespace
 
 int main(int argc, char** argv) {
-    Q_INIT_RESOURCE(studio);  // resources live in a static library
     // --help and --version must work without a display, so answer them before
     // QApplication (which aborts without one under xcb).
     for (int i = 1; i < argc; ++i) {

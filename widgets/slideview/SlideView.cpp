@@ -77,6 +77,9 @@ SlideView::SlideView(QWidget* parent) : QOpenGLWidget(parent), overlay_(new Over
 }
 
 SlideView::~SlideView() {
+    // QOpenGLWidget's destructor destroys the context after this one has run:
+    // its aboutToBeDestroyed must not reach the half-destroyed SlideView.
+    disconnect(contextConnection_);
     cache_.reset();  // joins the decoding threads before this object goes away
     if (glReady_) {
         makeCurrent();
@@ -258,7 +261,8 @@ void SlideView::initializeGL() {
     // A new context (first show, or re-parenting to another window) must not
     // inherit texture names from the old one.
     textures_.clear();
-    connect(context(), &QOpenGLContext::aboutToBeDestroyed, this, [this] {
+    disconnect(contextConnection_);
+    contextConnection_ = connect(context(), &QOpenGLContext::aboutToBeDestroyed, this, [this] {
         makeCurrent();
         releaseTextures();
         doneCurrent();

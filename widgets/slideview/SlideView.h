@@ -127,6 +127,7 @@ private:
     QOpenGLVertexArrayObject vao_;
     QOpenGLBuffer quad_{QOpenGLBuffer::VertexBuffer};
     bool glReady_ = false;
+    QMetaObject::Connection contextConnection_;
     QHash<quint64, GpuTile> textures_;  // key: packed TileKey
     quint64 frame_ = 0;
     int textureBudget_ = 768;

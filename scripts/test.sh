@@ -1,0 +1,13 @@
+#!/usr/bin/env bash
+# Second README command (and CI's): installs what is needed, builds, and runs
+# every test. GL tests need an X server, so the suite runs under xvfb-run
+# unless a display is already there.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+bash scripts/install-deps.sh
+bash scripts/build.sh release
+run=(ctest --preset release -j 2)
+if [ -z "${DISPLAY:-}" ]; then
+  run=(xvfb-run -a -s "-screen 0 1600x1000x24" "${run[@]}")
+fi
+"${run[@]}" "$@"

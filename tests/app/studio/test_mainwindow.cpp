@@ -1,0 +1,233 @@
+// The main window as a user meets it (under xvfb): the bundled demo slide
+// opens with minimap and scale bar (checked by pixels), bad files give a clear
+// message and keep the open slide, a ~92-megapixel JPEG is converted once with
+// a progress dialog and then opened, views export atomically, and recent
+// files and drag-and-drop work.
+#include "app/studio/MainWindow.h"
+#include "app/studio/RecentFiles.h"
+#include "widgets/slideview/SlidePropertiesPanel.h"
+#include "widgets/slideview/SlideView.h"
+
+#include <QLabel>
+#include <QListWidget>
+#include <QStatusBar>
+#include <QTreeWidget>
+
+#include <QDir>
+#include <QDropEvent>
+#include <QFileInfo>
+#include <QMessageBox>
+#include <QMimeData>
+#include <QOpenGLContext>
+#include <QProgressDialog>
+#include <QSignalSpy>
+#include <QStandardPaths>
+#include <QSurfaceFormat>
+#include <QTemporaryDir>
+#include <QtTest/QtTest>
+
+using namespace hescape;
+
+namespace {
+
+const QString kDemo = QStringLiteral(HESCAPE_SOURCE_DIR "/resources/demo/her2st/C3.tiff");
+const QString kLargeJpeg = QStringLiteral(HESCAPE_SHARED_DATA_DIR "/her2st_breast_st/C5_HE.jpg");
+
+void closeMessageBoxes() {
+    for (QWidget* w : QApplication::topLevelWidgets()) {
+        if (auto* box = qobject_cast<QMessageBox*>(w)) box->close();
+    }
+}
+
+bool openAndWait(MainWindow& w, const QString& path, int timeoutMs = 20000) {
+    QSignalSpy loaded(&w, &MainWindow::slideLoaded);
+    w.openFile(path);
+    return loaded.wait(timeoutMs) || loaded.count() > 0;
+}
+
+}  // namespace
+
+class TestMainWindow : public QObject {
+    Q_OBJECT
+private Q_SLOTS:
+    void initTestCase() {
+        QOpenGLContext probe;
+        if (!probe.create()) QSKIP("no OpenGL context on this platform (run under xvfb-run)");
+        QStandardPaths::setTestModeEnabled(true);  // settings and caches under ~/.qttest
+        QDir(QStandardPaths::writableLocation(QStandardPaths::CacheLocation)).removeRecursively();
+        QSettings().clear();
+    }
+
+    void demoSlideScreenshotHasTissueMinimapAndScaleBar() {
+        MainWindow w;
+        w.resize(1200, 800);
+        w.show();
+        QVERIFY(QTest::qWaitForWindowExposed(&w));
+        QVERIFY(openAndWait(w, kDemo));
+        SlideView* v = w.slideView();
+        QTRY_VERIFY_WITH_TIMEOUT(v->isFullyLoaded(), 15000);
+        QCOMPARE(v->slide()->format(), std::string("generic-tiff"));
+        QVERIFY(v->slide()->micronsPerPixel().has_value());
+
+        const QImage shot = w.grab().toImage();
+        if (qEnvironmentVariableIsSet("HESCAPE_SCREENSHOT")) shot.save(qEnvironmentVariable("HESCAPE_SCREENSHOT"));
+        const QPoint origin = v->mapTo(&w, QPoint(0, 0));
+        // Tissue: H&E stains are strongly blue/purple, unlike the grey UI.
+        int stained = 0, samples = 0;
+        for (int y = v->height() / 4; y < v->height() * 3 / 4; y += 15) {
+            for (int x = v->width() / 4; x < v->width() * 3 / 4; x += 15) {
+                const QColor c = shot.pixelColor(origin + QPoint(x, y));
+                stained += (c.blue() - c.green() > 25);
+                ++samples;
+            }
+        }
+        QVERIFY2(stained > samples / 3, qPrintable(QStringLiteral("%1 of %2 samples stained").arg(stained).arg(samples)));
+        // Minimap: its thumbnail is inside the frame in the top-right corner.
+        const QRectF mini = v->minimapRect().translated(origin);
+        QTRY_VERIFY(!mini.isEmpty());
+        int miniStained = 0;
+        const QImage shot2 = w.grab().toImage();
+        for (int y = static_cast<int>(mini.top()) + 4; y < mini.bottom() - 4; y += 4)
+            for (int x = static_cast<int>(mini.left()) + 4; x < mini.right() - 4; x += 4)
+                miniStained += shot2.pixelColor(x, y).blue() - shot2.pixelColor(x, y).green() > 25;
+        QVERIFY2(miniStained > 20, qPrintable(QString::number(miniStained)));
+        // Scale bar: a dark horizontal line on a light box at the bottom left.
+        const auto bar = v->scaleBar();
+        QVERIFY(bar.has_value());
+        const QColor line = shot2.pixelColor(origin + QPoint(static_cast<int>(20 + bar->pixels / 2), v->height() - 21));
+        QVERIFY2(line.lightness() < 60, qPrintable(line.name()));
+        QVERIFY(w.recentFiles()->paths().contains(QFileInfo(kDemo).absoluteFilePath()));
+    }
+
+    void badFilesKeepTheOpenSlide() {
+        MainWindow w;
+        w.resize(900, 600);
+        w.show();
+        QVERIFY(openAndWait(w, kDemo));
+        const Slide* before = w.slideView()->slide();
+        QTemporaryDir dir;
+        const QString fake = dir.filePath("notes.svs");
+        QFile f(fake);
+        QVERIFY(f.open(QIODevice::WriteOnly));
+        f.write("this is not a slide\n");
+        f.close();
+        for (const QString& bad : {fake, dir.filePath("missing.svs")}) {
+            QSignalSpy failed(&w, &MainWindow::loadFailed);
+            w.openFile(bad);
+            QVERIFY(failed.wait(10000));
+            QVERIFY2(w.lastError().contains(bad), qPrintable(w.lastError()));
+            QCOMPARE(w.slideView()->slide(), before);
+            QCOMPARE(w.currentPath(), kDemo);
+            closeMessageBoxes();
+        }
+    }
+
+    void largePlainImageIsConvertedOnceThenOpened() {
+        MainWindow w;
+        w.resize(900, 600);
+        w.show();
+        QSignalSpy loaded(&w, &MainWindow::slideLoaded);
+        w.openFile(kLargeJpeg);
+        bool sawProgress = false;
+        QElapsedTimer t;
+        t.start();
+        while (loaded.isEmpty() && t.elapsed() < 60000) {
+            QTest::qWait(20);
+            for (QWidget* tl : QApplication::topLevelWidgets()) sawProgress |= tl->findChild<QProgressDialog*>() != nullptr;
+            sawProgress |= w.findChild<QProgressDialog*>() != nullptr;
+        }
+        QCOMPARE(loaded.count(), 1);
+        QVERIFY(sawProgress);
+        const QString converted = loaded.first().first().toString();
+        QVERIFY(converted.endsWith(".tiff"));
+        QCOMPARE(w.slideView()->slide()->format(), std::string("generic-tiff"));
+        QVERIFY(w.slideView()->slide()->levelCount() >= 4);
+        QCOMPARE(w.slideView()->slide()->width(), std::int64_t{9272});  // C5_HE.jpg is 9272 x 9901 px
+        // The second open finds the cached pyramid: no conversion dialog.
+        MainWindow w2;
+        w2.show();
+        QSignalSpy loaded2(&w2, &MainWindow::slideLoaded);
+        w2.openFile(kLargeJpeg);
+        QVERIFY(loaded2.wait(10000));
+        QCOMPARE(loaded2.first().first().toString(), converted);
+        QVERIFY(w2.findChild<QProgressDialog*>() == nullptr);
+    }
+
+    void exportViewWritesPngAtomically() {
+        MainWindow w;
+        w.resize(900, 600);
+        w.show();
+        QVERIFY(openAndWait(w, kDemo));
+        QTRY_VERIFY_WITH_TIMEOUT(w.slideView()->isFullyLoaded(), 15000);
+        QTemporaryDir dir;
+        const QString out = dir.filePath("view.png");
+        QVERIFY(w.exportView(out));
+        QImage img(out);
+        QCOMPARE(img.size(), w.slideView()->size() * w.slideView()->devicePixelRatio());
+        QCOMPARE(QDir(dir.path()).entryList(QDir::Files), QStringList{"view.png"});
+        // An unwritable target is reported, not crashed on.
+        QVERIFY(!w.exportView(QStringLiteral("/nonexistent-dir/view.png")));
+        QVERIFY(w.lastError().contains("/nonexistent-dir/view.png"));
+        closeMessageBoxes();
+    }
+
+    void propertiesPanelAndCursorReadout() {
+        MainWindow w;
+        w.resize(1000, 700);
+        w.show();
+        QVERIFY(QTest::qWaitForWindowExposed(&w));
+        QVERIFY(openAndWait(w, QStringLiteral(HESCAPE_SHARED_DATA_DIR "/wsi_aperio_cmu1_small_region/CMU-1-Small-Region.svs")));
+        SlidePropertiesPanel* panel = w.propertiesPanel();
+        QStringList associated;
+        for (int i = 0; i < panel->associatedList()->count(); ++i) associated << panel->associatedList()->item(i)->text();
+        associated.sort();
+        QCOMPARE(associated, (QStringList{"label", "macro", "thumbnail"}));
+        QVERIFY(!panel->associatedList()->item(0)->icon().isNull());
+        QVERIFY(panel->propertyTree()->findItems("aperio.MPP", Qt::MatchExactly).size() == 1);
+        QVERIFY(!panel->summaryTree()->findItems("0.499 × 0.499", Qt::MatchExactly, 1).isEmpty());
+        // Move the mouse to the slide's centre: the status bar shows pixels and micrometres.
+        SlideView* v = w.slideView();
+        const QPointF centre = v->slideToWidget(QPointF(1110, 1483.5));
+        QTest::mouseMove(v, centre.toPoint());
+        QMouseEvent move(QEvent::MouseMove, centre, v->mapToGlobal(centre), Qt::NoButton, Qt::NoButton, Qt::NoModifier);
+        QCoreApplication::sendEvent(v, &move);
+        QString status;
+        for (QLabel* l : w.statusBar()->findChildren<QLabel*>()) status += l->text() + " | ";
+        QVERIFY2(status.contains("µm") && status.contains(" px"), qPrintable(status));
+        const QPointF at = v->widgetToSlide(centre);
+        QVERIFY2(status.contains(QStringLiteral("%1, %2 µm").arg(at.x() * 0.499, 0, 'f', 1).arg(at.y() * 0.499, 0, 'f', 1)),
+                 qPrintable(status));
+    }
+
+    void dropOpensFile() {
+        MainWindow w;
+        w.resize(900, 600);
+        w.show();
+        QVERIFY(QTest::qWaitForWindowExposed(&w));
+        QSignalSpy loaded(&w, &MainWindow::slideLoaded);
+        QMimeData mime;
+        mime.setUrls({QUrl::fromLocalFile(kDemo)});
+        QDragEnterEvent enter(QPoint(100, 100), Qt::CopyAction, &mime, Qt::LeftButton, Qt::NoModifier);
+        QCoreApplication::sendEvent(&w, &enter);
+        QVERIFY(enter.isAccepted());
+        QDropEvent drop(QPointF(100, 100), Qt::CopyAction, &mime, Qt::LeftButton, Qt::NoModifier);
+        QCoreApplication::sendEvent(&w, &drop);
+        QVERIFY(loaded.wait(10000));
+        QCOMPARE(w.currentPath(), kDemo);
+    }
+};
+
+int main(int argc, char** argv) {
+    QSurfaceFormat fmt;
+    fmt.setVersion(3, 2);
+    fmt.setProfile(QSurfaceFormat::CoreProfile);
+    fmt.setSamples(0);
+    QSurfaceFormat::setDefaultFormat(fmt);
+    QApplication app(argc, argv);
+    QApplication::setOrganizationName("HEScape");
+    QApplication::setApplicationName("HEScape Studio Tests");
+    TestMainWindow t;
+    return QTest::qExec(&t, argc, argv);
+}
+
+#include "test_mainwindow.moc"
