@@ -49,7 +49,7 @@ SlidePropertiesPanel::SlidePropertiesPanel(QWidget* parent) : QWidget(parent) {
     associated_->setViewMode(QListView::IconMode);
     associated_->setIconSize(QSize(96, 96));
     associated_->setResizeMode(QListView::Adjust);
-    associated_->setMaximumHeight(140);
+    associated_->setMaximumHeight(124);
     layout->addWidget(associated_, 1);
 }
 
