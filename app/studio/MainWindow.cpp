@@ -200,6 +200,7 @@ void MainWindow::finishLoad(const SlideLoadResult& r) {
     busy_ = false;
     if (!r.slide) return reportError(r.path, r.error);
     currentPath_ = r.path;
+    currentSlide_ = r.slide;
     lastError_.clear();
     view_->setSlide(r.slide);
     panel_->setSlide(r.slide.get(), r.associatedImages);
@@ -303,7 +304,7 @@ void MainWindow::showExportDialog() {
 }
 
 void MainWindow::askMicronsPerPixel() {
-    auto* slide = const_cast<Slide*>(view_->slide());
+    Slide* slide = currentSlide_.get();
     if (!slide) return;
     const auto current = slide->micronsPerPixel();
     bool ok = false;

@@ -68,6 +68,7 @@ private:
     RecentFiles* recent_ = nullptr;
     QAction* minimapAction_ = nullptr;
     QAction* scaleBarAction_ = nullptr;
+    std::shared_ptr<Slide> currentSlide_;  // shared with the view and its tile cache
     QString currentPath_;
     QString lastError_;
     bool busy_ = false;
