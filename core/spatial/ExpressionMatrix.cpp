@@ -1,0 +1,146 @@
+// ExpressionMatrix: construction with validation, row/column extraction, and
+// the CSR -> CSC column index.
+#include "core/spatial/ExpressionMatrix.h"
+
+#include <cmath>
+#include <stdexcept>
+
+namespace hescape {
+
+ExpressionMatrix ExpressionMatrix::dense(std::int64_t rows, std::int64_t cols, std::vector<float> values) {
+    if (rows < 0 || cols < 0 || static_cast<std::int64_t>(values.size()) != rows * cols) {
+        throw std::invalid_argument("dense matrix: " + std::to_string(values.size()) + " values for shape " +
+                                    std::to_string(rows) + " x " + std::to_string(cols));
+    }
+    ExpressionMatrix m;
+    m.layout_ = MatrixLayout::Dense;
+    m.rows_ = rows;
+    m.cols_ = cols;
+    m.dense_ = std::move(values);
+    return m;
+}
+
+ExpressionMatrix ExpressionMatrix::sparse(MatrixLayout layout, std::int64_t rows, std::int64_t cols,
+                                          std::vector<std::int64_t> indptr, std::vector<std::int32_t> indices,
+                                          std::vector<float> data) {
+    if (layout == MatrixLayout::Dense) throw std::invalid_argument("sparse(): layout must be CSR or CSC");
+    const std::int64_t major = layout == MatrixLayout::Csr ? rows : cols;
+    const std::int64_t minor = layout == MatrixLayout::Csr ? cols : rows;
+    if (static_cast<std::int64_t>(indptr.size()) != major + 1) {
+        throw std::invalid_argument("indptr has " + std::to_string(indptr.size()) + " entries, expected " +
+                                    std::to_string(major + 1));
+    }
+    if (indices.size() != data.size()) {
+        throw std::invalid_argument("indices has " + std::to_string(indices.size()) + " entries but data has " +
+                                    std::to_string(data.size()));
+    }
+    if (indptr.front() != 0 || indptr.back() != static_cast<std::int64_t>(data.size())) {
+        throw std::invalid_argument("indptr must start at 0 and end at the number of stored values (" +
+                                    std::to_string(data.size()) + "), found " + std::to_string(indptr.front()) +
+                                    " .. " + std::to_string(indptr.back()));
+    }
+    for (std::size_t i = 1; i < indptr.size(); ++i) {
+        if (indptr[i] < indptr[i - 1]) {
+            throw std::invalid_argument("indptr is not monotone at position " + std::to_string(i));
+        }
+    }
+    for (std::size_t i = 0; i < indices.size(); ++i) {
+        if (indices[i] < 0 || indices[i] >= minor) {
+            throw std::invalid_argument("indices[" + std::to_string(i) + "] = " + std::to_string(indices[i]) +
+                                        " is outside 0.." + std::to_string(minor - 1));
+        }
+    }
+    ExpressionMatrix m;
+    m.layout_ = layout;
+    m.rows_ = rows;
+    m.cols_ = cols;
+    m.indptr_ = std::move(indptr);
+    m.indices_ = std::move(indices);
+    m.data_ = std::move(data);
+    return m;
+}
+
+std::int64_t ExpressionMatrix::storedValues() const {
+    return layout_ == MatrixLayout::Dense ? rows_ * cols_ : static_cast<std::int64_t>(data_.size());
+}
+
+std::vector<float> ExpressionMatrix::column(std::int64_t col) const {
+    if (col < 0 || col >= cols_) throw std::out_of_range("gene column " + std::to_string(col) + " out of range");
+    std::vector<float> out(static_cast<std::size_t>(rows_), 0.0f);
+    switch (layout_) {
+        case MatrixLayout::Dense:
+            for (std::int64_t r = 0; r < rows_; ++r) out[r] = dense_[r * cols_ + col];
+            break;
+        case MatrixLayout::Csc:
+            for (std::int64_t k = indptr_[col]; k < indptr_[col + 1]; ++k) out[indices_[k]] = data_[k];
+            break;
+        case MatrixLayout::Csr:
+            if (const auto idx = columnIndex_) {
+                for (std::int64_t k = idx->indptr[col]; k < idx->indptr[col + 1]; ++k) out[idx->rows[k]] = idx->data[k];
+            } else {
+                for (std::int64_t r = 0; r < rows_; ++r)
+                    for (std::int64_t k = indptr_[r]; k < indptr_[r + 1]; ++k)
+                        if (indices_[k] == col) out[r] = data_[k];
+            }
+            break;
+    }
+    return out;
+}
+
+std::vector<float> ExpressionMatrix::row(std::int64_t r) const {
+    if (r < 0 || r >= rows_) throw std::out_of_range("observation " + std::to_string(r) + " out of range");
+    std::vector<float> out(static_cast<std::size_t>(cols_), 0.0f);
+    switch (layout_) {
+        case MatrixLayout::Dense:
+            std::copy(dense_.begin() + r * cols_, dense_.begin() + (r + 1) * cols_, out.begin());
+            break;
+        case MatrixLayout::Csr:
+            for (std::int64_t k = indptr_[r]; k < indptr_[r + 1]; ++k) out[indices_[k]] = data_[k];
+            break;
+        case MatrixLayout::Csc:
+            for (std::int64_t c = 0; c < cols_; ++c)
+                for (std::int64_t k = indptr_[c]; k < indptr_[c + 1]; ++k)
+                    if (indices_[k] == r) out[c] = data_[k];
+            break;
+    }
+    return out;
+}
+
+std::vector<double> ExpressionMatrix::rowSums() const {
+    std::vector<double> sums(static_cast<std::size_t>(rows_), 0.0);
+    switch (layout_) {
+        case MatrixLayout::Dense:
+            for (std::int64_t r = 0; r < rows_; ++r)
+                for (std::int64_t c = 0; c < cols_; ++c) sums[r] += dense_[r * cols_ + c];
+            break;
+        case MatrixLayout::Csr:
+            for (std::int64_t r = 0; r < rows_; ++r)
+                for (std::int64_t k = indptr_[r]; k < indptr_[r + 1]; ++k) sums[r] += data_[k];
+            break;
+        case MatrixLayout::Csc:
+            for (std::int64_t k = 0; k < static_cast<std::int64_t>(data_.size()); ++k) sums[indices_[k]] += data_[k];
+            break;
+    }
+    return sums;
+}
+
+void ExpressionMatrix::buildColumnIndex() {
+    if (layout_ != MatrixLayout::Csr || columnIndex_) return;
+    auto idx = std::make_shared<ColumnIndex>();
+    idx->indptr.assign(static_cast<std::size_t>(cols_ + 1), 0);
+    for (const auto c : indices_) ++idx->indptr[c + 1];
+    for (std::int64_t c = 0; c < cols_; ++c) idx->indptr[c + 1] += idx->indptr[c];
+    idx->rows.resize(indices_.size());
+    idx->data.resize(data_.size());
+    std::vector<std::int64_t> next(idx->indptr.begin(), idx->indptr.end() - 1);
+    for (std::int64_t r = 0; r < rows_; ++r) {
+        for (std::int64_t k = indptr_[r]; k < indptr_[r + 1]; ++k) {
+            const auto pos = next[indices_[k]]++;
+            idx->rows[pos] = static_cast<std::int32_t>(r);
+            idx->data[pos] = data_[k];
+        }
+    }
+    columnIndex_ = std::move(idx);
+}
+
+}  // namespace hescape
