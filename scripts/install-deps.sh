@@ -10,7 +10,7 @@ PACKAGES=(
   # the stack (stack-notes §1: libqt6opengl6-dev must be named explicitly)
   qt6-base-dev libqt6opengl6-dev libqt6svg6
   libtorch-dev libopenslide-dev libvtk9-dev libhdf5-dev
-  libtiff-dev libjpeg62-turbo-dev libpng-dev
+  libtiff-dev libjpeg62-turbo-dev libpng-dev zlib1g-dev
   # fast BLAS matching torch's OpenMP backend (stack-notes §4)
   libopenblas0-openmp
   # headless GL for tests and screenshots

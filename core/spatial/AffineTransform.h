@@ -22,6 +22,8 @@ struct AffineTransform {
         return {{m[0] * o.m[0] + m[1] * o.m[3], m[0] * o.m[1] + m[1] * o.m[4], m[0] * o.m[2] + m[1] * o.m[5] + m[2],
                  m[3] * o.m[0] + m[4] * o.m[3], m[3] * o.m[1] + m[4] * o.m[4], m[3] * o.m[2] + m[4] * o.m[5] + m[5]}};
     }
+    // Throws std::domain_error for a singular map.
+    AffineTransform inverse() const;
     // Mean scale factor (for converting lengths such as spot diameters).
     double meanScale() const;
 };

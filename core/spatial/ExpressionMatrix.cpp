@@ -124,6 +124,50 @@ std::vector<double> ExpressionMatrix::rowSums() const {
     return sums;
 }
 
+ExpressionMatrix ExpressionMatrix::selectColumns(const std::vector<std::int64_t>& columns) const {
+    std::vector<std::int64_t> newIndex(static_cast<std::size_t>(cols_), -1);
+    for (std::size_t i = 0; i < columns.size(); ++i) {
+        if (columns[i] < 0 || columns[i] >= cols_) throw std::out_of_range("selectColumns: column out of range");
+        newIndex[columns[i]] = static_cast<std::int64_t>(i);
+    }
+    const auto n = static_cast<std::int64_t>(columns.size());
+    ExpressionMatrix out;
+    if (layout_ == MatrixLayout::Dense) {
+        std::vector<float> v(static_cast<std::size_t>(rows_ * n));
+        for (std::int64_t r = 0; r < rows_; ++r)
+            for (std::int64_t c = 0; c < n; ++c) v[r * n + c] = dense_[r * cols_ + columns[c]];
+        out = dense(rows_, n, std::move(v));
+    } else if (layout_ == MatrixLayout::Csc) {
+        std::vector<std::int64_t> indptr{0};
+        std::vector<std::int32_t> idx;
+        std::vector<float> data;
+        for (const auto c : columns) {
+            for (std::int64_t k = indptr_[c]; k < indptr_[c + 1]; ++k) {
+                idx.push_back(indices_[k]);
+                data.push_back(data_[k]);
+            }
+            indptr.push_back(static_cast<std::int64_t>(data.size()));
+        }
+        out = sparse(MatrixLayout::Csc, rows_, n, std::move(indptr), std::move(idx), std::move(data));
+    } else {
+        std::vector<std::int64_t> indptr{0};
+        std::vector<std::int32_t> idx;
+        std::vector<float> data;
+        for (std::int64_t r = 0; r < rows_; ++r) {
+            for (std::int64_t k = indptr_[r]; k < indptr_[r + 1]; ++k) {
+                if (newIndex[indices_[k]] >= 0) {
+                    idx.push_back(static_cast<std::int32_t>(newIndex[indices_[k]]));
+                    data.push_back(data_[k]);
+                }
+            }
+            indptr.push_back(static_cast<std::int64_t>(data.size()));
+        }
+        out = sparse(MatrixLayout::Csr, rows_, n, std::move(indptr), std::move(idx), std::move(data));
+    }
+    out.integerValued_ = integerValued_;
+    return out;
+}
+
 void ExpressionMatrix::buildColumnIndex() {
     if (layout_ != MatrixLayout::Csr || columnIndex_) return;
     auto idx = std::make_shared<ColumnIndex>();

@@ -34,6 +34,8 @@ public:
     std::vector<float> column(std::int64_t col) const;
     // One observation's values for every gene.
     std::vector<float> row(std::int64_t r) const;
+    // The same observations with only the given columns, in that order.
+    ExpressionMatrix selectColumns(const std::vector<std::int64_t>& columns) const;
     // Per-observation sums (library sizes).
     std::vector<double> rowSums() const;
 

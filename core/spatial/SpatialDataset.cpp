@@ -11,6 +11,13 @@ double AffineTransform::meanScale() const {
     return std::sqrt(std::abs(m[0] * m[4] - m[1] * m[3]));
 }
 
+AffineTransform AffineTransform::inverse() const {
+    const double det = m[0] * m[4] - m[1] * m[3];
+    if (!(std::abs(det) > 1e-300) || !std::isfinite(det)) throw std::domain_error("affine transform is not invertible");
+    const double a = m[4] / det, b = -m[1] / det, d = -m[3] / det, e = m[0] / det;
+    return {{a, b, -(a * m[2] + b * m[5]), d, e, -(d * m[2] + e * m[5])}};
+}
+
 std::size_t ObsColumn::size() const {
     switch (kind) {
         case Kind::Numeric: return numbers.size();

@@ -65,6 +65,7 @@ public:
     std::vector<Point2> coordinates;  // in dataset units (see coordinateUnits)
     std::string coordinateUnits = "pixels";
     std::optional<double> spotDiameter;  // in dataset units, where the format knows it
+    std::map<std::string, double> metadata;  // e.g. Visium scale factors, Xenium pixel size
     // Dataset coordinates -> slide level-0 pixels (the one place the mapping lives).
     AffineTransform toSlide;
 
