@@ -4,7 +4,9 @@
 
 #include "app/cli/JsonWriter.h"
 #include "core/slide/Slide.h"
+#include "core/spatial/DatasetOpener.h"
 
+#include <algorithm>
 #include <iostream>
 #include <memory>
 
@@ -66,6 +68,94 @@ void printJson(const Slide& s) {
     std::cout << (first ? "" : "\n  ") << "}\n}\n";
 }
 
+const char* layoutName(MatrixLayout l) {
+    switch (l) {
+        case MatrixLayout::Dense: return "dense";
+        case MatrixLayout::Csr: return "csr";
+        case MatrixLayout::Csc: return "csc";
+    }
+    return "?";
+}
+
+const char* kindName(ObsColumn::Kind k) {
+    switch (k) {
+        case ObsColumn::Kind::Numeric: return "numeric";
+        case ObsColumn::Kind::String: return "string";
+        case ObsColumn::Kind::Categorical: return "categorical";
+    }
+    return "?";
+}
+
+struct Range {
+    double x0 = 0, x1 = 0, y0 = 0, y1 = 0;
+};
+
+Range coordinateRange(const SpatialDataset& d) {
+    Range r;
+    if (d.coordinates.empty()) return r;
+    r.x0 = r.x1 = d.coordinates[0].x;
+    r.y0 = r.y1 = d.coordinates[0].y;
+    for (const auto& p : d.coordinates) {
+        r.x0 = std::min(r.x0, p.x);
+        r.x1 = std::max(r.x1, p.x);
+        r.y0 = std::min(r.y0, p.y);
+        r.y1 = std::max(r.y1, p.y);
+    }
+    return r;
+}
+
+void printDatasetText(const SpatialDataset& d) {
+    const Range r = coordinateRange(d);
+    std::cout << "source: " << d.source << '\n'
+              << "format: " << d.format << '\n'
+              << "observations: " << d.observationCount() << '\n'
+              << "genes: " << d.geneCount() << '\n'
+              << "matrix: " << layoutName(d.expression.layout()) << ", " << d.expression.storedValues()
+              << " stored values, " << (d.expression.integerValued() ? "integer counts" : "non-integer values") << '\n'
+              << "raw counts layer: " << (d.rawCounts ? "yes" : "no") << '\n'
+              << "coordinates (" << d.coordinateUnits << "): x " << r.x0 << " .. " << r.x1 << ", y " << r.y0
+              << " .. " << r.y1 << '\n'
+              << "spot diameter: ";
+    if (d.spotDiameter) std::cout << *d.spotDiameter << ' ' << d.coordinateUnits << '\n';
+    else std::cout << "unknown\n";
+    std::cout << "obs columns: " << d.obs.size() << '\n';
+    for (const auto& c : d.obs) {
+        std::cout << "  " << c.name << " (" << kindName(c.kind);
+        if (c.kind == ObsColumn::Kind::Categorical) std::cout << ", " << c.categories.size() << " categories";
+        std::cout << ")\n";
+    }
+    std::cout << "embeddings: " << d.obsm.size() << '\n';
+    for (const auto& [name, e] : d.obsm) std::cout << "  " << name << " (" << e.rows << " x " << e.dims << ")\n";
+}
+
+void printDatasetJson(const SpatialDataset& d) {
+    const Range r = coordinateRange(d);
+    std::cout << "{\n  \"source\": " << jsonString(d.source) << ",\n  \"format\": " << jsonString(d.format)
+              << ",\n  \"observations\": " << d.observationCount() << ",\n  \"genes\": " << d.geneCount()
+              << ",\n  \"matrix\": {\"layout\": " << jsonString(layoutName(d.expression.layout()))
+              << ", \"stored_values\": " << d.expression.storedValues()
+              << ", \"integer\": " << (d.expression.integerValued() ? "true" : "false") << "}"
+              << ",\n  \"raw_counts\": " << (d.rawCounts ? "true" : "false")
+              << ",\n  \"coordinates\": {\"units\": " << jsonString(d.coordinateUnits) << ", \"x\": ["
+              << jsonNumber(r.x0) << ", " << jsonNumber(r.x1) << "], \"y\": [" << jsonNumber(r.y0) << ", "
+              << jsonNumber(r.y1) << "]}"
+              << ",\n  \"spot_diameter\": " << (d.spotDiameter ? jsonNumber(*d.spotDiameter) : "null")
+              << ",\n  \"obs\": [";
+    for (std::size_t i = 0; i < d.obs.size(); ++i) {
+        const auto& c = d.obs[i];
+        std::cout << (i ? ", " : "") << "{\"name\": " << jsonString(c.name) << ", \"kind\": " << jsonString(kindName(c.kind));
+        if (c.kind == ObsColumn::Kind::Categorical) std::cout << ", \"categories\": " << c.categories.size();
+        std::cout << "}";
+    }
+    std::cout << "],\n  \"embeddings\": {";
+    bool first = true;
+    for (const auto& [name, e] : d.obsm) {
+        std::cout << (first ? "" : ", ") << jsonString(name) << ": [" << e.rows << ", " << e.dims << "]";
+        first = false;
+    }
+    std::cout << "}\n}\n";
+}
+
 }  // namespace
 
 int runInfo(const std::vector<std::string>& args) {
@@ -74,9 +164,11 @@ int runInfo(const std::vector<std::string>& args) {
     for (const auto& a : args) {
         if (a == "--json") json = true;
         else if (a == "-h" || a == "--help") {
-            std::cout << "usage: hescape info SLIDE [--json]\n\n"
-                         "Prints a slide's format, pyramid levels, dimensions, microns per pixel,\n"
-                         "objective power, associated images and all properties.\n";
+            std::cout << "usage: hescape info SLIDE|DATASET [--json]\n\n"
+                         "For a slide: format, pyramid levels, dimensions, microns per pixel,\n"
+                         "objective power, associated images and all properties.\n"
+                         "For a spatial data set (.h5ad, Visium or Xenium folder, ST *_counts.tsv.gz):\n"
+                         "observations, genes, matrix format, obs columns, coordinate range, embeddings.\n";
             return 0;
         } else if (!a.empty() && a[0] == '-') {
             std::cerr << "hescape info: unknown option '" << a << "'\n";
@@ -88,10 +180,16 @@ int runInfo(const std::vector<std::string>& args) {
         }
     }
     if (path.empty()) {
-        std::cerr << "usage: hescape info SLIDE [--json]\n";
+        std::cerr << "usage: hescape info SLIDE|DATASET [--json]\n";
         return 2;
     }
     try {
+        if (!detectDatasetFormat(path).empty()) {
+            const SpatialDataset dataset = openSpatialDataset(path);
+            if (json) printDatasetJson(dataset);
+            else printDatasetText(dataset);
+            return 0;
+        }
         const std::unique_ptr<Slide> slide = openSlide(path);
         if (json) printJson(*slide);
         else printText(*slide);

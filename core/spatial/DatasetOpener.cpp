@@ -1,0 +1,73 @@
+// Format detection by file names and layout, then dispatch to the reader.
+#include "core/spatial/DatasetOpener.h"
+
+#include "core/spatial/AnnDataReader.h"
+#include "core/spatial/StReader.h"
+#include "core/spatial/VisiumReader.h"
+#include "core/spatial/XeniumReader.h"
+
+#include <filesystem>
+
+namespace hescape {
+
+namespace fs = std::filesystem;
+
+namespace {
+
+bool endsWith(const std::string& s, const std::string& suffix) {
+    return s.size() >= suffix.size() && s.compare(s.size() - suffix.size(), suffix.size(), suffix) == 0;
+}
+
+// "B4_counts.tsv.gz" -> "B4_selection.tsv" beside it.
+std::string stSelectionFor(const fs::path& counts) {
+    std::string name = counts.filename().string();
+    const auto pos = name.rfind("_counts.tsv");
+    if (pos == std::string::npos) return {};
+    return (counts.parent_path() / (name.substr(0, pos) + "_selection.tsv")).string();
+}
+
+}  // namespace
+
+std::string detectDatasetFormat(const std::string& path) {
+    std::error_code ec;
+    const fs::path p(path);
+    if (fs::is_directory(p, ec)) {
+        if (fs::exists(p / "cell_feature_matrix.h5")) return "xenium";
+        for (const fs::path base : {p, p / "outs"}) {
+            if ((fs::exists(base / "filtered_feature_bc_matrix.h5") || fs::exists(base / "raw_feature_bc_matrix.h5")) &&
+                fs::is_directory(base / "spatial")) {
+                return "visium";
+            }
+        }
+        return {};
+    }
+    const std::string name = p.filename().string();
+    if (endsWith(name, ".h5ad")) return "h5ad";
+    if (endsWith(name, "_counts.tsv") || endsWith(name, "_counts.tsv.gz")) return "st";
+    if (endsWith(name, ".h5")) {
+        if (name == "cell_feature_matrix.h5") return "xenium";
+        if (fs::is_directory(p.parent_path() / "spatial")) return "visium";
+    }
+    return {};
+}
+
+SpatialDataset openSpatialDataset(const std::string& path, const Progress& progress) {
+    std::error_code ec;
+    if (!fs::exists(path, ec)) throw DatasetError(path + ": no such file or folder");
+    const std::string format = detectDatasetFormat(path);
+    progress.update(0.0, "reading " + (format.empty() ? std::string("data set") : format));
+    SpatialDataset ds;
+    if (format == "h5ad") ds = readAnnData(path, progress);
+    else if (format == "visium") ds = readVisium(path);
+    else if (format == "xenium") ds = readXenium(path);
+    else if (format == "st") ds = readSpatialTranscriptomics({path, stSelectionFor(path)});
+    else {
+        throw DatasetError(path +
+                           ": not a recognised spatial data set (expected an .h5ad file, a Visium or Xenium output "
+                           "folder, or an ST *_counts.tsv with its *_selection.tsv)");
+    }
+    progress.update(1.0, "read");
+    return ds;
+}
+
+}  // namespace hescape

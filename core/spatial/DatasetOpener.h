@@ -1,0 +1,20 @@
+// openSpatialDataset(): recognises a spatial data set by what is on disk and
+// calls the right reader — .h5ad (AnnData), a Visium or Xenium output folder
+// (or the .h5 inside it), a legacy ST counts table with its selection file.
+#pragma once
+
+#include "core/common/Progress.h"
+#include "core/spatial/SpatialDataset.h"
+
+#include <string>
+
+namespace hescape {
+
+// What kind of data set `path` looks like ("h5ad", "visium", "xenium", "st"),
+// or empty when none. Cheap: looks at names and files only.
+std::string detectDatasetFormat(const std::string& path);
+
+// Throws DatasetError naming the path when nothing matches or reading fails.
+SpatialDataset openSpatialDataset(const std::string& path, const Progress& progress = {});
+
+}  // namespace hescape
