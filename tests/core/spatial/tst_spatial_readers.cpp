@@ -1,0 +1,200 @@
+// Visium, Xenium, legacy ST and 10x .h5 readers on the real data sets in
+// shared/data, cross-checked with h5py/pandas (Debian's python3), plus a bad
+// corpus built from copies of them: each failure names the file and the field.
+#include "core/spatial/DatasetOpener.h"
+#include "core/spatial/StReader.h"
+#include "core/spatial/TenxMatrixReader.h"
+#include "core/spatial/VisiumReader.h"
+#include "core/spatial/XeniumReader.h"
+
+#include <QProcess>
+#include <QTemporaryDir>
+#include <QtTest/QtTest>
+
+#include <cmath>
+
+using namespace hescape;
+
+namespace {
+
+const std::string kData = HESCAPE_SHARED_DATA_DIR;
+
+QStringList python(const QString& code) {
+    QProcess p;
+    p.start(QStringLiteral(HESCAPE_TEST_PYTHON), {"-c", code});
+    if (!p.waitForFinished(120000) || p.exitCode() != 0) {
+        qWarning() << p.readAllStandardError();
+        return {};
+    }
+    return QString::fromUtf8(p.readAllStandardOutput()).split(QRegularExpression("\\s+"), Qt::SkipEmptyParts);
+}
+
+double total(const ExpressionMatrix& m) {
+    double t = 0;
+    for (const double s : m.rowSums()) t += s;
+    return t;
+}
+
+}  // namespace
+
+class TestSpatialReaders : public QObject {
+    Q_OBJECT
+    QTemporaryDir dir_;
+
+    std::string bad(const QString& name) const { return dir_.filePath(name).toStdString(); }
+
+private Q_SLOTS:
+    void initTestCase() {
+        QVERIFY(dir_.isValid());
+        QProcess p;
+        p.start(QStringLiteral(HESCAPE_TEST_PYTHON),
+                {QStringLiteral(HESCAPE_SOURCE_DIR "/tests/core/spatial/make_tenx_corpus.py"),
+                 QString::fromStdString(kData), dir_.path()});
+        QVERIFY(p.waitForFinished(120000));
+        QVERIFY2(p.exitCode() == 0, p.readAllStandardError().constData());
+    }
+
+    void tenxValueAndIndexTypes_data() {
+        QTest::addColumn<QString>("file");
+        QTest::addColumn<int>("barcodes");
+        QTest::addColumn<int>("features");
+        QTest::newRow("float64 data, int32 index") << "visium_human_heart_scanpy/filtered_feature_bc_matrix.h5" << 100 << 100;
+        QTest::newRow("int32 data, uint32 index") << "visium_mouse_brain_visiumio/raw_feature_bc_matrix.h5" << 50 << 49;
+        QTest::newRow("int32 data, int64 index") << "xenium_mouse_brain_spe/cell_feature_matrix.h5" << 36602 << 541;
+    }
+
+    void tenxValueAndIndexTypes() {
+        QFETCH(QString, file);
+        QFETCH(int, barcodes);
+        QFETCH(int, features);
+        const std::string path = kData + "/" + file.toStdString();
+        const TenxMatrix m = readTenxMatrix(path);
+        QCOMPARE(m.counts.rows(), barcodes);
+        QCOMPARE(m.counts.cols(), features);
+        QVERIFY(m.counts.integerValued());
+        // h5py: total counts and the counts of the last barcode's first stored gene.
+        const QStringList ref = python(QStringLiteral(
+            "import h5py, numpy as np; f = h5py.File('%1'); d = f['matrix/data'][()]; p = f['matrix/indptr'][()];"
+            "i = f['matrix/indices'][()]; print(repr(float(d.sum(dtype=np.float64))), int(i[p[-2]]), repr(float(d[p[-2]])))")
+                                           .arg(QString::fromStdString(path)));
+        QCOMPARE(ref.size(), 3);
+        QCOMPARE(total(m.counts), ref[0].toDouble());
+        QCOMPARE(double(m.counts.row(barcodes - 1)[ref[1].toInt()]), ref[2].toDouble());
+    }
+
+    void visiumHeart() {
+        const SpatialDataset ds = readVisium(kData + "/visium_human_heart_scanpy");
+        QCOMPARE(ds.format, std::string("visium"));
+        QCOMPARE(ds.observationCount(), 100);
+        // Coordinates are (pxl_col, pxl_row) of the positions file for each barcode.
+        const QStringList ref = python(QStringLiteral(
+            "import h5py, csv; b = h5py.File('%1/filtered_feature_bc_matrix.h5')['matrix/barcodes'][()][7].decode();"
+            "r = {row[0]: row for row in csv.reader(open('%1/spatial/tissue_positions_list.csv'))}[b]; print(r[5], r[4], r[1])")
+                                           .arg(QString::fromStdString(kData + "/visium_human_heart_scanpy")));
+        QCOMPARE(ref.size(), 3);
+        QCOMPARE(ds.coordinates[7].x, ref[0].toDouble());
+        QCOMPARE(ds.coordinates[7].y, ref[1].toDouble());
+        QCOMPARE(ds.obsColumn("in_tissue")->numbers[7], ref[2].toDouble());
+        QVERIFY(std::abs(ds.spotDiameter.value_or(0) - 89.42751063343188) < 1e-9);
+        QCOMPARE(ds.metadata.at("tissue_hires_scalef"), 0.150015);
+        QCOMPARE(detectDatasetFormat(kData + "/visium_human_heart_scanpy"), std::string("visium"));
+    }
+
+    void visiumMouseBrainFromH5Path() {
+        const SpatialDataset ds = openSpatialDataset(kData + "/visium_mouse_brain_visiumio/raw_feature_bc_matrix.h5");
+        QCOMPARE(ds.format, std::string("visium"));
+        QCOMPARE(ds.observationCount(), 50);
+        QCOMPARE(ds.geneCount(), 49);
+    }
+
+    void xeniumToyAndMouseBrain() {
+        const SpatialDataset toy = readXenium(kData + "/xenium_toy_sfe");
+        QCOMPARE(toy.observationCount(), 526);
+        QCOMPARE(toy.geneCount(), 27);  // 30 features less 1 control probe and 2 unassigned codewords
+        QCOMPARE(toy.coordinateUnits, std::string("micrometres"));
+        QVERIFY(toy.obsColumn("Negative Control Probe") != nullptr);
+        QVERIFY(toy.obsColumn("cell_area") != nullptr);
+        double x = 0, y = 0;
+        toy.toSlide.apply(1000, 1000, x, y);
+        QCOMPARE(x, 1000.0);  // no alignment file: identity
+
+        const SpatialDataset brain = openSpatialDataset(kData + "/xenium_mouse_brain_spe");
+        QCOMPARE(brain.observationCount(), 36602);
+        QCOMPARE(brain.geneCount(), 248);
+        const QStringList ref = python(QStringLiteral(
+            "import pandas as pd; c = pd.read_csv('%1/cells.csv.gz'); print(repr(c.x_centroid[36601]), repr(c.y_centroid[36601]),"
+            "repr(float(c.cell_area.sum())))")
+                                           .arg(QString::fromStdString(kData + "/xenium_mouse_brain_spe")));
+        QCOMPARE(ref.size(), 3);
+        QCOMPARE(brain.coordinates[36601].x, ref[0].toDouble());
+        QCOMPARE(brain.coordinates[36601].y, ref[1].toDouble());
+        double area = 0;
+        for (const double a : brain.obsColumn("cell_area")->numbers) area += a;
+        QVERIFY(std::abs(area - ref[2].toDouble()) < 1e-6 * area);
+    }
+
+    void xeniumAlignmentMapsMicronsToSlidePixels() {
+        const SpatialDataset ds = readXenium(bad("xenium_aligned"));
+        // A = [[2,0,10],[0,2,-20]] maps H&E px -> morphology px; cells in um -> /0.2125 -> inverse(A).
+        double x = 0, y = 0;
+        ds.toSlide.apply(212.5, 425.0, x, y);
+        QVERIFY(std::abs(x - (1000.0 - 10.0) / 2.0) < 1e-9);
+        QVERIFY(std::abs(y - (2000.0 + 20.0) / 2.0) < 1e-9);
+    }
+
+    void spatialTranscriptomicsHer2st() {
+        const SpatialDataset ds = openSpatialDataset(kData + "/her2st_breast_st/B4_counts.tsv.gz");
+        QCOMPARE(ds.format, std::string("st"));
+        QCOMPARE(ds.observationCount(), 283);
+        QCOMPARE(ds.geneCount(), 15289);
+        QVERIFY(std::abs(ds.spotDiameter.value_or(0) - 100.0 / 0.69) < 1e-9);
+        const QStringList ref = python(QStringLiteral(
+            "import pandas as pd; c = pd.read_csv('%1/B4_counts.tsv.gz', sep='\\t', index_col=0);"
+            "s = pd.read_csv('%1/B4_selection.tsv', sep='\\t'); s.index = s.x.astype(str) + 'x' + s.y.astype(str);"
+            "print(repr(float(c.values.sum())), int(c['ERBB2'].sum()), repr(s.loc[c.index[5], 'pixel_x']), repr(s.loc[c.index[5], 'pixel_y']))")
+                                           .arg(QString::fromStdString(kData + "/her2st_breast_st")));
+        QCOMPARE(ref.size(), 4);
+        QCOMPARE(total(ds.expression), ref[0].toDouble());
+        const auto erbb2 = ds.expression.column(ds.geneIndex("ERBB2").value());
+        double e = 0;
+        for (const float v : erbb2) e += v;
+        QCOMPARE(e, ref[1].toDouble());
+        QCOMPARE(ds.coordinates[5].x, ref[2].toDouble());
+        QCOMPARE(ds.coordinates[5].y, ref[3].toDouble());
+    }
+
+    void badInputNamesFileAndField_data() {
+        QTest::addColumn<QString>("path");
+        QTest::addColumn<QString>("kind");
+        QTest::addColumn<QString>("mustContain");
+        QTest::newRow("indptr not monotone") << "visium_indptr" << "visium" << "filtered_feature_bc_matrix.h5: /matrix: indptr";
+        QTest::newRow("indices out of range") << "visium_indices" << "visium" << "/matrix/indices: entry 0";
+        QTest::newRow("barcodes vs shape") << "visium_barcodes" << "visium" << "/matrix/barcodes: has 10 entries but shape says 100";
+        QTest::newRow("spot without position") << "visium_missing_position" << "visium" << "has no position";
+        QTest::newRow("NaN position") << "visium_nan_position" << "visium" << "coordinates of observation 3";
+        QTest::newRow("text in position") << "visium_text_position" << "visium" << "'abc' is not a number";
+        QTest::newRow("truncated cells.csv.gz") << "xenium_truncated_cells" << "xenium" << "cells.csv.gz";
+        QTest::newRow("singular alignment") << "xenium_singular_alignment" << "xenium" << "singular";
+        QTest::newRow("ST spot without selection") << "st/nosel_counts.tsv.gz" << "st" << "nosel_selection.tsv: spot";
+        QTest::newRow("ST negative count") << "st/neg_counts.tsv.gz" << "st" << "neg_counts.tsv.gz: line 3";
+        QTest::newRow("not a data set") << "st" << "none" << "not a recognised spatial data set";
+    }
+
+    void badInputNamesFileAndField() {
+        QFETCH(QString, path);
+        QFETCH(QString, kind);
+        QFETCH(QString, mustContain);
+        QCOMPARE(QString::fromStdString(detectDatasetFormat(bad(path))), kind == "none" ? QString() : kind);
+        try {
+            openSpatialDataset(bad(path));
+            QFAIL("no error");
+        } catch (const DatasetError& e) {
+            const QString msg = QString::fromStdString(e.what());
+            QVERIFY2(msg.contains(dir_.path()), qPrintable(msg));
+            QVERIFY2(msg.contains(mustContain), qPrintable(msg));
+        }
+    }
+};
+
+QTEST_GUILESS_MAIN(TestSpatialReaders)
+#include "tst_spatial_readers.moc"
