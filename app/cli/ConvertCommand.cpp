@@ -67,13 +67,19 @@ int runConvert(const std::vector<std::string>& args) {
                 conv.tiff.mpp = MicronsPerPixel{m, m};
             } else if (a == "--quality") {
                 const std::string v = value("--quality");
-                if (!parseNumber(v, conv.tiff.jpegQuality)) throw std::invalid_argument("--quality expects an integer, got '" + v + "'");
+                if (!parseNumber(v, conv.tiff.jpegQuality) || conv.tiff.jpegQuality < 1 || conv.tiff.jpegQuality > 100) {
+                    throw std::invalid_argument("--quality expects an integer from 1 to 100, got '" + v + "'");
+                }
             } else if (a == "--tile") {
                 const std::string v = value("--tile");
-                if (!parseNumber(v, conv.tiff.tileSize)) throw std::invalid_argument("--tile expects an integer, got '" + v + "'");
+                if (!parseNumber(v, conv.tiff.tileSize) || conv.tiff.tileSize < 16 || conv.tiff.tileSize % 16 != 0) {
+                    throw std::invalid_argument("--tile expects a positive multiple of 16, got '" + v + "'");
+                }
             } else if (a == "--level-step") {
                 const std::string v = value("--level-step");
-                if (!parseNumber(v, conv.tiff.levelStep)) throw std::invalid_argument("--level-step expects 2 or 4, got '" + v + "'");
+                if (!parseNumber(v, conv.tiff.levelStep) || (conv.tiff.levelStep != 2 && conv.tiff.levelStep != 4)) {
+                    throw std::invalid_argument("--level-step expects 2 or 4, got '" + v + "'");
+                }
             } else if (!a.empty() && a[0] == '-') {
                 throw std::invalid_argument("unknown option '" + a + "'");
             } else {

@@ -84,6 +84,7 @@ SlideView::~SlideView() {
     if (glReady_) {
         makeCurrent();
         releaseTextures();
+        spots_.release();
         vao_.destroy();
         quad_.destroy();
         doneCurrent();
@@ -98,6 +99,7 @@ void SlideView::setSlide(std::shared_ptr<Slide> slide, SlideTileCache::Options c
         doneCurrent();
     }
     slide_ = std::move(slide);
+    clearSpots();
     overlay_->update();
     thumbnail_ = QImage();
     reportedError_.clear();
@@ -265,6 +267,7 @@ void SlideView::initializeGL() {
     contextConnection_ = connect(context(), &QOpenGLContext::aboutToBeDestroyed, this, [this] {
         makeCurrent();
         releaseTextures();
+        spots_.release();
         doneCurrent();
     });
     program_.removeAllShaders();
@@ -288,6 +291,7 @@ void SlideView::initializeGL() {
     program_.release();
     quad_.release();
     vao_.release();
+    spots_.initialize(this);
     glReady_ = true;
 }
 
@@ -388,6 +392,7 @@ void SlideView::paintGL() {
         program_.release();
         glBindTexture(GL_TEXTURE_2D, 0);
         glDisable(GL_BLEND);
+        spots_.paint(this, QSizeF(width(), height()), center_, downsample_);
         evictTextures();
         // More decoded tiles than one frame may upload: come back next frame.
         if (uploadsLeft <= 0) update();
@@ -420,6 +425,88 @@ void SlideView::paintOverlays(QPainter& p) {
     }
     if (minimapVisible_) paintMinimap(p);
     if (scaleBarVisible_) paintScaleBar(p);
+    paintLegend(p);
+}
+
+// ---- spots -------------------------------------------------------------------
+
+void SlideView::setSpots(std::vector<float> level0xy, float radius) {
+    spotIndex_ = PointGridIndex(level0xy);
+    spots_.setPositions(std::move(level0xy), radius);
+    hoveredSpot_ = -1;
+    update();
+    overlay_->update();
+}
+
+void SlideView::setSpotValues(std::vector<float> values, const SpotStyle& style, const SpotLegend& legend) {
+    spots_.setValues(std::move(values));
+    spots_.setStyle(style);
+    legend_ = legend;
+    update();
+    overlay_->update();
+}
+
+void SlideView::setSpotStyle(const SpotStyle& style) {
+    spots_.setStyle(style);
+    update();
+    overlay_->update();
+}
+
+void SlideView::clearSpots() {
+    setSpots({}, 1.0f);
+    legend_ = {};
+}
+
+std::optional<std::int64_t> SlideView::spotAt(QPointF widgetPos) const {
+    if (spots_.count() == 0 || !spots_.style().visible) return std::nullopt;
+    const QPointF s = widgetToSlide(widgetPos);
+    const double reach = std::max<double>(spots_.radius(), 6.0 * downsample_);
+    return spotIndex_.nearest(s.x(), s.y(), reach);
+}
+
+QRectF SlideView::legendRect() const {
+    if (spots_.count() == 0 || !spots_.style().visible || legend_.title.isEmpty()) return {};
+    const int rows = legend_.categories.isEmpty() ? 0 : std::min<int>(static_cast<int>(legend_.categories.size()), 20);
+    const double h = legend_.categories.isEmpty() ? 58.0 : 26.0 + rows * 17.0;
+    return QRectF(width() - 12 - 190, height() - 12 - h, 190, h);
+}
+
+void SlideView::paintLegend(QPainter& p) {
+    const QRectF box = legendRect();
+    if (box.isEmpty()) return;
+    p.setPen(Qt::NoPen);
+    p.setBrush(QColor(255, 255, 255, 225));
+    p.drawRoundedRect(box, 4, 4);
+    p.setPen(QColor(20, 20, 24));
+    const QFontMetricsF fm(p.font());
+    p.drawText(QRectF(box.left() + 8, box.top() + 4, box.width() - 16, 16), Qt::AlignLeft | Qt::AlignVCenter,
+               fm.elidedText(legend_.title, Qt::ElideRight, box.width() - 16));
+    const SpotStyle& st = spots_.style();
+    if (legend_.categories.isEmpty()) {
+        const QRectF bar(box.left() + 8, box.top() + 24, box.width() - 16, 12);
+        const auto table = colormapTable(st.colormap);
+        QImage strip(256, 1, QImage::Format_RGBA8888);
+        std::copy(table.begin(), table.end(), strip.bits());
+        p.drawImage(bar, strip);
+        p.setPen(QPen(QColor(20, 20, 24), 1));
+        p.setBrush(Qt::NoBrush);
+        p.drawRect(bar);
+        p.drawText(QRectF(bar.left(), bar.bottom() + 2, bar.width() / 2, 16), Qt::AlignLeft | Qt::AlignVCenter,
+                   QString::number(st.vmin, 'g', 3));
+        p.drawText(QRectF(bar.center().x(), bar.bottom() + 2, bar.width() / 2, 16), Qt::AlignRight | Qt::AlignVCenter,
+                   QString::number(st.vmax, 'g', 3));
+    } else {
+        for (int i = 0; i < std::min<int>(static_cast<int>(legend_.categories.size()), 20); ++i) {
+            const auto c = categoryColor(i);
+            const QRectF sw(box.left() + 8, box.top() + 24 + i * 17, 12, 12);
+            p.setPen(Qt::NoPen);
+            p.setBrush(QColor(c[0], c[1], c[2]));
+            p.drawEllipse(sw);
+            p.setPen(QColor(20, 20, 24));
+            p.drawText(QRectF(sw.right() + 6, sw.top() - 2, box.width() - 40, 16), Qt::AlignLeft | Qt::AlignVCenter,
+                       fm.elidedText(legend_.categories[i], Qt::ElideRight, box.width() - 40));
+        }
+    }
 }
 
 QRectF SlideView::minimapRect() const {
@@ -522,6 +609,7 @@ void SlideView::wheelEvent(QWheelEvent* e) {
 void SlideView::mousePressEvent(QMouseEvent* e) {
     if (!slide_ || e->button() != Qt::LeftButton) return QOpenGLWidget::mousePressEvent(e);
     lastMouse_ = e->position();
+    pressPos_ = e->position();
     if (minimapRect().adjusted(-2, -2, 2, 2).contains(e->position())) {
         drag_ = Drag::Minimap;
         navigateMinimap(e->position());
@@ -542,9 +630,18 @@ void SlideView::mouseMoveEvent(QMouseEvent* e) {
     const QPointF s = widgetToSlide(e->position());
     const bool inside = s.x() >= 0 && s.y() >= 0 && s.x() < slide_->width() && s.y() < slide_->height();
     Q_EMIT cursorMoved(s, inside);
+    const qint64 hovered = spotAt(e->position()).value_or(-1);
+    if (hovered != hoveredSpot_) {
+        hoveredSpot_ = hovered;
+        Q_EMIT spotHovered(hovered);
+    }
 }
 
 void SlideView::mouseReleaseEvent(QMouseEvent* e) {
+    // A click (press and release without a drag) on a spot selects it.
+    if (e->button() == Qt::LeftButton && drag_ == Drag::Pan && QLineF(e->position(), pressPos_).length() < 3) {
+        if (const auto spot = spotAt(e->position())) Q_EMIT spotClicked(*spot);
+    }
     if (e->button() == Qt::LeftButton && drag_ != Drag::None) {
         drag_ = Drag::None;
         unsetCursor();

@@ -6,6 +6,8 @@
 
 #include "core/slide/Slide.h"
 #include "core/slide/SlideTileCache.h"
+#include "core/spatial/PointGridIndex.h"
+#include "widgets/overlay/SpotOverlayRenderer.h"
 
 #include <QElapsedTimer>
 #include <QHash>
@@ -17,6 +19,7 @@
 #include <QOpenGLWidget>
 #include <QPointF>
 #include <QRectF>
+#include <QStringList>
 
 #include <memory>
 #include <optional>
@@ -70,11 +73,32 @@ public:
     };
     std::optional<ScaleBar> scaleBar() const;
 
+    // ---- spot / cell overlay ----
+    // What the legend shows for the current spot colouring.
+    struct SpotLegend {
+        QString title;
+        QStringList categories;  // non-empty for categorical colouring
+    };
+    // Spot centres in level-0 slide pixels (interleaved x, y) and their
+    // radius in level-0 pixels. Replaces any previous spots.
+    void setSpots(std::vector<float> level0xy, float radius);
+    void setSpotValues(std::vector<float> values, const SpotStyle& style, const SpotLegend& legend);
+    void setSpotStyle(const SpotStyle& style);
+    void clearSpots();
+    const SpotOverlayRenderer& spots() const { return spots_; }
+    const SpotLegend& spotLegend() const { return legend_; }
+    // The spot under a widget position (within its radius, or 6 px when tiny).
+    std::optional<std::int64_t> spotAt(QPointF widgetPos) const;
+    // The legend's frame in widget coordinates (empty when there is none).
+    QRectF legendRect() const;
+
 Q_SIGNALS:
     void viewChanged();
     // Level-0 pixel under the cursor; `inside` is false off the slide.
     void cursorMoved(QPointF level0, bool inside);
     void cursorLeft();
+    void spotHovered(qint64 index);  // -1: none
+    void spotClicked(qint64 index);
     void tileReadFailed(const QString& message);
 
 protected:
@@ -108,6 +132,7 @@ private:
     void paintOverlays(QPainter& p);
     void paintMinimap(QPainter& p);
     void paintScaleBar(QPainter& p);
+    void paintLegend(QPainter& p);
     void onTileReady();
     void loadThumbnail();
     void navigateMinimap(QPointF widgetPos);
@@ -134,6 +159,11 @@ private:
     bool fullyLoaded_ = false;
     QString reportedError_;
 
+    SpotOverlayRenderer spots_;
+    PointGridIndex spotIndex_;
+    SpotLegend legend_;
+    qint64 hoveredSpot_ = -1;
+
     QColor background_{236, 236, 240};
     bool minimapVisible_ = true;
     bool scaleBarVisible_ = true;
@@ -141,6 +171,7 @@ private:
     enum class Drag { None, Pan, Minimap };
     Drag drag_ = Drag::None;
     QPointF lastMouse_;
+    QPointF pressPos_;
 };
 
 }  // namespace hescape

@@ -1,0 +1,67 @@
+// Display normalisations and gene-set scores for colouring spots.
+#include "core/spatial/ExpressionValues.h"
+
+#include <algorithm>
+#include <cmath>
+
+namespace hescape {
+
+std::string normalisationName(Normalisation n) {
+    switch (n) {
+        case Normalisation::Raw: return "raw";
+        case Normalisation::Log1p: return "log1p";
+        case Normalisation::CountsPer10kLog1p: return "counts per 10k + log1p";
+    }
+    return "raw";
+}
+
+std::vector<float> geneValues(const SpatialDataset& ds, std::int64_t gene, Normalisation n,
+                              const std::vector<double>& librarySizes) {
+    std::vector<float> v = ds.expression.column(gene);
+    if (n == Normalisation::Log1p) {
+        for (auto& x : v) x = std::log1p(x);
+    } else if (n == Normalisation::CountsPer10kLog1p) {
+        for (std::size_t i = 0; i < v.size(); ++i) {
+            const double lib = i < librarySizes.size() ? librarySizes[i] : 0.0;
+            v[i] = lib > 0 ? static_cast<float>(std::log1p(v[i] * 1e4 / lib)) : 0.0f;
+        }
+    }
+    return v;
+}
+
+std::vector<float> geneSetScore(const SpatialDataset& ds, const std::vector<std::string>& genes, Normalisation n,
+                                const std::vector<double>& librarySizes) {
+    std::vector<std::int64_t> idx;
+    std::string missing;
+    for (const auto& g : genes) {
+        if (const auto i = ds.geneIndex(g)) idx.push_back(*i);
+        else missing += (missing.empty() ? "" : ", ") + g;
+    }
+    if (!missing.empty()) throw DatasetError(ds.source + ": gene(s) not in the data set: " + missing);
+    std::vector<double> score(static_cast<std::size_t>(ds.observationCount()), 0.0);
+    for (const auto g : idx) {
+        const auto v = geneValues(ds, g, n, librarySizes);
+        double mean = 0, sq = 0;
+        for (const float x : v) mean += x;
+        mean /= static_cast<double>(v.size());
+        for (const float x : v) sq += (x - mean) * (x - mean);
+        const double sd = std::sqrt(sq / static_cast<double>(v.size()));
+        if (sd > 0)
+            for (std::size_t i = 0; i < v.size(); ++i) score[i] += (v[i] - mean) / sd;
+    }
+    std::vector<float> out(score.size());
+    for (std::size_t i = 0; i < score.size(); ++i) out[i] = static_cast<float>(idx.empty() ? 0.0 : score[i] / idx.size());
+    return out;
+}
+
+double percentile(std::vector<float> values, double p) {
+    values.erase(std::remove_if(values.begin(), values.end(), [](float x) { return std::isnan(x); }), values.end());
+    if (values.empty()) return 0.0;
+    std::sort(values.begin(), values.end());
+    const double pos = std::clamp(p, 0.0, 100.0) / 100.0 * static_cast<double>(values.size() - 1);
+    const auto lo = static_cast<std::size_t>(std::floor(pos));
+    const auto hi = std::min(lo + 1, values.size() - 1);
+    return values[lo] + (pos - static_cast<double>(lo)) * (values[hi] - values[lo]);
+}
+
+}  // namespace hescape

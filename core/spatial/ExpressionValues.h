@@ -1,0 +1,29 @@
+// Values to colour spots by: one gene under a display normalisation, a
+// gene-set score, an obs column; plus robust display ranges (percentiles).
+#pragma once
+
+#include "core/spatial/SpatialDataset.h"
+
+#include <string>
+#include <vector>
+
+namespace hescape {
+
+enum class Normalisation { Raw, Log1p, CountsPer10kLog1p };
+std::string normalisationName(Normalisation n);
+
+// `librarySizes` (row sums of the counts) is needed for CountsPer10kLog1p;
+// pass the cached result of expression.rowSums().
+std::vector<float> geneValues(const SpatialDataset& ds, std::int64_t gene, Normalisation n,
+                              const std::vector<double>& librarySizes);
+
+// Mean z-score over genes (each gene normalised, then standardised across
+// observations; genes with zero variance contribute 0). Unknown genes throw
+// DatasetError listing them.
+std::vector<float> geneSetScore(const SpatialDataset& ds, const std::vector<std::string>& genes, Normalisation n,
+                                const std::vector<double>& librarySizes);
+
+// Linear-interpolated percentile (numpy's default), ignoring NaN.
+double percentile(std::vector<float> values, double p);
+
+}  // namespace hescape

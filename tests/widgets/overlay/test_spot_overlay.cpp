@@ -1,0 +1,149 @@
+// Spot overlay under a real GL context: spots of known values, placed through
+// a known transform, render in the expected colormap colours at the expected
+// screen positions (read back from the framebuffer); categorical colours,
+// NaN as grey, outline mode, opacity off, hit-testing and the legend.
+#include "core/render/Colormap.h"
+#include "widgets/slideview/SlideView.h"
+
+#include <QOpenGLContext>
+#include <QSignalSpy>
+#include <QSurfaceFormat>
+#include <QTemporaryDir>
+#include <QtTest/QtTest>
+
+#include <cmath>
+#include <limits>
+
+using namespace hescape;
+
+namespace {
+
+bool near(QColor a, std::array<std::uint8_t, 4> b, int tol = 6) {
+    return std::abs(a.red() - b[0]) <= tol && std::abs(a.green() - b[1]) <= tol && std::abs(a.blue() - b[2]) <= tol;
+}
+
+QString name(std::array<std::uint8_t, 4> c) { return QColor(c[0], c[1], c[2]).name(); }
+
+}  // namespace
+
+class TestSpotOverlay : public QObject {
+    Q_OBJECT
+    QTemporaryDir dir_;
+    QString white_;
+
+private Q_SLOTS:
+    void initTestCase() {
+        QOpenGLContext probe;
+        if (!probe.create()) QSKIP("no OpenGL context on this platform (run under xvfb-run)");
+        white_ = dir_.filePath("white.png");
+        QImage img(1000, 1000, QImage::Format_RGB32);
+        img.fill(Qt::white);
+        QVERIFY(img.save(white_));
+    }
+
+    void continuousCategoricalNanOutline() {
+        SlideView v;
+        v.resize(400, 400);
+        v.show();
+        QVERIFY(QTest::qWaitForWindowExposed(&v));
+        v.setSlide(std::shared_ptr<Slide>(openSlide(white_.toStdString())));
+        QTRY_VERIFY_WITH_TIMEOUT(v.isFullyLoaded(), 10000);
+        v.setMinimapVisible(false);
+        // Data-set coordinates are in "micrometres"; the transform to slide
+        // pixels is x2 and a shift of (100, 50): dataset (50, 75) -> slide (200, 200).
+        const std::vector<std::pair<double, double>> dataset = {{50, 75}, {350, 75}, {200, 325}, {50, 400}};
+        std::vector<float> xy;
+        for (const auto& [x, y] : dataset) {
+            xy.push_back(static_cast<float>(2 * x + 100));
+            xy.push_back(static_cast<float>(2 * y + 50));
+        }
+        v.setSpots(xy, 40.0f);
+        SpotStyle style;
+        style.colormap = ColormapId::Viridis;
+        style.vmin = 10;
+        style.vmax = 20;
+        style.opacity = 1.0f;
+        v.setSpotValues({10.0f, 20.0f, std::numeric_limits<float>::quiet_NaN(), 15.0f}, style, {"ERBB2", {}});
+        QImage img = v.grabFramebuffer();
+        auto at = [&](int i) { return img.pixelColor(v.slideToWidget(QPointF(xy[2 * i], xy[2 * i + 1])).toPoint()); };
+        QVERIFY2(near(at(0), colormapColor(ColormapId::Viridis, 0.0)), qPrintable(at(0).name() + " vs " + name(colormapColor(ColormapId::Viridis, 0.0))));
+        QVERIFY2(near(at(1), colormapColor(ColormapId::Viridis, 1.0)), qPrintable(at(1).name()));
+        QVERIFY2(near(at(2), {153, 153, 153, 255}), qPrintable(at(2).name()));
+        QVERIFY2(near(at(3), colormapColor(ColormapId::Viridis, 0.5), 8), qPrintable(at(3).name()));
+        // Just outside a spot's radius the slide (white) shows.
+        const QPointF edge = v.slideToWidget(QPointF(xy[0] + 40 + 3 * v.downsample(), xy[1]));
+        QCOMPARE(img.pixelColor(edge.toPoint()), QColor(Qt::white));
+
+        // Changing the range moves colours without new data.
+        style.vmin = 0;
+        style.vmax = 40;
+        v.setSpotStyle(style);
+        img = v.grabFramebuffer();
+        QVERIFY2(near(at(1), colormapColor(ColormapId::Viridis, 0.5), 8), qPrintable(at(1).name()));
+
+        // Categorical: codes 0..3 map to the palette.
+        style.colormap = ColormapId::Categorical;
+        v.setSpotValues({0, 1, 2, 3}, style, {"region", {"tumour", "stroma", "immune", "fat"}});
+        img = v.grabFramebuffer();
+        for (int i = 0; i < 4; ++i) QVERIFY2(near(at(i), categoryColor(i)), qPrintable(QString::number(i) + at(i).name()));
+
+        // Outline: the centre shows the slide, the rim the colour.
+        style.outline = true;
+        v.setSpotStyle(style);
+        img = v.grabFramebuffer();
+        QCOMPARE(at(0), QColor(Qt::white));
+        const QPointF rim = v.slideToWidget(QPointF(xy[0] + 40 - 1.0 * v.downsample(), xy[1]));
+        QVERIFY2(near(img.pixelColor(rim.toPoint()), categoryColor(0), 40), qPrintable(img.pixelColor(rim.toPoint()).name()));
+
+        // Hidden: nothing drawn.
+        style.visible = false;
+        v.setSpotStyle(style);
+        img = v.grabFramebuffer();
+        QCOMPARE(at(1), QColor(Qt::white));
+    }
+
+    void hitTestingHoverClickAndLegend() {
+        SlideView v;
+        v.resize(400, 400);
+        v.show();
+        QVERIFY(QTest::qWaitForWindowExposed(&v));
+        v.setSlide(std::shared_ptr<Slide>(openSlide(white_.toStdString())));
+        v.setSpots({100, 100, 900, 900, 500, 500}, 30.0f);
+        SpotStyle style;
+        v.setSpotValues({1, 2, 3}, style, {"GRB7", {}});
+        QCOMPARE(v.spotAt(v.slideToWidget(QPointF(505, 495))).value_or(-1), 2);
+        QVERIFY(!v.spotAt(v.slideToWidget(QPointF(300, 300))).has_value());
+        QSignalSpy hovered(&v, &SlideView::spotHovered);
+        QSignalSpy clicked(&v, &SlideView::spotClicked);
+        const QPoint p = v.slideToWidget(QPointF(100, 100)).toPoint();
+        QTest::mouseMove(&v, p);
+        QMouseEvent move(QEvent::MouseMove, QPointF(p), v.mapToGlobal(QPointF(p)), Qt::NoButton, Qt::NoButton, Qt::NoModifier);
+        QCoreApplication::sendEvent(&v, &move);
+        QVERIFY(!hovered.isEmpty());
+        QCOMPARE(hovered.last().first().toLongLong(), 0);
+        QTest::mouseClick(&v, Qt::LeftButton, {}, p);
+        QCOMPARE(clicked.size(), 1);
+        QCOMPARE(clicked.first().first().toLongLong(), 0);
+        // The legend is painted (grab includes the overlay child): its colour bar shows viridis' ends.
+        const QRectF legend = v.legendRect();
+        QVERIFY(!legend.isEmpty());
+        const QImage shot = v.grab().toImage();
+        const QColor left = shot.pixelColor(QPointF(legend.left() + 10, legend.top() + 30).toPoint());
+        const QColor right = shot.pixelColor(QPointF(legend.right() - 10, legend.top() + 30).toPoint());
+        QVERIFY2(near(left, colormapColor(ColormapId::Viridis, 0.0), 20), qPrintable(left.name()));
+        QVERIFY2(near(right, colormapColor(ColormapId::Viridis, 1.0), 20), qPrintable(right.name()));
+    }
+};
+
+int main(int argc, char** argv) {
+    QSurfaceFormat fmt;
+    fmt.setVersion(3, 2);
+    fmt.setProfile(QSurfaceFormat::CoreProfile);
+    fmt.setSamples(0);
+    QSurfaceFormat::setDefaultFormat(fmt);
+    QApplication app(argc, argv);
+    TestSpotOverlay t;
+    return QTest::qExec(&t, argc, argv);
+}
+
+#include "test_spot_overlay.moc"
