@@ -7,6 +7,9 @@
 #include "core/slide/PyramidTiffConverter.h"
 #include "widgets/slideview/SlidePropertiesPanel.h"
 #include "widgets/slideview/SlideView.h"
+#include "widgets/spatial/SpotColoringPanel.h"
+
+#include "core/spatial/ExpressionValues.h"
 
 #include <QAction>
 #include <QApplication>
@@ -28,7 +31,14 @@
 #include <QStatusBar>
 #include <QtConcurrent/QtConcurrentRun>
 
+#include <QComboBox>
+#include <QDir>
+#include <QVBoxLayout>
+
+#include <algorithm>
 #include <cmath>
+#include <limits>
+#include <map>
 
 // The icon resources live in a static library: register them explicitly.
 static void initStudioResources() { Q_INIT_RESOURCE(studio); }
@@ -58,6 +68,26 @@ MainWindow::MainWindow(QWidget* parent) : QMainWindow(parent) {
     dock_->setWidget(panel_);
     addDockWidget(Qt::RightDockWidgetArea, dock_);
 
+    auto* spatialBox = new QWidget(this);
+    auto* spatialLayout = new QVBoxLayout(spatialBox);
+    spatialLayout->setContentsMargins(0, 0, 0, 0);
+    sections_ = new QComboBox(spatialBox);
+    sections_->setToolTip(tr("Other slides with data in this folder"));
+    sections_->setVisible(false);
+    spatialLayout->addWidget(sections_);
+    coloringPanel_ = new SpotColoringPanel(spatialBox);
+    spatialLayout->addWidget(coloringPanel_);
+    spatialDock_ = new QDockWidget(tr("Spatial data"), this);
+    spatialDock_->setObjectName(QStringLiteral("spatialDock"));
+    spatialDock_->setWidget(spatialBox);
+    addDockWidget(Qt::RightDockWidgetArea, spatialDock_);
+    tabifyDockWidget(dock_, spatialDock_);
+    connect(coloringPanel_, &SpotColoringPanel::coloringChanged, this, &MainWindow::applyColoring);
+    connect(sections_, &QComboBox::activated, this, [this](int i) {
+        const QString path = sections_->itemData(i).toString();
+        if (!path.isEmpty() && path != currentPath_) openFile(path);
+    });
+
     positionLabel_ = new QLabel(this);
     positionLabel_->setMinimumWidth(360);
     zoomLabel_ = new QLabel(this);
@@ -72,6 +102,7 @@ MainWindow::MainWindow(QWidget* parent) : QMainWindow(parent) {
         statusBar()->showMessage(tr("Could not read part of the slide: %1").arg(msg));
     });
     connect(panel_, &SlidePropertiesPanel::setMicronsPerPixelRequested, this, &MainWindow::askMicronsPerPixel);
+    connect(view_, &SlideView::spotHovered, this, &MainWindow::showHoveredSpot);
 
     buildMenus();
     restoreSettings();
@@ -85,6 +116,8 @@ MainWindow::~MainWindow() {
 void MainWindow::buildMenus() {
     QMenu* file = menuBar()->addMenu(tr("&File"));
     file->addAction(tr("&Open Slide\u2026"), QKeySequence::Open, this, &MainWindow::showOpenDialog);
+    file->addAction(tr("Open &Spatial Data\u2026"), QKeySequence(Qt::CTRL | Qt::SHIFT | Qt::Key_O), this,
+                    &MainWindow::showOpenDatasetDialog);
     QMenu* recentMenu = file->addMenu(tr("Open &Recent"));
     recent_ = new RecentFiles(recentMenu, this);
     connect(recent_, &RecentFiles::openRequested, this, &MainWindow::openFile);
@@ -213,7 +246,190 @@ void MainWindow::finishLoad(const SlideLoadResult& r) {
                                  .arg(r.slide->levelCount()),
                              8000);
     updateZoomLabel();
+    dataset_.reset();
+    coloringPanel_->clearDataset();
+    refreshSections();
     Q_EMIT slideLoaded(r.path);
+    // A data set of the same name beside the slide belongs to it (the demo's layout).
+    if (const QString companion = companionDataset(r.path); !companion.isEmpty()) openDataset(companion);
+    else busy_ = false;
+}
+
+void MainWindow::refreshSections() {
+    sections_->clear();
+    const QDir dir = QFileInfo(currentPath_).dir();
+    for (const QString& f : dir.entryList({QStringLiteral("*.tiff"), QStringLiteral("*.tif"), QStringLiteral("*.svs")}, QDir::Files, QDir::Name)) {
+        const QString path = dir.filePath(f);
+        if (!companionDataset(path).isEmpty()) sections_->addItem(QFileInfo(f).completeBaseName(), path);
+    }
+    sections_->setCurrentIndex(sections_->findData(currentPath_));
+    sections_->setVisible(sections_->count() > 1);
+}
+
+void MainWindow::showOpenDatasetDialog() {
+    QSettings s;
+    const QString path = QFileDialog::getOpenFileName(
+        this, tr("Open spatial data"), s.value("lastDatasetDir").toString(),
+        tr("Spatial data (*.h5ad *.h5 *_counts.tsv *_counts.tsv.gz);;All files (*)"));
+    if (path.isEmpty()) return;
+    s.setValue("lastDatasetDir", QFileInfo(path).absolutePath());
+    openDataset(path);
+}
+
+void MainWindow::openDataset(const QString& path) {
+    busy_ = true;
+    statusBar()->showMessage(tr("Reading %1\u2026").arg(QFileInfo(path).fileName()));
+    auto* watcher = new QFutureWatcher<DatasetLoadResult>(this);
+    connect(watcher, &QFutureWatcher<DatasetLoadResult>::finished, this, [this, watcher] {
+        watcher->deleteLater();
+        finishDatasetLoad(watcher->result());
+    });
+    watcher->setFuture(loadDatasetAsync(path));
+}
+
+void MainWindow::finishDatasetLoad(const DatasetLoadResult& r) {
+    busy_ = false;
+    if (!r.dataset) return reportError(r.path, r.error);
+    const SpatialDataset& ds = *r.dataset;
+    std::vector<float> xy;
+    xy.reserve(ds.coordinates.size() * 2);
+    std::int64_t onSlide = 0;
+    for (const auto& p : ds.coordinates) {
+        double x = 0, y = 0;
+        ds.toSlide.apply(p.x, p.y, x, y);
+        xy.push_back(static_cast<float>(x));
+        xy.push_back(static_cast<float>(y));
+        if (view_->slide() && x >= 0 && y >= 0 && x < view_->slide()->width() && y < view_->slide()->height()) ++onSlide;
+    }
+    // Spot size: the format's diameter, else 10 um cells (Xenium) or 10 px.
+    double radius = 5.0;
+    if (ds.spotDiameter) radius = *ds.spotDiameter / 2.0 * ds.toSlide.meanScale();
+    else if (ds.coordinateUnits == "micrometres") radius = 5.0 * ds.toSlide.meanScale();
+    dataset_ = r.dataset;
+    librarySizes_ = r.librarySizes;
+    view_->setSpots(std::move(xy), static_cast<float>(radius));
+
+    QStringList genes, annotations;
+    for (const auto& g : ds.geneNames) genes << QString::fromStdString(g);
+    for (const auto& c : ds.obs) annotations << QString::fromStdString(c.name);
+    coloringPanel_->setDataset(tr("%1: %2 %3 \u00D7 %4 genes (%5)")
+                                   .arg(QFileInfo(r.path).fileName())
+                                   .arg(ds.observationCount())
+                                   .arg(ds.format == "xenium" ? tr("cells") : tr("spots"))
+                                   .arg(ds.geneCount())
+                                   .arg(QString::fromStdString(ds.format)),
+                               genes, annotations);
+    if (view_->slide() && onSlide == 0 && ds.observationCount() > 0) {
+        coloringPanel_->showMessage(tr("None of the %1 spots fall on this slide: check that the data set belongs to it.")
+                                        .arg(ds.observationCount()));
+    }
+    // Start with HER2 (ERBB2) where it exists, else the most expressed gene.
+    std::int64_t start = ds.geneIndex("ERBB2").value_or(-1);
+    if (start < 0 && ds.geneCount() > 0) {
+        double best = -1;
+        for (std::int64_t g = 0; g < ds.geneCount(); ++g) {
+            double sum = 0;
+            for (const float v : ds.expression.column(g)) sum += v;
+            if (sum > best) {
+                best = sum;
+                start = g;
+            }
+            if (g > 2000) break;  // enough to find a well-expressed gene quickly
+        }
+    }
+    spatialDock_->raise();
+    statusBar()->showMessage(tr("Read %1 (%2 observations, %3 genes)").arg(r.path).arg(ds.observationCount()).arg(ds.geneCount()), 6000);
+    Q_EMIT datasetLoaded(r.path);
+    if (start >= 0) coloringPanel_->setGenes({QString::fromStdString(ds.geneNames[start])});
+}
+
+void MainWindow::applyColoring() {
+    if (!dataset_) return;
+    const SpatialDataset& ds = *dataset_;
+    const SpotColoring c = coloringPanel_->coloring();
+    SpotStyle style;
+    style.colormap = c.colormap;
+    style.opacity = static_cast<float>(c.opacity);
+    style.outline = c.outline;
+    style.visible = c.visible;
+    SlideView::SpotLegend legend;
+    std::vector<float> values;
+    try {
+        if (c.source == SpotColoring::Source::Gene) {
+            if (c.genes.isEmpty()) return;
+            std::vector<std::string> names;
+            for (const auto& g : c.genes) names.push_back(g.toStdString());
+            if (names.size() == 1) {
+                const auto idx = ds.geneIndex(names[0]);
+                if (!idx) throw DatasetError("gene " + names[0] + " is not in " + ds.source);
+                values = geneValues(ds, *idx, c.normalisation, librarySizes_);
+                legend.title = QStringLiteral("%1 (%2)").arg(c.genes[0], QString::fromStdString(normalisationName(c.normalisation)));
+            } else {
+                values = geneSetScore(ds, names, c.normalisation, librarySizes_);
+                legend.title = tr("score: %1").arg(c.genes.join(QLatin1Char(' ')));
+            }
+            if (style.colormap == ColormapId::Categorical) style.colormap = ColormapId::Viridis;
+        } else {
+            const ObsColumn* col = ds.obsColumn(c.annotation.toStdString());
+            if (!col) return;
+            legend.title = c.annotation;
+            values.resize(col->size());
+            if (col->kind == ObsColumn::Kind::Numeric) {
+                std::transform(col->numbers.begin(), col->numbers.end(), values.begin(), [](double v) { return static_cast<float>(v); });
+                if (style.colormap == ColormapId::Categorical) style.colormap = ColormapId::Viridis;
+            } else {
+                style.colormap = ColormapId::Categorical;
+                std::vector<std::string> categories = col->categories;
+                if (col->kind == ObsColumn::Kind::String) {
+                    std::map<std::string, int> codes;
+                    for (const auto& s : col->strings) codes.emplace(s, 0);
+                    int next = 0;
+                    for (auto& [k, v] : codes) v = next++;
+                    categories.clear();
+                    for (const auto& [k, v] : codes) categories.push_back(k);
+                    for (std::size_t i = 0; i < values.size(); ++i) values[i] = static_cast<float>(codes[col->strings[i]]);
+                } else {
+                    for (std::size_t i = 0; i < values.size(); ++i)
+                        values[i] = col->codes[i] < 0 ? std::numeric_limits<float>::quiet_NaN() : static_cast<float>(col->codes[i]);
+                }
+                for (const auto& k : categories) legend.categories << QString::fromStdString(k);
+            }
+        }
+    } catch (const std::exception& e) {
+        coloringPanel_->showMessage(QString::fromStdString(e.what()));
+        statusBar()->showMessage(QString::fromStdString(e.what()), 6000);
+        return;
+    }
+    coloringPanel_->showMessage(QString());
+    if (style.colormap != ColormapId::Categorical) {
+        double lo = c.vmin, hi = c.vmax;
+        if (c.autoRange) {
+            lo = percentile(values, 1.0);
+            hi = percentile(values, 99.0);
+            if (!(hi > lo)) hi = lo + 1.0;
+            coloringPanel_->showRange(lo, hi);
+        }
+        style.vmin = static_cast<float>(lo);
+        style.vmax = static_cast<float>(hi);
+    }
+    valueLabel_ = legend.title;
+    spotValues_ = values;
+    view_->setSpotValues(std::move(values), style, legend);
+    Q_EMIT coloringApplied();
+}
+
+void MainWindow::showHoveredSpot(qint64 index) {
+    if (!dataset_ || index < 0 || index >= dataset_->observationCount()) return;
+    QString text = tr("spot %1").arg(QString::fromStdString(dataset_->obsNames[static_cast<std::size_t>(index)]));
+    if (static_cast<std::size_t>(index) < spotValues_.size()) {
+        text += tr(" \u00B7 %1 = %2").arg(valueLabel_).arg(spotValues_[static_cast<std::size_t>(index)], 0, 'g', 4);
+    }
+    for (const auto& col : dataset_->obs) {
+        if (col.kind == ObsColumn::Kind::Numeric) continue;
+        text += QStringLiteral(" \u00B7 %1: %2").arg(QString::fromStdString(col.name),
+                                                   QString::fromStdString(col.text(static_cast<std::size_t>(index))));
+    }
+    statusBar()->showMessage(text);
 }
 
 void MainWindow::reportError(const QString& path, const QString& message) {

@@ -3,6 +3,7 @@
 // the cursor position, and settings remembered between sessions.
 #pragma once
 
+#include "app/studio/DatasetLoadTask.h"
 #include "app/studio/SlideLoadTask.h"
 
 #include <QMainWindow>
@@ -14,6 +15,7 @@
 class QAction;
 class QDockWidget;
 class QLabel;
+class QComboBox;
 class QProgressDialog;
 
 namespace hescape {
@@ -21,6 +23,7 @@ namespace hescape {
 class RecentFiles;
 class SlidePropertiesPanel;
 class SlideView;
+class SpotColoringPanel;
 
 class MainWindow : public QMainWindow {
     Q_OBJECT
@@ -31,6 +34,11 @@ public:
     // Opens `path` in the background; the current slide stays until it succeeds.
     void openFile(const QString& path);
     bool exportView(const QString& path);
+    // Loads a spatial data set in the background and lays it over the slide.
+    void openDataset(const QString& path);
+    const SpatialDataset* dataset() const { return dataset_.get(); }
+    SpotColoringPanel* coloringPanel() const { return coloringPanel_; }
+    QComboBox* sectionCombo() const { return sections_; }
 
     SlideView* slideView() const { return view_; }
     SlidePropertiesPanel* propertiesPanel() const { return panel_; }
@@ -42,6 +50,8 @@ public:
 Q_SIGNALS:
     void slideLoaded(const QString& path);
     void loadFailed(const QString& path, const QString& message);
+    void datasetLoaded(const QString& path);
+    void coloringApplied();
 
 protected:
     void closeEvent(QCloseEvent* e) override;
@@ -59,6 +69,11 @@ private:
     void updateZoomLabel();
     void showCursor(QPointF level0, bool inside);
     void restoreSettings();
+    void finishDatasetLoad(const DatasetLoadResult& r);
+    void applyColoring();
+    void showHoveredSpot(qint64 index);
+    void showOpenDatasetDialog();
+    void refreshSections();
 
     SlideView* view_;
     SlidePropertiesPanel* panel_;
@@ -73,6 +88,14 @@ private:
     QString lastError_;
     bool busy_ = false;
     std::shared_ptr<std::atomic<bool>> cancelConversion_;
+
+    SpotColoringPanel* coloringPanel_;
+    QDockWidget* spatialDock_;
+    QComboBox* sections_;
+    std::shared_ptr<const SpatialDataset> dataset_;
+    std::vector<double> librarySizes_;
+    std::vector<float> spotValues_;  // what the spots show now (for hover)
+    QString valueLabel_;
 };
 
 }  // namespace hescape

@@ -89,7 +89,7 @@ int main(int argc, char** argv) {
         auto* clock = new QElapsedTimer;
         clock->start();
         QObject::connect(poll, &QTimer::timeout, &app, [&window, out, poll, clock] {
-            const bool loaded = window.slideView()->slide() && window.slideView()->isFullyLoaded();
+            const bool loaded = window.slideView()->slide() && window.slideView()->isFullyLoaded() && !window.isBusy();
             const bool failed = !window.lastError().isEmpty() && !window.isBusy();
             if (!loaded && !failed && clock->elapsed() < 60000) return;
             poll->stop();

@@ -1,0 +1,34 @@
+// loadDatasetAsync: openSpatialDataset + buildColumnIndex + rowSums on the pool.
+#include "app/studio/DatasetLoadTask.h"
+
+#include "core/spatial/DatasetOpener.h"
+
+#include <QDir>
+#include <QFileInfo>
+#include <QtConcurrent/QtConcurrentRun>
+
+namespace hescape {
+
+QFuture<DatasetLoadResult> loadDatasetAsync(const QString& path) {
+    return QtConcurrent::run([path]() -> DatasetLoadResult {
+        DatasetLoadResult r;
+        r.path = path;
+        try {
+            auto ds = std::make_shared<SpatialDataset>(openSpatialDataset(path.toStdString()));
+            ds->expression.buildColumnIndex();
+            r.librarySizes = ds->expression.rowSums();
+            r.dataset = std::move(ds);
+        } catch (const std::exception& e) {
+            r.error = QString::fromStdString(e.what());
+        }
+        return r;
+    });
+}
+
+QString companionDataset(const QString& slidePath) {
+    const QFileInfo info(slidePath);
+    const QString candidate = info.dir().filePath(info.completeBaseName() + QStringLiteral(".h5ad"));
+    return QFileInfo::exists(candidate) ? candidate : QString();
+}
+
+}  // namespace hescape

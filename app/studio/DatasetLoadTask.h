@@ -1,0 +1,27 @@
+// Reading a spatial data set off the GUI thread, with the per-gene column
+// index and library sizes prepared there too, so gene switches are instant.
+#pragma once
+
+#include "core/spatial/SpatialDataset.h"
+
+#include <QFuture>
+#include <QString>
+
+#include <memory>
+#include <vector>
+
+namespace hescape {
+
+struct DatasetLoadResult {
+    QString path;
+    std::shared_ptr<const SpatialDataset> dataset;
+    std::vector<double> librarySizes;
+    QString error;  // empty on success
+};
+
+QFuture<DatasetLoadResult> loadDatasetAsync(const QString& path);
+
+// The data set that belongs to a slide: "<name>.h5ad" beside "<name>.tiff".
+QString companionDataset(const QString& slidePath);
+
+}  // namespace hescape

@@ -1,0 +1,76 @@
+// The panel that says how spots are coloured: by a gene (type-ahead over all
+// gene names, or several genes for a gene-set score) or by an obs column,
+// with normalisation, colormap, value range (percentiles or by hand),
+// opacity, outline and visibility. It only describes the choice (SpotColoring);
+// the main window computes values and hands them to the SlideView.
+#pragma once
+
+#include "core/render/Colormap.h"
+#include "core/spatial/ExpressionValues.h"
+
+#include <QStringList>
+#include <QWidget>
+
+class QCheckBox;
+class QComboBox;
+class QDoubleSpinBox;
+class QLabel;
+class QLineEdit;
+class QSlider;
+
+namespace hescape {
+
+struct SpotColoring {
+    enum class Source { Gene, Annotation };
+    Source source = Source::Gene;
+    QStringList genes;  // one gene, or several for a mean z-score
+    QString annotation;
+    Normalisation normalisation = Normalisation::Log1p;
+    ColormapId colormap = ColormapId::Viridis;
+    bool autoRange = true;  // 1st..99th percentile
+    double vmin = 0;
+    double vmax = 1;
+    double opacity = 0.85;
+    bool outline = false;
+    bool visible = true;
+};
+
+class SpotColoringPanel : public QWidget {
+    Q_OBJECT
+public:
+    explicit SpotColoringPanel(QWidget* parent = nullptr);
+
+    void setDataset(const QString& summary, const QStringList& genes, const QStringList& annotations);
+    void clearDataset();
+    SpotColoring coloring() const;
+    // Shows the range actually used (after auto-ranging) without emitting.
+    void showRange(double vmin, double vmax);
+    void showMessage(const QString& text);
+
+    QLineEdit* geneEdit() const { return geneEdit_; }
+    QComboBox* annotationCombo() const { return annotation_; }
+    QComboBox* colormapCombo() const { return colormap_; }
+
+    void setGenes(const QStringList& genes);  // programmatic choice (tests, sessions)
+    void setAnnotation(const QString& name);
+
+Q_SIGNALS:
+    void coloringChanged();
+
+private:
+    QLabel* summary_;
+    QComboBox* source_;
+    QLineEdit* geneEdit_;
+    QComboBox* annotation_;
+    QComboBox* normalisation_;
+    QComboBox* colormap_;
+    QCheckBox* autoRange_;
+    QDoubleSpinBox* vmin_;
+    QDoubleSpinBox* vmax_;
+    QSlider* opacity_;
+    QCheckBox* outline_;
+    QCheckBox* visible_;
+    QLabel* message_;
+};
+
+}  // namespace hescape
