@@ -7,6 +7,10 @@
 #include "app/studio/RecentFiles.h"
 #include "widgets/slideview/SlidePropertiesPanel.h"
 #include "widgets/slideview/SlideView.h"
+#include "widgets/spatial/SpotColoringPanel.h"
+
+#include <QComboBox>
+#include <cmath>
 
 #include <QLabel>
 #include <QListWidget>
@@ -197,6 +201,85 @@ private Q_SLOTS:
         const QPointF at = v->widgetToSlide(centre);
         QVERIFY2(status.contains(QStringLiteral("%1, %2 µm").arg(at.x() * 0.499, 0, 'f', 1).arg(at.y() * 0.499, 0, 'f', 1)),
                  qPrintable(status));
+    }
+
+    void demoOpensWithItsExpressionOverlay() {
+        MainWindow w;
+        w.resize(1200, 800);
+        w.show();
+        QVERIFY(QTest::qWaitForWindowExposed(&w));
+        QSignalSpy dataset(&w, &MainWindow::datasetLoaded);
+        QSignalSpy colored(&w, &MainWindow::coloringApplied);
+        w.openFile(kDemo);
+        QVERIFY(dataset.wait(20000));
+        QTRY_VERIFY(!colored.isEmpty());
+        QVERIFY(dataset.first().first().toString().endsWith("C3.h5ad"));
+        SlideView* v = w.slideView();
+        QCOMPARE(v->spots().count(), std::size_t{180});
+        QCOMPARE(v->spotLegend().title, QStringLiteral("ERBB2 (log1p)"));
+        // Every spot lies on the slide, and the spot radius is 50 um at 0.69 um/px.
+        for (std::size_t i = 0; i < v->spots().count(); ++i) {
+            QVERIFY(v->spots().positions()[2 * i] > 0 && v->spots().positions()[2 * i] < v->slide()->width());
+            QVERIFY(v->spots().positions()[2 * i + 1] > 0 && v->spots().positions()[2 * i + 1] < v->slide()->height());
+        }
+        QVERIFY(std::abs(v->spots().radius() - 50.0 / 0.69) < 0.01);
+        // ERBB2 log1p values match the counts (spot 0), range = 1st..99th percentile.
+        const SpatialDataset* ds = w.dataset();
+        const auto col = ds->expression.column(ds->geneIndex("ERBB2").value());
+        QCOMPARE(v->spots().values()[0], std::log1p(col[0]));
+        QVERIFY(v->spots().style().vmax > v->spots().style().vmin);
+
+        // A gene that is not there: a message naming it; the colouring stays.
+        auto* panel = w.coloringPanel();
+        const auto before = v->spots().values();
+        panel->setGenes({"NOT_A_GENE"});
+        QCOMPARE(v->spots().values(), before);
+        QVERIFY(w.statusBar()->currentMessage().contains("NOT_A_GENE"));
+        // A gene set score and a categorical annotation.
+        panel->setGenes({"ERBB2", "GRB7"});
+        QCOMPARE(v->spotLegend().title, QStringLiteral("score: ERBB2 GRB7"));
+        panel->setAnnotation("section");
+        QCOMPARE(v->spotLegend().categories, QStringList{"C3"});
+        QCOMPARE(v->spots().style().colormap, ColormapId::Categorical);
+
+        // Hovering a spot names it in the status bar.
+        const QPointF spot0 = v->slideToWidget(QPointF(v->spots().positions()[0], v->spots().positions()[1]));
+        QMouseEvent move(QEvent::MouseMove, spot0, v->mapToGlobal(spot0), Qt::NoButton, Qt::NoButton, Qt::NoModifier);
+        QCoreApplication::sendEvent(v, &move);
+        QVERIFY2(w.statusBar()->currentMessage().contains(QString::fromStdString(ds->obsNames[0])),
+                 qPrintable(w.statusBar()->currentMessage()));
+
+        // The section switcher lists all six demo sections and opens another with its data.
+        QCOMPARE(w.sectionCombo()->count(), 6);
+        dataset.clear();
+        const int b4 = w.sectionCombo()->findText("B4");
+        QVERIFY(b4 >= 0);
+        w.sectionCombo()->setCurrentIndex(b4);
+        Q_EMIT w.sectionCombo()->activated(b4);
+        QVERIFY(dataset.wait(20000));
+        QVERIFY(w.currentPath().endsWith("B4.tiff"));
+        QCOMPARE(v->spots().count(), std::size_t{283});
+    }
+
+    void visiumImageAndAnnData() {
+        MainWindow w;
+        w.resize(900, 700);
+        w.show();
+        QVERIFY(openAndWait(w, QStringLiteral(HESCAPE_SHARED_DATA_DIR "/anndata_visium_mouse_brain_squidpy/test_img.jpg")));
+        QSignalSpy dataset(&w, &MainWindow::datasetLoaded);
+        w.openDataset(QStringLiteral(HESCAPE_SHARED_DATA_DIR "/anndata_visium_mouse_brain_squidpy/test_data.h5ad"));
+        QVERIFY(dataset.wait(20000));
+        QCOMPARE(w.slideView()->spots().count(), std::size_t{49});
+        QVERIFY(std::abs(w.slideView()->spots().radius() - 89.44476 / 2) < 0.01);
+        w.coloringPanel()->setAnnotation("leiden");
+        QCOMPARE(w.slideView()->spotLegend().categories.size(), 5);
+        // A file that is not a data set: message, slide and overlay kept.
+        QSignalSpy failed(&w, &MainWindow::loadFailed);
+        w.openDataset(QStringLiteral(HESCAPE_SHARED_DATA_DIR "/ihc_skimage_debian/ihc.png"));
+        QVERIFY(failed.wait(10000));
+        QVERIFY(w.lastError().contains("ihc.png"));
+        QCOMPARE(w.slideView()->spots().count(), std::size_t{49});
+        closeMessageBoxes();
     }
 
     void dropOpensFile() {
