@@ -103,6 +103,7 @@ MainWindow::MainWindow(QWidget* parent) : QMainWindow(parent) {
     });
     connect(panel_, &SlidePropertiesPanel::setMicronsPerPixelRequested, this, &MainWindow::askMicronsPerPixel);
     connect(view_, &SlideView::spotHovered, this, &MainWindow::showHoveredSpot);
+    connect(view_, &SlideView::selectionChanged, this, &MainWindow::showSelectionStatistics);
 
     buildMenus();
     restoreSettings();
@@ -415,7 +416,29 @@ void MainWindow::applyColoring() {
     valueLabel_ = legend.title;
     spotValues_ = values;
     view_->setSpotValues(std::move(values), style, legend);
+    showSelectionStatistics();
     Q_EMIT coloringApplied();
+}
+
+void MainWindow::showSelectionStatistics() {
+    const auto& sel = view_->selectedSpots();
+    if (sel.empty()) {
+        coloringPanel_->showSelection(tr("No spots selected."));
+        return;
+    }
+    double sum = 0;
+    std::size_t n = 0;
+    for (const auto i : sel) {
+        if (static_cast<std::size_t>(i) < spotValues_.size() && !std::isnan(spotValues_[static_cast<std::size_t>(i)])) {
+            sum += spotValues_[static_cast<std::size_t>(i)];
+            ++n;
+        }
+    }
+    QString text = tr("%n spot(s) selected", nullptr, static_cast<int>(sel.size()));
+    if (n > 0 && view_->spotLegend().categories.isEmpty()) {
+        text += tr("; mean %1 = %2").arg(valueLabel_).arg(sum / static_cast<double>(n), 0, 'g', 4);
+    }
+    coloringPanel_->showSelection(text);
 }
 
 void MainWindow::showHoveredSpot(qint64 index) {

@@ -72,6 +72,7 @@ private:
     void finishDatasetLoad(const DatasetLoadResult& r);
     void applyColoring();
     void showHoveredSpot(qint64 index);
+    void showSelectionStatistics();
     void showOpenDatasetDialog();
     void refreshSections();
 

@@ -33,7 +33,7 @@ std::string detectDatasetFormat(const std::string& path) {
     const fs::path p(path);
     if (fs::is_directory(p, ec)) {
         if (fs::exists(p / "cell_feature_matrix.h5")) return "xenium";
-        for (const fs::path base : {p, p / "outs"}) {
+        for (const fs::path& base : {p, p / "outs"}) {
             if ((fs::exists(base / "filtered_feature_bc_matrix.h5") || fs::exists(base / "raw_feature_bc_matrix.h5")) &&
                 fs::is_directory(base / "spatial")) {
                 return "visium";

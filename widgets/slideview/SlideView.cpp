@@ -423,14 +423,59 @@ void SlideView::paintOverlays(QPainter& p) {
         p.drawText(rect(), Qt::AlignCenter, tr("Open a slide: File \u25B8 Open, or drop a file here"));
         return;
     }
+    paintSelection(p);
     if (minimapVisible_) paintMinimap(p);
     if (scaleBarVisible_) paintScaleBar(p);
     paintLegend(p);
 }
 
+void SlideView::setSelectedSpots(std::vector<std::int64_t> indices) {
+    std::sort(indices.begin(), indices.end());
+    indices.erase(std::unique(indices.begin(), indices.end()), indices.end());
+    selected_ = std::move(indices);
+    overlay_->update();
+    Q_EMIT selectionChanged();
+}
+
+void SlideView::selectSpotsInPolygon(const QPolygonF& poly) {
+    const QRectF box = poly.boundingRect();
+    std::vector<std::int64_t> inside;
+    const auto& xy = spots_.positions();
+    for (const auto i : spotIndex_.inRect(box.left(), box.top(), box.right(), box.bottom())) {
+        if (poly.containsPoint(QPointF(xy[2 * i], xy[2 * i + 1]), Qt::OddEvenFill)) inside.push_back(i);
+    }
+    setSelectedSpots(std::move(inside));
+}
+
+void SlideView::paintSelection(QPainter& p) {
+    if (!selected_.empty() && spots_.style().visible) {
+        // Rings around selected spots; a million would be slow in QPainter, so cap what is drawn.
+        p.setBrush(Qt::NoBrush);
+        const double r = std::max(spots_.radius() / downsample_, 1.5) + 2.0;
+        const auto& xy = spots_.positions();
+        const QRectF visible = rect();
+        std::size_t drawn = 0;
+        for (const auto i : selected_) {
+            const QPointF c = slideToWidget(QPointF(xy[2 * i], xy[2 * i + 1]));
+            if (!visible.adjusted(-r, -r, r, r).contains(c)) continue;
+            p.setPen(QPen(QColor(0, 0, 0, 220), 4.0));
+            p.drawEllipse(c, r, r);
+            p.setPen(QPen(QColor(255, 255, 255), 1.5));
+            p.drawEllipse(c, r - 0.5, r - 0.5);
+            if (++drawn > 20000) break;
+        }
+    }
+    if (selectionPath_.size() > 1) {
+        p.setPen(QPen(QColor(255, 255, 255), 1.5, Qt::DashLine));
+        p.setBrush(QColor(255, 255, 255, 40));
+        p.drawPolygon(selectionPath_);
+    }
+}
+
 // ---- spots -------------------------------------------------------------------
 
 void SlideView::setSpots(std::vector<float> level0xy, float radius) {
+    if (!selected_.empty()) setSelectedSpots({});
     spotIndex_ = PointGridIndex(level0xy);
     spots_.setPositions(std::move(level0xy), radius);
     hoveredSpot_ = -1;
@@ -610,6 +655,12 @@ void SlideView::mousePressEvent(QMouseEvent* e) {
     if (!slide_ || e->button() != Qt::LeftButton) return QOpenGLWidget::mousePressEvent(e);
     lastMouse_ = e->position();
     pressPos_ = e->position();
+    if (spots_.count() > 0 && (e->modifiers() & (Qt::ShiftModifier | Qt::ControlModifier))) {
+        drag_ = (e->modifiers() & Qt::ShiftModifier) ? Drag::Lasso : Drag::Rectangle;
+        selectionPath_ = QPolygonF({e->position()});
+        setCursor(Qt::CrossCursor);
+        return;
+    }
     if (minimapRect().adjusted(-2, -2, 2, 2).contains(e->position())) {
         drag_ = Drag::Minimap;
         navigateMinimap(e->position());
@@ -626,6 +677,12 @@ void SlideView::mouseMoveEvent(QMouseEvent* e) {
         lastMouse_ = e->position();
     } else if (drag_ == Drag::Minimap) {
         navigateMinimap(e->position());
+    } else if (drag_ == Drag::Lasso) {
+        selectionPath_ << e->position();
+        overlay_->update();
+    } else if (drag_ == Drag::Rectangle) {
+        selectionPath_ = QPolygonF(QRectF(pressPos_, e->position()).normalized());
+        overlay_->update();
     }
     const QPointF s = widgetToSlide(e->position());
     const bool inside = s.x() >= 0 && s.y() >= 0 && s.x() < slide_->width() && s.y() < slide_->height();
@@ -640,7 +697,17 @@ void SlideView::mouseMoveEvent(QMouseEvent* e) {
 void SlideView::mouseReleaseEvent(QMouseEvent* e) {
     // A click (press and release without a drag) on a spot selects it.
     if (e->button() == Qt::LeftButton && drag_ == Drag::Pan && QLineF(e->position(), pressPos_).length() < 3) {
-        if (const auto spot = spotAt(e->position())) Q_EMIT spotClicked(*spot);
+        if (const auto spot = spotAt(e->position())) {
+            setSelectedSpots({*spot});
+            Q_EMIT spotClicked(*spot);
+        }
+    }
+    if (e->button() == Qt::LeftButton && (drag_ == Drag::Lasso || drag_ == Drag::Rectangle)) {
+        QPolygonF level0;
+        for (const QPointF& q : selectionPath_) level0 << widgetToSlide(q);
+        selectionPath_.clear();
+        if (level0.size() >= 3) selectSpotsInPolygon(level0);
+        overlay_->update();
     }
     if (e->button() == Qt::LeftButton && drag_ != Drag::None) {
         drag_ = Drag::None;
@@ -666,6 +733,7 @@ void SlideView::keyPressEvent(QKeyEvent* e) {
         case Qt::Key_F:
         case Qt::Key_Home: fitToWindow(); break;
         case Qt::Key_1: zoomToActualPixels(); break;
+        case Qt::Key_Escape: setSelectedSpots({}); break;
         default: QOpenGLWidget::keyPressEvent(e); return;
     }
     e->accept();

@@ -18,6 +18,7 @@
 #include <QOpenGLVertexArrayObject>
 #include <QOpenGLWidget>
 #include <QPointF>
+#include <QPolygonF>
 #include <QRectF>
 #include <QStringList>
 
@@ -92,6 +93,13 @@ public:
     // The legend's frame in widget coordinates (empty when there is none).
     QRectF legendRect() const;
 
+    // Selection: Shift+drag draws a lasso, Ctrl+drag a rectangle, a click on
+    // a spot selects it alone, Esc clears. Indices are sorted.
+    const std::vector<std::int64_t>& selectedSpots() const { return selected_; }
+    void setSelectedSpots(std::vector<std::int64_t> indices);
+    // Selects the spots inside a polygon given in level-0 slide pixels.
+    void selectSpotsInPolygon(const QPolygonF& level0);
+
 Q_SIGNALS:
     void viewChanged();
     // Level-0 pixel under the cursor; `inside` is false off the slide.
@@ -99,6 +107,7 @@ Q_SIGNALS:
     void cursorLeft();
     void spotHovered(qint64 index);  // -1: none
     void spotClicked(qint64 index);
+    void selectionChanged();
     void tileReadFailed(const QString& message);
 
 protected:
@@ -168,10 +177,13 @@ private:
     bool minimapVisible_ = true;
     bool scaleBarVisible_ = true;
 
-    enum class Drag { None, Pan, Minimap };
+    enum class Drag { None, Pan, Minimap, Lasso, Rectangle };
+    void paintSelection(QPainter& p);
     Drag drag_ = Drag::None;
     QPointF lastMouse_;
     QPointF pressPos_;
+    QPolygonF selectionPath_;  // widget px while a lasso/rectangle is drawn
+    std::vector<std::int64_t> selected_;
 };
 
 }  // namespace hescape

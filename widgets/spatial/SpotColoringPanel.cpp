@@ -71,6 +71,9 @@ SpotColoringPanel::SpotColoringPanel(QWidget* parent) : QWidget(parent) {
     message_->setWordWrap(true);
     message_->setStyleSheet(QStringLiteral("color: #a01010"));
     layout->addWidget(message_);
+    selection_ = new QLabel(tr("Select spots: click one, Shift+drag a lasso, Ctrl+drag a rectangle, Esc clears."), this);
+    selection_->setWordWrap(true);
+    layout->addWidget(selection_);
     layout->addStretch(1);
 
     const auto changed = [this] { Q_EMIT coloringChanged(); };
@@ -158,5 +161,9 @@ void SpotColoringPanel::showRange(double vmin, double vmax) {
 }
 
 void SpotColoringPanel::showMessage(const QString& text) { message_->setText(text); }
+
+void SpotColoringPanel::showSelection(const QString& text) { selection_->setText(text); }
+
+QString SpotColoringPanel::selectionText() const { return selection_->text(); }
 
 }  // namespace hescape

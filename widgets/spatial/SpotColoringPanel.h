@@ -46,6 +46,8 @@ public:
     // Shows the range actually used (after auto-ranging) without emitting.
     void showRange(double vmin, double vmax);
     void showMessage(const QString& text);
+    void showSelection(const QString& text);
+    QString selectionText() const;
 
     QLineEdit* geneEdit() const { return geneEdit_; }
     QComboBox* annotationCombo() const { return annotation_; }
@@ -71,6 +73,7 @@ private:
     QCheckBox* outline_;
     QCheckBox* visible_;
     QLabel* message_;
+    QLabel* selection_;
 };
 
 }  // namespace hescape

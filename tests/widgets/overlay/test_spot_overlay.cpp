@@ -133,6 +133,48 @@ private Q_SLOTS:
         QVERIFY2(near(left, colormapColor(ColormapId::Viridis, 0.0), 20), qPrintable(left.name()));
         QVERIFY2(near(right, colormapColor(ColormapId::Viridis, 1.0), 20), qPrintable(right.name()));
     }
+    void lassoAndRectangleSelection() {
+        SlideView v;
+        v.resize(400, 400);
+        v.show();
+        QVERIFY(QTest::qWaitForWindowExposed(&v));
+        v.setSlide(std::shared_ptr<Slide>(openSlide(white_.toStdString())));
+        // A 5 x 5 grid of spots, 200 px apart, at 100..900.
+        std::vector<float> xy;
+        for (int r = 0; r < 5; ++r)
+            for (int c = 0; c < 5; ++c) {
+                xy.push_back(100.0f + 200.0f * c);
+                xy.push_back(100.0f + 200.0f * r);
+            }
+        v.setSpots(xy, 20.0f);
+        v.setSpotValues(std::vector<float>(25, 1.0f), SpotStyle{}, {"x", {}});
+        QSignalSpy changed(&v, &SlideView::selectionChanged);
+        // Programmatic triangle (level-0 px): contains (100,100), (300,100), (100,300) only.
+        v.selectSpotsInPolygon(QPolygonF({QPointF(50, 50), QPointF(420, 50), QPointF(50, 420)}));
+        QCOMPARE(v.selectedSpots(), (std::vector<std::int64_t>{0, 1, 5}));
+        QCOMPARE(changed.size(), 1);
+        // Ctrl+drag rectangle with the mouse around the middle row's three centre spots.
+        const QPoint a = v.slideToWidget(QPointF(250, 450)).toPoint(), b = v.slideToWidget(QPointF(750, 550)).toPoint();
+        QTest::mousePress(&v, Qt::LeftButton, Qt::ControlModifier, a);
+        QTest::mouseMove(&v, (a + b) / 2);
+        QTest::mouseMove(&v, b);
+        QTest::mouseRelease(&v, Qt::LeftButton, Qt::ControlModifier, b);
+        QCOMPARE(v.selectedSpots(), (std::vector<std::int64_t>{11, 12, 13}));
+        // The selection rings are painted (a dark outline on the white slide
+        // just outside spot 12, none around unselected spot 0).
+        const QImage shot = v.grab().toImage();
+        const double ring = std::max(20.0 / v.downsample(), 1.5) + 2.0;
+        auto darkNear = [&](QPointF centre) {
+            int dark = 0;
+            for (int dx = -2; dx <= 2; ++dx) dark += shot.pixelColor(QPoint(int(centre.x() + ring) + dx, int(centre.y()))).lightness() < 110;
+            return dark;
+        };
+        QVERIFY(darkNear(v.slideToWidget(QPointF(500, 500))) > 0);
+        QCOMPARE(darkNear(v.slideToWidget(QPointF(100, 100))), 0);
+        // Esc clears.
+        QTest::keyClick(&v, Qt::Key_Escape);
+        QVERIFY(v.selectedSpots().empty());
+    }
 };
 
 int main(int argc, char** argv) {
