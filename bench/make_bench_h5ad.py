@@ -49,7 +49,7 @@ with h5py.File(out + ".tmp", "w") as f:
     nc = obs.create_dataset("n_counts", data=np.diff(indptr).astype(np.float64))
     nc.attrs.update({"encoding-type": "array", "encoding-version": "0.2.0"})
     var = f.create_group("var")
-    var.attrs.update({"_index": "_index", "column-order": np.array([], dtype=object),
+    var.attrs.update({"_index": "_index", "column-order": np.array([], dtype=np.float64),  # as anndata writes it
                       "encoding-type": "dataframe", "encoding-version": "0.2.0"})
     vidx = var.create_dataset("_index", data=np.array([f"gene{i}" for i in range(n_vars)], dtype=object), dtype=str_dt)
     vidx.attrs.update({"encoding-type": "string-array", "encoding-version": "0.2.0"})
