@@ -9,6 +9,7 @@
 #include "widgets/slideview/SlideView.h"
 #include "widgets/spatial/SpotColoringPanel.h"
 
+#include "core/spatial/DatasetOpener.h"
 #include "core/spatial/ExpressionValues.h"
 
 #include <QAction>
@@ -31,8 +32,11 @@
 #include <QStatusBar>
 #include <QtConcurrent/QtConcurrentRun>
 
+#include <QCheckBox>
 #include <QComboBox>
 #include <QDir>
+#include <QHBoxLayout>
+#include <QSlider>
 #include <QVBoxLayout>
 
 #include <algorithm>
@@ -71,6 +75,23 @@ MainWindow::MainWindow(QWidget* parent) : QMainWindow(parent) {
     auto* spatialBox = new QWidget(this);
     auto* spatialLayout = new QVBoxLayout(spatialBox);
     spatialLayout->setContentsMargins(0, 0, 0, 0);
+    // The slide as a layer: show/hide and opacity, under the spots.
+    auto* slideLayer = new QWidget(spatialBox);
+    auto* slideLayerRow = new QHBoxLayout(slideLayer);
+    slideLayerRow->setContentsMargins(6, 0, 6, 0);
+    auto* showSlide = new QCheckBox(tr("Slide"), slideLayer);
+    showSlide->setChecked(true);
+    showSlide->setObjectName(QStringLiteral("showSlide"));
+    auto* slideOpacity = new QSlider(Qt::Horizontal, slideLayer);
+    slideOpacity->setRange(0, 100);
+    slideOpacity->setValue(100);
+    slideOpacity->setToolTip(tr("Slide opacity"));
+    slideOpacity->setObjectName(QStringLiteral("slideOpacity"));
+    slideLayerRow->addWidget(showSlide);
+    slideLayerRow->addWidget(slideOpacity, 1);
+    connect(showSlide, &QCheckBox::toggled, view_, &SlideView::setSlideVisible);
+    connect(slideOpacity, &QSlider::valueChanged, this, [this](int v) { view_->setSlideOpacity(v / 100.0f); });
+    spatialLayout->addWidget(slideLayer);
     sections_ = new QComboBox(spatialBox);
     sections_->setToolTip(tr("Other slides with data in this folder"));
     sections_->setVisible(false);
@@ -292,20 +313,21 @@ void MainWindow::finishDatasetLoad(const DatasetLoadResult& r) {
     busy_ = false;
     if (!r.dataset) return reportError(r.path, r.error);
     const SpatialDataset& ds = *r.dataset;
+    const AffineTransform toSlide = transformForSlide(ds, currentPath_.toStdString());
     std::vector<float> xy;
     xy.reserve(ds.coordinates.size() * 2);
     std::int64_t onSlide = 0;
     for (const auto& p : ds.coordinates) {
         double x = 0, y = 0;
-        ds.toSlide.apply(p.x, p.y, x, y);
+        toSlide.apply(p.x, p.y, x, y);
         xy.push_back(static_cast<float>(x));
         xy.push_back(static_cast<float>(y));
         if (view_->slide() && x >= 0 && y >= 0 && x < view_->slide()->width() && y < view_->slide()->height()) ++onSlide;
     }
     // Spot size: the format's diameter, else 10 um cells (Xenium) or 10 px.
     double radius = 5.0;
-    if (ds.spotDiameter) radius = *ds.spotDiameter / 2.0 * ds.toSlide.meanScale();
-    else if (ds.coordinateUnits == "micrometres") radius = 5.0 * ds.toSlide.meanScale();
+    if (ds.spotDiameter) radius = *ds.spotDiameter / 2.0 * toSlide.meanScale();
+    else if (ds.coordinateUnits == "micrometres") radius = 5.0 * toSlide.meanScale();
     dataset_ = r.dataset;
     librarySizes_ = r.librarySizes;
     view_->setSpots(std::move(xy), static_cast<float>(radius));

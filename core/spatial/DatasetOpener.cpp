@@ -51,6 +51,18 @@ std::string detectDatasetFormat(const std::string& path) {
     return {};
 }
 
+AffineTransform transformForSlide(const SpatialDataset& ds, const std::string& slidePath) {
+    const std::string name = fs::path(slidePath).filename().string();
+    for (const auto& [image, key] : {std::pair<const char*, const char*>{"tissue_hires_image", "tissue_hires_scalef"},
+                                     {"tissue_lowres_image", "tissue_lowres_scalef"}}) {
+        if (name.rfind(image, 0) == 0) {
+            const auto it = ds.metadata.find(key);
+            if (it != ds.metadata.end() && it->second > 0) return AffineTransform::scale(it->second, it->second).after(ds.toSlide);
+        }
+    }
+    return ds.toSlide;
+}
+
 SpatialDataset openSpatialDataset(const std::string& path, const Progress& progress) {
     std::error_code ec;
     if (!fs::exists(path, ec)) throw DatasetError(path + ": no such file or folder");

@@ -14,6 +14,11 @@ namespace hescape {
 // or empty when none. Cheap: looks at names and files only.
 std::string detectDatasetFormat(const std::string& path);
 
+// The dataset -> slide transform for showing `ds` on the slide at
+// `slidePath`: Visium's tissue_hires_image / tissue_lowres_image get their
+// scale factor (coordinates are full-resolution pixels); otherwise ds.toSlide.
+AffineTransform transformForSlide(const SpatialDataset& ds, const std::string& slidePath);
+
 // Throws DatasetError naming the path when nothing matches or reading fails.
 SpatialDataset openSpatialDataset(const std::string& path, const Progress& progress = {});
 

@@ -373,7 +373,7 @@ void SlideView::paintGL() {
         glBlendFuncSeparate(GL_SRC_ALPHA, GL_ONE_MINUS_SRC_ALPHA, GL_ONE, GL_ONE_MINUS_SRC_ALPHA);
         program_.bind();
         program_.setUniformValue("tile", 0);
-        program_.setUniformValue("opacity", 1.0f);
+        program_.setUniformValue("opacity", slideVisible_ ? slideOpacity_ : 0.0f);
         glActiveTexture(GL_TEXTURE0);
         vao_.bind();
         int uploadsLeft = kUploadsPerFrame;
@@ -629,6 +629,16 @@ void SlideView::setMinimapVisible(bool on) {
 void SlideView::setScaleBarVisible(bool on) {
     scaleBarVisible_ = on;
     overlay_->update();
+}
+
+void SlideView::setSlideVisible(bool on) {
+    slideVisible_ = on;
+    update();
+}
+
+void SlideView::setSlideOpacity(float opacity) {
+    slideOpacity_ = std::clamp(opacity, 0.0f, 1.0f);
+    update();
 }
 
 void SlideView::setBackgroundColor(QColor c) {

@@ -62,6 +62,11 @@ public:
     void setScaleBarVisible(bool on);
     bool isScaleBarVisible() const { return scaleBarVisible_; }
     void setBackgroundColor(QColor c);
+    // The slide as a layer under the overlays: hidden, or faded towards the background.
+    void setSlideVisible(bool on);
+    void setSlideOpacity(float opacity);
+    bool isSlideVisible() const { return slideVisible_; }
+    float slideOpacity() const { return slideOpacity_; }
     // The minimap's frame in widget coordinates (empty when hidden).
     QRectF minimapRect() const;
 
@@ -175,6 +180,8 @@ private:
 
     QColor background_{236, 236, 240};
     bool minimapVisible_ = true;
+    bool slideVisible_ = true;
+    float slideOpacity_ = 1.0f;
     bool scaleBarVisible_ = true;
 
     enum class Drag { None, Pan, Minimap, Lasso, Rectangle };

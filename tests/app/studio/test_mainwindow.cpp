@@ -282,6 +282,22 @@ private Q_SLOTS:
         closeMessageBoxes();
     }
 
+    void visiumLowresImageUsesItsScaleFactor() {
+        MainWindow w;
+        w.resize(900, 700);
+        w.show();
+        const QString dir = QStringLiteral(HESCAPE_SHARED_DATA_DIR "/visium_mouse_brain_visiumio");
+        QVERIFY(openAndWait(w, dir + "/spatial/tissue_lowres_image.png"));
+        QSignalSpy dataset(&w, &MainWindow::datasetLoaded);
+        w.openDataset(dir);
+        QVERIFY(dataset.wait(20000));
+        const SpatialDataset* ds = w.dataset();
+        const double s = ds->metadata.at("tissue_lowres_scalef");
+        QCOMPARE(w.slideView()->spots().positions()[0], static_cast<float>(ds->coordinates[0].x * s));
+        QCOMPARE(w.slideView()->spots().positions()[1], static_cast<float>(ds->coordinates[0].y * s));
+        QVERIFY(std::abs(w.slideView()->spots().radius() - *ds->spotDiameter / 2 * s) < 1e-3);
+    }
+
     void dropOpensFile() {
         MainWindow w;
         w.resize(900, 600);

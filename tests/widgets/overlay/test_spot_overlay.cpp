@@ -100,6 +100,17 @@ private Q_SLOTS:
         v.setSpotStyle(style);
         img = v.grabFramebuffer();
         QCOMPARE(at(1), QColor(Qt::white));
+
+        // The slide layer: hidden shows the background, half opacity blends towards it.
+        const QPointF mid = v.slideToWidget(QPointF(600, 600));
+        v.setSlideVisible(false);
+        img = v.grabFramebuffer();
+        QCOMPARE(img.pixelColor(mid.toPoint()), QColor(236, 236, 240));
+        v.setSlideVisible(true);
+        v.setSlideOpacity(0.5f);
+        img = v.grabFramebuffer();
+        const QColor half = img.pixelColor(mid.toPoint());
+        QVERIFY2(std::abs(half.red() - (255 + 236) / 2) <= 2 && std::abs(half.blue() - (255 + 240) / 2) <= 2, qPrintable(half.name()));
     }
 
     void hitTestingHoverClickAndLegend() {
