@@ -3,6 +3,7 @@
 #include "app/studio/MainWindow.h"
 
 #include "app/studio/RecentFiles.h"
+#include "app/studio/RegistrationDialog.h"
 #include "core/common/Version.h"
 #include "core/slide/PyramidTiffConverter.h"
 #include "widgets/slideview/SlidePropertiesPanel.h"
@@ -172,6 +173,8 @@ void MainWindow::buildMenus() {
 
     QMenu* slideMenu = menuBar()->addMenu(tr("&Slide"));
     slideMenu->addAction(tr("Set &Microns per Pixel\u2026"), this, &MainWindow::askMicronsPerPixel);
+    slideMenu->addAction(tr("&Register Data Set by Landmarks\u2026"), QKeySequence(Qt::CTRL | Qt::Key_R), this,
+                         &MainWindow::showRegistrationDialog);
 
     QMenu* help = menuBar()->addMenu(tr("&Help"));
     help->addAction(tr("&Keyboard Shortcuts"), QKeySequence::HelpContents, this, [this] {
@@ -288,6 +291,70 @@ void MainWindow::refreshSections() {
     sections_->setVisible(sections_->count() > 1);
 }
 
+AffineTransform MainWindow::datasetToSlide() const {
+    if (!dataset_) return {};
+    if (registration_) return registration_->transform;
+    return transformForSlide(*dataset_, currentPath_.toStdString());
+}
+
+void MainWindow::placeSpots() {
+    if (!dataset_) return;
+    const SpatialDataset& ds = *dataset_;
+    const AffineTransform toSlide = datasetToSlide();
+    std::vector<float> xy;
+    xy.reserve(ds.coordinates.size() * 2);
+    for (const auto& p : ds.coordinates) {
+        double x = 0, y = 0;
+        toSlide.apply(p.x, p.y, x, y);
+        xy.push_back(static_cast<float>(x));
+        xy.push_back(static_cast<float>(y));
+    }
+    // Spot size: the format's diameter, else 10 um cells (Xenium) or 10 px.
+    double radius = 5.0;
+    if (ds.spotDiameter) radius = *ds.spotDiameter / 2.0 * toSlide.meanScale();
+    else if (ds.coordinateUnits == "micrometres") radius = 5.0 * toSlide.meanScale();
+    const auto values = view_->spots().values();
+    const auto style = view_->spots().style();
+    const auto legend = view_->spotLegend();
+    view_->setSpots(std::move(xy), static_cast<float>(radius));
+    if (values.size() == static_cast<std::size_t>(ds.observationCount())) view_->setSpotValues(values, style, legend);
+}
+
+QString MainWindow::applyRegistration(const std::vector<LandmarkPair>& pairs) {
+    if (!dataset_) return tr("Open a data set first.");
+    try {
+        const AffineFit fit = fitAffine(pairs);
+        Registration r{fit.transform, pairs, QFileInfo(currentPath_).fileName().toStdString()};
+        saveRegistration(registrationPathFor(datasetPath_.toStdString()), r);
+        registration_ = std::move(r);
+        placeSpots();
+        statusBar()->showMessage(tr("Registered with %1 landmarks (RMS error %2 px), saved beside the data set")
+                                     .arg(pairs.size())
+                                     .arg(fit.rmsError, 0, 'f', 2),
+                                 8000);
+        return {};
+    } catch (const std::exception& e) {
+        return QString::fromStdString(e.what());
+    }
+}
+
+void MainWindow::resetRegistration() {
+    if (!dataset_) return;
+    QFile::remove(QString::fromStdString(registrationPathFor(datasetPath_.toStdString())));
+    registration_.reset();
+    placeSpots();
+}
+
+void MainWindow::showRegistrationDialog() {
+    if (!dataset_) {
+        statusBar()->showMessage(tr("Open a spatial data set first (File \u25B8 Open Spatial Data)"), 6000);
+        return;
+    }
+    auto* dialog = new RegistrationDialog(this);
+    dialog->setAttribute(Qt::WA_DeleteOnClose);
+    dialog->show();
+}
+
 void MainWindow::showOpenDatasetDialog() {
     QSettings s;
     const QString path = QFileDialog::getOpenFileName(
@@ -313,24 +380,23 @@ void MainWindow::finishDatasetLoad(const DatasetLoadResult& r) {
     busy_ = false;
     if (!r.dataset) return reportError(r.path, r.error);
     const SpatialDataset& ds = *r.dataset;
-    const AffineTransform toSlide = transformForSlide(ds, currentPath_.toStdString());
-    std::vector<float> xy;
-    xy.reserve(ds.coordinates.size() * 2);
-    std::int64_t onSlide = 0;
-    for (const auto& p : ds.coordinates) {
-        double x = 0, y = 0;
-        toSlide.apply(p.x, p.y, x, y);
-        xy.push_back(static_cast<float>(x));
-        xy.push_back(static_cast<float>(y));
-        if (view_->slide() && x >= 0 && y >= 0 && x < view_->slide()->width() && y < view_->slide()->height()) ++onSlide;
-    }
-    // Spot size: the format's diameter, else 10 um cells (Xenium) or 10 px.
-    double radius = 5.0;
-    if (ds.spotDiameter) radius = *ds.spotDiameter / 2.0 * toSlide.meanScale();
-    else if (ds.coordinateUnits == "micrometres") radius = 5.0 * toSlide.meanScale();
     dataset_ = r.dataset;
+    datasetPath_ = r.path;
     librarySizes_ = r.librarySizes;
-    view_->setSpots(std::move(xy), static_cast<float>(radius));
+    registration_.reset();
+    try {
+        auto saved = loadRegistration(registrationPathFor(r.path.toStdString()));
+        // A registration belongs to the slide it was made on.
+        if (saved && saved->slide == QFileInfo(currentPath_).fileName().toStdString()) registration_ = std::move(saved);
+    } catch (const std::exception& e) {
+        statusBar()->showMessage(tr("Ignoring the saved registration: %1").arg(QString::fromStdString(e.what())), 8000);
+    }
+    placeSpots();
+    std::int64_t onSlide = 0;
+    const auto& xy = view_->spots().positions();
+    for (std::size_t i = 0; i + 1 < xy.size(); i += 2) {
+        if (view_->slide() && xy[i] >= 0 && xy[i + 1] >= 0 && xy[i] < view_->slide()->width() && xy[i + 1] < view_->slide()->height()) ++onSlide;
+    }
 
     QStringList genes, annotations;
     for (const auto& g : ds.geneNames) genes << QString::fromStdString(g);

@@ -5,6 +5,7 @@
 
 #include "app/studio/DatasetLoadTask.h"
 #include "app/studio/SlideLoadTask.h"
+#include "core/spatial/RegistrationFile.h"
 
 #include <QMainWindow>
 #include <QPointer>
@@ -39,6 +40,14 @@ public:
     const SpatialDataset* dataset() const { return dataset_.get(); }
     SpotColoringPanel* coloringPanel() const { return coloringPanel_; }
     QComboBox* sectionCombo() const { return sections_; }
+
+    // Landmark registration of the data set onto the slide: fits, applies,
+    // saves beside the data set; returns an error message or empty.
+    QString applyRegistration(const std::vector<LandmarkPair>& pairs);
+    void resetRegistration();
+    const std::optional<Registration>& registration() const { return registration_; }
+    // The dataset -> slide map in use (the saved registration, else the format's).
+    AffineTransform datasetToSlide() const;
 
     SlideView* slideView() const { return view_; }
     SlidePropertiesPanel* propertiesPanel() const { return panel_; }
@@ -75,6 +84,8 @@ private:
     void showSelectionStatistics();
     void showOpenDatasetDialog();
     void refreshSections();
+    void placeSpots();
+    void showRegistrationDialog();
 
     SlideView* view_;
     SlidePropertiesPanel* panel_;
@@ -95,6 +106,8 @@ private:
     QComboBox* sections_;
     std::shared_ptr<const SpatialDataset> dataset_;
     std::vector<double> librarySizes_;
+    QString datasetPath_;
+    std::optional<Registration> registration_;
     std::vector<float> spotValues_;  // what the spots show now (for hover)
     QString valueLabel_;
 };

@@ -711,6 +711,7 @@ void SlideView::mouseReleaseEvent(QMouseEvent* e) {
             setSelectedSpots({*spot});
             Q_EMIT spotClicked(*spot);
         }
+        Q_EMIT slideClicked(widgetToSlide(e->position()));
     }
     if (e->button() == Qt::LeftButton && (drag_ == Drag::Lasso || drag_ == Drag::Rectangle)) {
         QPolygonF level0;

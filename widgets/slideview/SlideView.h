@@ -112,6 +112,8 @@ Q_SIGNALS:
     void cursorLeft();
     void spotHovered(qint64 index);  // -1: none
     void spotClicked(qint64 index);
+    // A click (no drag) anywhere on the view, in level-0 slide pixels; after spotClicked when on a spot.
+    void slideClicked(QPointF level0);
     void selectionChanged();
     void tileReadFailed(const QString& message);
 

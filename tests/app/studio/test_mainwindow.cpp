@@ -298,6 +298,52 @@ private Q_SLOTS:
         QVERIFY(std::abs(w.slideView()->spots().radius() - *ds->spotDiameter / 2 * s) < 1e-3);
     }
 
+    void landmarkRegistrationAppliesSavesAndReloads() {
+        QTemporaryDir dir;
+        for (const char* f : {"C3.tiff", "C3.h5ad"}) {
+            QVERIFY(QFile::copy(QStringLiteral(HESCAPE_SOURCE_DIR "/resources/demo/her2st/") + f, dir.filePath(f)));
+        }
+        const QString slide = dir.filePath("C3.tiff");
+        std::vector<float> before;
+        {
+            MainWindow w;
+            w.resize(900, 700);
+            w.show();
+            QSignalSpy dataset(&w, &MainWindow::datasetLoaded);
+            w.openFile(slide);
+            QVERIFY(dataset.wait(20000));
+            before = w.slideView()->spots().positions();
+            const SpatialDataset* ds = w.dataset();
+            // Pairs from a known map: shift by (+30, -20) and scale by 1.01.
+            std::vector<LandmarkPair> pairs;
+            for (const std::size_t i : {std::size_t{0}, std::size_t{50}, std::size_t{120}, std::size_t{170}}) {
+                const Point2 d = ds->coordinates[i];
+                pairs.push_back({d, {1.01 * d.x + 30, 1.01 * d.y - 20}});
+            }
+            QVERIFY(!w.applyRegistration({pairs[0], pairs[0], pairs[0]}).isEmpty());  // degenerate: refused
+            QCOMPARE(w.applyRegistration(pairs), QString());
+            const auto& after = w.slideView()->spots().positions();
+            QVERIFY(std::abs(after[2 * 7] - (1.01 * ds->coordinates[7].x + 30)) < 1e-2);
+            QVERIFY(std::abs(after[2 * 7 + 1] - (1.01 * ds->coordinates[7].y - 20)) < 1e-2);
+            QVERIFY(QFileInfo::exists(dir.filePath("C3.h5ad.registration.json")));
+            QCOMPARE(w.slideView()->spotLegend().title, QStringLiteral("ERBB2 (log1p)"));  // colouring kept
+        }
+        {
+            // Opened again: the saved registration is used.
+            MainWindow w;
+            w.show();
+            QSignalSpy dataset(&w, &MainWindow::datasetLoaded);
+            w.openFile(slide);
+            QVERIFY(dataset.wait(20000));
+            QVERIFY(w.registration().has_value());
+            QCOMPARE(w.registration()->landmarks.size(), std::size_t{4});
+            QVERIFY(std::abs(w.slideView()->spots().positions()[0] - (1.01 * w.dataset()->coordinates[0].x + 30)) < 1e-2);
+            w.resetRegistration();
+            QVERIFY(!QFileInfo::exists(dir.filePath("C3.h5ad.registration.json")));
+            QCOMPARE(w.slideView()->spots().positions(), before);
+        }
+    }
+
     void dropOpensFile() {
         MainWindow w;
         w.resize(900, 600);

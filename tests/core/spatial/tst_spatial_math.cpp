@@ -6,6 +6,10 @@
 #include "core/spatial/ExpressionValues.h"
 #include "core/spatial/LandmarkRegistration.h"
 #include "core/spatial/PointGridIndex.h"
+#include "core/spatial/RegistrationFile.h"
+
+#include <QTemporaryDir>
+#include <fstream>
 
 #include <QtTest/QtTest>
 
@@ -50,6 +54,32 @@ private Q_SLOTS:
         QVERIFY_THROWS_EXCEPTION(std::invalid_argument, fitAffine({pairs[0], pairs[1]}));
         QVERIFY_THROWS_EXCEPTION(std::invalid_argument,
                                  fitAffine({{{0, 0}, {0, 0}}, {{1, 1}, {2, 2}}, {{2, 2}, {4, 4}}}));  // collinear
+    }
+
+    void registrationFileRoundTripAndBadFiles() {
+        QTemporaryDir dir;
+        const std::string path = dir.filePath("d.h5ad.registration.json").toStdString();
+        QVERIFY(!loadRegistration(path).has_value());
+        Registration r{AffineTransform{{1.0 / 3.0, 0.1, 1e6 / 7.0, -0.2, 2.5, -123.456}},
+                       {{{1, 2}, {3, 4}}, {{5.5, 6}, {7, 8.25}}}, "slide \"x\".tiff"};
+        saveRegistration(path, r);
+        const auto back = loadRegistration(path);
+        QVERIFY(back.has_value());
+        QVERIFY(back->transform.m == r.transform.m);  // 17 digits: exact
+        QCOMPARE(back->landmarks.size(), std::size_t{2});
+        QCOMPARE(back->landmarks[1].slide.y, 8.25);
+        QCOMPARE(back->slide, r.slide);
+        QVERIFY(QDir(dir.path()).entryList(QDir::Files) == QStringList{"d.h5ad.registration.json"});  // no temp left
+        for (const char* bad : {"{\"affine\": [1, 2, 3]}", "{\"affine\": [1, 2, 0, 2, 4, 0]}", "{\"affine\": ", "[]"}) {
+            std::ofstream(path) << bad;
+            try {
+                loadRegistration(path);
+                QFAIL(bad);
+            } catch (const std::runtime_error& e) {
+                QVERIFY2(std::string(e.what()).find(path) == 0, e.what());
+            }
+        }
+        QVERIFY_THROWS_EXCEPTION(std::runtime_error, saveRegistration("/nonexistent-dir/x.json", r));
     }
 
     void affineInverseAndComposition() {
