@@ -4,6 +4,7 @@
 // baseline. Run under a real GL context: xvfb-run (Mesa llvmpipe) here, or a
 // desktop/GPU X server. Prints a table.
 #include "core/slide/PyramidTiffWriter.h"
+#include "widgets/GlSurfaceFormat.h"
 #include "widgets/slideview/SlideView.h"
 
 #include <QApplication>
@@ -57,11 +58,9 @@ int main(int argc, char** argv) {
     int frames = 60;
     for (int i = 1; i + 1 < argc; ++i)
         if (std::strcmp(argv[i], "--frames") == 0) frames = std::atoi(argv[i + 1]);
-    QSurfaceFormat fmt;
-    fmt.setVersion(3, 2);
-    fmt.setProfile(QSurfaceFormat::CoreProfile);
-    fmt.setSamples(0);
-    fmt.setSwapInterval(0);
+    setDefaultGlSurfaceFormat();
+    QSurfaceFormat fmt = QSurfaceFormat::defaultFormat();
+    fmt.setSwapInterval(0);  // measure frames, not the display's refresh
     QSurfaceFormat::setDefaultFormat(fmt);
     QApplication app(argc, argv);
 

@@ -2,12 +2,12 @@
 #include "app/studio/MainWindow.h"
 #include "core/common/Version.h"
 #include "core/engine/TorchRuntime.h"
+#include "widgets/GlSurfaceFormat.h"
 #include "widgets/slideview/SlideView.h"
 
 #include <QApplication>
 #include <QCommandLineParser>
 #include <QElapsedTimer>
-#include <QSurfaceFormat>
 #include <QTimer>
 
 #include <clocale>
@@ -26,22 +26,6 @@ constexpr const char* kHelp =
     "  --screenshot FILE.png   once SLIDE is fully drawn, save the window as FILE.png and quit\n"
     "  --size WxH              window size (e.g. 1400x900)\n";
 
-// Same surface as VTK's QVTKOpenGLNativeWidget wants (stack-notes §5.14): set
-// before QApplication exists, no multisampling so framebuffers can be read.
-void setDefaultSurfaceFormat() {
-    QSurfaceFormat fmt;
-    fmt.setRenderableType(QSurfaceFormat::OpenGL);
-    fmt.setVersion(3, 2);
-    fmt.setProfile(QSurfaceFormat::CoreProfile);
-    fmt.setRedBufferSize(8);
-    fmt.setGreenBufferSize(8);
-    fmt.setBlueBufferSize(8);
-    fmt.setAlphaBufferSize(8);
-    fmt.setDepthBufferSize(24);
-    fmt.setSamples(0);
-    QSurfaceFormat::setDefaultFormat(fmt);
-}
-
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -57,7 +41,7 @@ int main(int argc, char** argv) {
             return 0;
         }
     }
-    setDefaultSurfaceFormat();
+    hescape::setDefaultGlSurfaceFormat();
     QApplication app(argc, argv);
     std::setlocale(LC_NUMERIC, "C");  // numbers in files parse the same in every locale
     QApplication::setOrganizationName(QStringLiteral("HEScape"));

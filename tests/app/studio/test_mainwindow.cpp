@@ -26,7 +26,7 @@
 #include <QProgressDialog>
 #include <QSignalSpy>
 #include <QStandardPaths>
-#include <QSurfaceFormat>
+#include "widgets/GlSurfaceFormat.h"
 #include <QTemporaryDir>
 #include <QtTest/QtTest>
 
@@ -363,11 +363,7 @@ private Q_SLOTS:
 };
 
 int main(int argc, char** argv) {
-    QSurfaceFormat fmt;
-    fmt.setVersion(3, 2);
-    fmt.setProfile(QSurfaceFormat::CoreProfile);
-    fmt.setSamples(0);
-    QSurfaceFormat::setDefaultFormat(fmt);
+    hescape::setDefaultGlSurfaceFormat();
     QApplication app(argc, argv);
     QApplication::setOrganizationName("HEScape");
     QApplication::setApplicationName("HEScape Studio Tests");

@@ -7,7 +7,7 @@
 
 #include <QOpenGLContext>
 #include <QSignalSpy>
-#include <QSurfaceFormat>
+#include "widgets/GlSurfaceFormat.h"
 #include <QTemporaryDir>
 #include <QWheelEvent>
 #include <QtTest/QtTest>
@@ -207,11 +207,7 @@ private Q_SLOTS:
 };
 
 int main(int argc, char** argv) {
-    QSurfaceFormat fmt;
-    fmt.setVersion(3, 2);
-    fmt.setProfile(QSurfaceFormat::CoreProfile);
-    fmt.setSamples(0);
-    QSurfaceFormat::setDefaultFormat(fmt);
+    hescape::setDefaultGlSurfaceFormat();
     QApplication app(argc, argv);
     TestSlideView t;
     return QTest::qExec(&t, argc, argv);
