@@ -33,11 +33,13 @@ int main(int argc, char** argv) {
         std::cout << kHelp;
         return 0;
     }
+    // Debian's LibTorch defaults to one thread: use every core.
+    const int threads = hescape::configureTorchThreads();
     if (command == "--version") {
-        std::cout << "hescape " << hescape::kVersion << " (LibTorch " << hescape::torchVersion() << ")\n";
+        std::cout << "hescape " << hescape::kVersion << " (LibTorch " << hescape::torchVersion() << ", " << threads
+                  << " threads)\n";
         return 0;
     }
-    hescape::configureTorchThreads();
     if (command == "info") return hescape::cli::runInfo(rest);
     if (command == "convert") return hescape::cli::runConvert(rest);
     std::cerr << "hescape: unknown command '" << command << "'\n\n" << kHelp;

@@ -51,6 +51,9 @@ private Q_SLOTS:
         const ProcessResult r = hescapeCli({"--version"});
         QVERIFY2(r.finished && r.normalExit && r.exitCode == 0, qPrintable(describe(r)));
         QVERIFY2(r.out.startsWith("hescape " HESCAPE_VERSION " (LibTorch "), r.out.constData());
+        // Torch's thread count is raised from Debian's default of 1 to every core.
+        const QString threads = QStringLiteral(", %1 threads)").arg(QThread::idealThreadCount());
+        QVERIFY2(QString::fromUtf8(r.out).contains(threads), r.out.constData());
     }
 
     void help_data() {
