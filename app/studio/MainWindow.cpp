@@ -8,6 +8,7 @@
 #include "core/slide/PyramidTiffConverter.h"
 #include "widgets/slideview/SlidePropertiesPanel.h"
 #include "widgets/slideview/SlideView.h"
+#include "widgets/spatial/LayersPanel.h"
 #include "widgets/spatial/SpotColoringPanel.h"
 
 #include "core/spatial/DatasetOpener.h"
@@ -33,11 +34,8 @@
 #include <QStatusBar>
 #include <QtConcurrent/QtConcurrentRun>
 
-#include <QCheckBox>
 #include <QComboBox>
 #include <QDir>
-#include <QHBoxLayout>
-#include <QSlider>
 #include <QVBoxLayout>
 
 #include <algorithm>
@@ -76,23 +74,23 @@ MainWindow::MainWindow(QWidget* parent) : QMainWindow(parent) {
     auto* spatialBox = new QWidget(this);
     auto* spatialLayout = new QVBoxLayout(spatialBox);
     spatialLayout->setContentsMargins(0, 0, 0, 0);
-    // The slide as a layer: show/hide and opacity, under the spots.
-    auto* slideLayer = new QWidget(spatialBox);
-    auto* slideLayerRow = new QHBoxLayout(slideLayer);
-    slideLayerRow->setContentsMargins(6, 0, 6, 0);
-    auto* showSlide = new QCheckBox(tr("Slide"), slideLayer);
-    showSlide->setChecked(true);
-    showSlide->setObjectName(QStringLiteral("showSlide"));
-    auto* slideOpacity = new QSlider(Qt::Horizontal, slideLayer);
-    slideOpacity->setRange(0, 100);
-    slideOpacity->setValue(100);
-    slideOpacity->setToolTip(tr("Slide opacity"));
-    slideOpacity->setObjectName(QStringLiteral("slideOpacity"));
-    slideLayerRow->addWidget(showSlide);
-    slideLayerRow->addWidget(slideOpacity, 1);
-    connect(showSlide, &QCheckBox::toggled, view_, &SlideView::setSlideVisible);
-    connect(slideOpacity, &QSlider::valueChanged, this, [this](int v) { view_->setSlideOpacity(v / 100.0f); });
-    spatialLayout->addWidget(slideLayer);
+    // The layers, bottom first: the slide, then the spots.
+    layers_ = new LayersPanel(spatialBox);
+    slideLayer_ = layers_->addLayer(tr("Slide"), true, 1.0);
+    spotsLayer_ = layers_->addLayer(tr("Spots"), true, 0.85);
+    layers_->setLayerEnabled(spotsLayer_, false);
+    connect(layers_, &LayersPanel::layerChanged, this, [this](int id) {
+        if (id == slideLayer_) {
+            view_->setSlideVisible(layers_->isLayerVisible(id));
+            view_->setSlideOpacity(static_cast<float>(layers_->layerOpacity(id)));
+        } else if (id == spotsLayer_) {
+            SpotStyle style = view_->spots().style();
+            style.visible = layers_->isLayerVisible(id);
+            style.opacity = static_cast<float>(layers_->layerOpacity(id));
+            view_->setSpotStyle(style);
+        }
+    });
+    spatialLayout->addWidget(layers_);
     sections_ = new QComboBox(spatialBox);
     sections_->setToolTip(tr("Other slides with data in this folder"));
     sections_->setVisible(false);
@@ -273,6 +271,7 @@ void MainWindow::finishLoad(const SlideLoadResult& r) {
     updateZoomLabel();
     dataset_.reset();
     coloringPanel_->clearDataset();
+    layers_->setLayerEnabled(spotsLayer_, false);
     refreshSections();
     Q_EMIT slideLoaded(r.path);
     // A data set of the same name beside the slide belongs to it (the demo's layout).
@@ -401,6 +400,8 @@ void MainWindow::finishDatasetLoad(const DatasetLoadResult& r) {
     QStringList genes, annotations;
     for (const auto& g : ds.geneNames) genes << QString::fromStdString(g);
     for (const auto& c : ds.obs) annotations << QString::fromStdString(c.name);
+    layers_->setLayerName(spotsLayer_, ds.format == "xenium" ? tr("Cells") : tr("Spots"));
+    layers_->setLayerEnabled(spotsLayer_, true);
     coloringPanel_->setDataset(tr("%1: %2 %3 \u00D7 %4 genes (%5)")
                                    .arg(QFileInfo(r.path).fileName())
                                    .arg(ds.observationCount())
@@ -438,9 +439,9 @@ void MainWindow::applyColoring() {
     const SpotColoring c = coloringPanel_->coloring();
     SpotStyle style;
     style.colormap = c.colormap;
-    style.opacity = static_cast<float>(c.opacity);
+    style.opacity = static_cast<float>(layers_->layerOpacity(spotsLayer_));
     style.outline = c.outline;
-    style.visible = c.visible;
+    style.visible = layers_->isLayerVisible(spotsLayer_);
     SlideView::SpotLegend legend;
     std::vector<float> values;
     try {

@@ -24,6 +24,7 @@ namespace hescape {
 class RecentFiles;
 class SlidePropertiesPanel;
 class SlideView;
+class LayersPanel;
 class SpotColoringPanel;
 
 class MainWindow : public QMainWindow {
@@ -40,6 +41,9 @@ public:
     const SpatialDataset* dataset() const { return dataset_.get(); }
     SpotColoringPanel* coloringPanel() const { return coloringPanel_; }
     QComboBox* sectionCombo() const { return sections_; }
+    LayersPanel* layersPanel() const { return layers_; }
+    int slideLayer() const { return slideLayer_; }
+    int spotsLayer() const { return spotsLayer_; }
 
     // Landmark registration of the data set onto the slide: fits, applies,
     // saves beside the data set; returns an error message or empty.
@@ -102,6 +106,9 @@ private:
     std::shared_ptr<std::atomic<bool>> cancelConversion_;
 
     SpotColoringPanel* coloringPanel_;
+    LayersPanel* layers_;
+    int slideLayer_ = 0;
+    int spotsLayer_ = 1;
     QDockWidget* spatialDock_;
     QComboBox* sections_;
     std::shared_ptr<const SpatialDataset> dataset_;

@@ -9,7 +9,6 @@
 #include <QLabel>
 #include <QLineEdit>
 #include <QSignalBlocker>
-#include <QSlider>
 #include <QStringListModel>
 #include <QVBoxLayout>
 
@@ -57,15 +56,8 @@ SpotColoringPanel::SpotColoringPanel(QWidget* parent) : QWidget(parent) {
     }
     form->addRow(tr("Minimum"), vmin_);
     form->addRow(tr("Maximum"), vmax_);
-    opacity_ = new QSlider(Qt::Horizontal, this);
-    opacity_->setRange(0, 100);
-    opacity_->setValue(85);
-    form->addRow(tr("Opacity"), opacity_);
     outline_ = new QCheckBox(tr("outline only"), this);
     form->addRow(QString(), outline_);
-    visible_ = new QCheckBox(tr("show spots"), this);
-    visible_->setChecked(true);
-    form->addRow(QString(), visible_);
     layout->addLayout(form);
     message_ = new QLabel(this);
     message_->setWordWrap(true);
@@ -96,9 +88,7 @@ SpotColoringPanel::SpotColoringPanel(QWidget* parent) : QWidget(parent) {
     });
     connect(vmin_, &QDoubleSpinBox::editingFinished, this, changed);
     connect(vmax_, &QDoubleSpinBox::editingFinished, this, changed);
-    connect(opacity_, &QSlider::valueChanged, this, changed);
     connect(outline_, &QCheckBox::toggled, this, changed);
-    connect(visible_, &QCheckBox::toggled, this, changed);
     setEnabled(false);
     summary_->setEnabled(true);
 }
@@ -148,9 +138,7 @@ SpotColoring SpotColoringPanel::coloring() const {
     c.autoRange = autoRange_->isChecked();
     c.vmin = vmin_->value();
     c.vmax = vmax_->value();
-    c.opacity = opacity_->value() / 100.0;
     c.outline = outline_->isChecked();
-    c.visible = visible_->isChecked();
     return c;
 }
 

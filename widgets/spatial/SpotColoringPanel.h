@@ -1,7 +1,7 @@
 // The panel that says how spots are coloured: by a gene (type-ahead over all
 // gene names, or several genes for a gene-set score) or by an obs column,
-// with normalisation, colormap, value range (percentiles or by hand),
-// opacity, outline and visibility. It only describes the choice (SpotColoring);
+// with normalisation, colormap, value range (percentiles or by hand) and
+// outline mode (visibility and opacity belong to the LayersPanel). It only describes the choice (SpotColoring);
 // the main window computes values and hands them to the SlideView.
 #pragma once
 
@@ -16,7 +16,6 @@ class QComboBox;
 class QDoubleSpinBox;
 class QLabel;
 class QLineEdit;
-class QSlider;
 
 namespace hescape {
 
@@ -30,9 +29,7 @@ struct SpotColoring {
     bool autoRange = true;  // 1st..99th percentile
     double vmin = 0;
     double vmax = 1;
-    double opacity = 0.85;
     bool outline = false;
-    bool visible = true;
 };
 
 class SpotColoringPanel : public QWidget {
@@ -69,9 +66,7 @@ private:
     QCheckBox* autoRange_;
     QDoubleSpinBox* vmin_;
     QDoubleSpinBox* vmax_;
-    QSlider* opacity_;
     QCheckBox* outline_;
-    QCheckBox* visible_;
     QLabel* message_;
     QLabel* selection_;
 };

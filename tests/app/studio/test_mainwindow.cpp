@@ -7,6 +7,7 @@
 #include "app/studio/RecentFiles.h"
 #include "widgets/slideview/SlidePropertiesPanel.h"
 #include "widgets/slideview/SlideView.h"
+#include "widgets/spatial/LayersPanel.h"
 #include "widgets/spatial/SpotColoringPanel.h"
 
 #include <QComboBox>
@@ -241,6 +242,20 @@ private Q_SLOTS:
         panel->setAnnotation("section");
         QCOMPARE(v->spotLegend().categories, QStringList{"C3"});
         QCOMPARE(v->spots().style().colormap, ColormapId::Categorical);
+
+        // The layers panel drives the slide and the spots.
+        LayersPanel* layers = w.layersPanel();
+        layers->setLayerState(w.slideLayer(), false, 0.4);
+        QVERIFY(!v->isSlideVisible());
+        QCOMPARE(v->slideOpacity(), 0.4f);
+        layers->setLayerState(w.slideLayer(), true, 1.0);
+        layers->setLayerState(w.spotsLayer(), false, 0.5);
+        QVERIFY(!v->spots().style().visible);
+        QCOMPARE(v->spots().style().opacity, 0.5f);
+        panel->setGenes({"ERBB2"});  // recolouring keeps the layer's state
+        QVERIFY(!v->spots().style().visible);
+        layers->setLayerState(w.spotsLayer(), true, 0.85);
+        QVERIFY(v->spots().style().visible);
 
         // Hovering a spot names it in the status bar.
         const QPointF spot0 = v->slideToWidget(QPointF(v->spots().positions()[0], v->spots().positions()[1]));
