@@ -1,0 +1,50 @@
+// CLIP: (CE(logits, arange) + CE(logits^T, arange)) / 2.
+// SigLIP: -mean over rows of sum_j log sigmoid(z_ij * logits_ij), z = 2I - 1.
+#include "core/engine/ContrastiveLoss.h"
+
+#include <torch/nn/functional.h>
+
+#include <cmath>
+
+namespace hescape {
+
+namespace F = torch::nn::functional;
+
+namespace {
+constexpr double kMaxLogitScale = 100.0;
+}
+
+ContrastiveLossImpl::ContrastiveLossImpl(ContrastiveObjective objective) : objective_(objective) {
+    const double initScale = objective == ContrastiveObjective::Clip ? 1.0 / 0.07 : 10.0;
+    logScale = register_parameter("log_scale", torch::full({}, std::log(initScale)));
+    bias = register_parameter("bias", torch::full({}, objective == ContrastiveObjective::Siglip ? -10.0 : 0.0),
+                              /*requires_grad=*/objective == ContrastiveObjective::Siglip);
+}
+
+torch::Tensor ContrastiveLossImpl::logits(const torch::Tensor& image, const torch::Tensor& gene) const {
+    TORCH_CHECK(image.dim() == 2 && gene.dim() == 2 && image.sizes() == gene.sizes(),
+                "contrastive loss: image and gene embeddings must both be [batch, dim]");
+    const auto img = F::normalize(image, F::NormalizeFuncOptions().p(2).dim(1));
+    const auto gen = F::normalize(gene, F::NormalizeFuncOptions().p(2).dim(1));
+    const auto scale = logScale.exp().clamp_max(kMaxLogitScale);
+    auto z = scale * torch::matmul(img, gen.t());
+    if (objective_ == ContrastiveObjective::Siglip) z = z + bias;
+    return z;
+}
+
+torch::Tensor ContrastiveLossImpl::forward(const torch::Tensor& image, const torch::Tensor& gene) {
+    const auto z = logits(image, gene);
+    const auto n = z.size(0);
+    if (objective_ == ContrastiveObjective::Clip) {
+        const auto target = torch::arange(n, torch::TensorOptions().dtype(torch::kLong).device(z.device()));
+        return (F::cross_entropy(z, target) + F::cross_entropy(z.t(), target)) / 2.0;
+    }
+    const auto labels = 2.0 * torch::eye(n, z.options()) - 1.0;
+    return -F::logsigmoid(labels * z).sum() / static_cast<double>(n);
+}
+
+double ContrastiveLossImpl::logitScale() const {
+    return std::min(std::exp(logScale.item<double>()), kMaxLogitScale);
+}
+
+}  // namespace hescape

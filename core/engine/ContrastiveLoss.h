@@ -1,0 +1,38 @@
+// The cross-modal objectives of HESCAPE, done as the design says: CLIP
+// (symmetric InfoNCE over the in-batch similarity matrix) and SigLIP
+// (pairwise sigmoid), both on L2-normalised embeddings with a learnable
+// temperature. Row i of the image batch and row i of the gene batch are the
+// positive pair; every other pairing in the batch is a negative.
+#pragma once
+
+#include <torch/nn/module.h>
+#include <torch/types.h>
+
+namespace hescape {
+
+enum class ContrastiveObjective { Clip, Siglip };
+
+// Holds the learnable parameters: log of the logit scale (CLIP: 1/0.07 at
+// the start, clamped to <= 100 when used; SigLIP: log 10) and, for SigLIP,
+// the logit bias (-10 at the start, as in Zhai et al. 2023).
+class ContrastiveLossImpl : public torch::nn::Module {
+public:
+    explicit ContrastiveLossImpl(ContrastiveObjective objective = ContrastiveObjective::Clip);
+
+    // image, gene: [batch, dim], not yet normalised. Returns the scalar loss.
+    torch::Tensor forward(const torch::Tensor& image, const torch::Tensor& gene);
+    // scale * normalise(image) @ normalise(gene)^T (+ bias for SigLIP): [batch, batch].
+    torch::Tensor logits(const torch::Tensor& image, const torch::Tensor& gene) const;
+
+    double logitScale() const;  // after clamping
+    ContrastiveObjective objective() const { return objective_; }
+
+    torch::Tensor logScale;
+    torch::Tensor bias;  // SigLIP only (kept at 0 and unused for CLIP)
+
+private:
+    ContrastiveObjective objective_;
+};
+TORCH_MODULE(ContrastiveLoss);
+
+}  // namespace hescape
