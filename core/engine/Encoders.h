@@ -1,0 +1,69 @@
+// The encoders of the cross-modal model: a small residual CNN for H&E
+// patches (trainable from scratch on a CPU), HESCAPE's "generic" MLP for
+// expression vectors, and linear projection heads into the shared space.
+#pragma once
+
+#include <torch/nn/module.h>
+#include <torch/nn/modules/batchnorm.h>
+#include <torch/nn/modules/container/sequential.h>
+#include <torch/nn/modules/conv.h>
+#include <torch/nn/modules/linear.h>
+#include <torch/types.h>
+
+namespace hescape {
+
+// conv3x3-BN-ReLU-conv3x3-BN + shortcut (1x1 conv when shape changes), ReLU.
+class ResidualBlockImpl : public torch::nn::Module {
+public:
+    ResidualBlockImpl(int in, int out, int stride);
+    torch::Tensor forward(const torch::Tensor& x);
+
+private:
+    torch::nn::Conv2d conv1_{nullptr}, conv2_{nullptr};
+    torch::nn::BatchNorm2d bn1_{nullptr}, bn2_{nullptr};
+    torch::nn::Sequential shortcut_{nullptr};
+};
+TORCH_MODULE(ResidualBlock);
+
+// [B, 3, H, W] in [0, 1] -> [B, outputDim]. Stem stride 2, four residual
+// stages (32, 64, 128, 256 channels, each halving), global average pool.
+class SmallResNetImpl : public torch::nn::Module {
+public:
+    explicit SmallResNetImpl(int width = 32);
+    torch::Tensor forward(const torch::Tensor& x);
+    int outputDim() const { return outputDim_; }
+
+private:
+    torch::nn::Sequential body_{nullptr};
+    int outputDim_;
+};
+TORCH_MODULE(SmallResNet);
+
+// HESCAPE's generic gene encoder: Linear -> 3 x [BatchNorm, ReLU, Dropout, Linear].
+class GeneMlpImpl : public torch::nn::Module {
+public:
+    GeneMlpImpl(int inputGenes, int hidden = 512, double dropout = 0.1);
+    torch::Tensor forward(const torch::Tensor& x);
+    int outputDim() const { return hidden_; }
+
+private:
+    torch::nn::Sequential net_{nullptr};
+    int hidden_;
+};
+TORCH_MODULE(GeneMlp);
+
+// Image and gene encoders with a linear head each into `embedDim` (default 128).
+class ClipModelImpl : public torch::nn::Module {
+public:
+    ClipModelImpl(int inputGenes, int embedDim = 128, int imageWidth = 32, int geneHidden = 512);
+    torch::Tensor encodeImage(const torch::Tensor& patches);
+    torch::Tensor encodeGenes(const torch::Tensor& expression);
+
+private:
+    SmallResNet image_{nullptr};
+    GeneMlp gene_{nullptr};
+    torch::nn::Linear imageHead_{nullptr}, geneHead_{nullptr};
+};
+TORCH_MODULE(ClipModel);
+
+}  // namespace hescape
