@@ -1,0 +1,202 @@
+// ClipTrainer: data preparation (readers, patch extraction, expression
+// features) and the training loop (AdamW, warm-up + cosine schedule, gradient
+// clipping, in-batch evaluation).
+#include "core/engine/ClipTrainer.h"
+
+#include "core/spatial/DatasetOpener.h"
+
+#include <torch/torch.h>
+
+#include <algorithm>
+#include <cmath>
+#include <numeric>
+#include <random>
+#include <set>
+#include <stdexcept>
+
+namespace hescape {
+
+namespace {
+
+constexpr int kEvalBatch = 64;  // HESCAPE's in-batch protocol
+
+torch::Tensor imagesToTensor(const PreparedSplit& s, const std::vector<std::int64_t>& rows, int size, torch::Device device) {
+    const auto bytes = static_cast<std::int64_t>(size) * size * 3;
+    auto t = torch::empty({static_cast<std::int64_t>(rows.size()), size, size, 3}, torch::kUInt8);
+    auto* dst = t.data_ptr<std::uint8_t>();
+    for (std::size_t i = 0; i < rows.size(); ++i) {
+        std::copy_n(s.patches.data() + rows[i] * bytes, bytes, dst + static_cast<std::int64_t>(i) * bytes);
+    }
+    return t.to(device).permute({0, 3, 1, 2}).to(torch::kFloat).div_(255.0);
+}
+
+torch::Tensor genesToTensor(const PreparedSplit& s, const std::vector<std::int64_t>& rows, std::size_t genes, torch::Device device) {
+    auto t = torch::empty({static_cast<std::int64_t>(rows.size()), static_cast<std::int64_t>(genes)}, torch::kFloat);
+    auto* dst = t.data_ptr<float>();
+    for (std::size_t i = 0; i < rows.size(); ++i) {
+        std::copy_n(s.expression.data() + static_cast<std::size_t>(rows[i]) * genes, genes, dst + i * genes);
+    }
+    return t.to(device);
+}
+
+}  // namespace
+
+ClipTrainer::ClipTrainer(TrainConfig config) : config_(std::move(config)) {}
+ClipTrainer::~ClipTrainer() = default;
+
+const PreparedSplit& ClipTrainer::split(const std::string& which) const {
+    if (which == "train") return train_;
+    if (which == "validation") return validation_;
+    if (which == "test") return test_;
+    throw std::invalid_argument("unknown split '" + which + "'");
+}
+
+void ClipTrainer::prepare(const Progress& progress) {
+    // Splits are by section; a section may not be in two of them.
+    std::set<std::string> seen;
+    for (const auto* list : {&config_.train, &config_.validation, &config_.test}) {
+        for (const auto& name : *list) {
+            if (!seen.insert(name).second) throw std::invalid_argument("section " + name + " is in more than one split");
+            const bool known = std::any_of(config_.sections.begin(), config_.sections.end(),
+                                           [&](const SectionInput& s) { return s.name == name; });
+            if (!known) throw std::invalid_argument("split names section " + name + ", which is not among the sections");
+        }
+    }
+    if (config_.train.empty()) throw std::invalid_argument("the training split is empty");
+
+    std::vector<SpatialDataset> datasets;
+    for (std::size_t k = 0; k < config_.sections.size(); ++k) {
+        progress.throwIfCancelled();
+        progress.update(0.1 * static_cast<double>(k) / config_.sections.size(), "reading " + config_.sections[k].name);
+        datasets.push_back(openSpatialDataset(config_.sections[k].dataset));
+        datasets.back().expression.buildColumnIndex();
+    }
+    std::vector<const SpatialDataset*> ptrs;
+    for (const auto& d : datasets) ptrs.push_back(&d);
+    genes_ = selectGenes(ptrs, config_.expression);
+
+    for (std::size_t k = 0; k < config_.sections.size(); ++k) {
+        const SectionInput& sec = config_.sections[k];
+        PreparedSplit* target = nullptr;
+        if (std::count(config_.train.begin(), config_.train.end(), sec.name)) target = &train_;
+        else if (std::count(config_.validation.begin(), config_.validation.end(), sec.name)) target = &validation_;
+        else if (std::count(config_.test.begin(), config_.test.end(), sec.name)) target = &test_;
+        if (!target) continue;
+        const auto slide = openSlide(sec.slide);
+        Progress sub;
+        sub.cancel = progress.cancel;
+        const double base = 0.1 + 0.9 * static_cast<double>(k) / config_.sections.size();
+        sub.report = [&](double f, const std::string&) {
+            progress.update(base + 0.9 * f / config_.sections.size(), "patches of " + sec.name);
+        };
+        const PatchSet patches = extractPatches(*slide, datasets[k].coordinates, config_.patches, sub);
+        for (const auto& s : patches.skipped) {
+            skipped_.push_back(sec.name + ": " + datasets[k].obsNames[static_cast<std::size_t>(s.observation)] + ": " + s.reason);
+        }
+        const auto features = expressionFeatures(datasets[k], patches.observation, genes_, config_.expression.target);
+        target->patches.insert(target->patches.end(), patches.rgb.begin(), patches.rgb.end());
+        target->expression.insert(target->expression.end(), features.begin(), features.end());
+        target->count += static_cast<std::int64_t>(patches.count());
+    }
+    if (train_.count < 2) throw std::invalid_argument("fewer than 2 training pairs after patch extraction");
+
+    torch::manual_seed(config_.seed);
+    model_ = ClipModel(static_cast<int>(genes_.size()), config_.embedDim, config_.imageWidth, config_.geneHidden);
+    loss_ = ContrastiveLoss(config_.objective);
+    const torch::Device device = config_.useCuda && torch::cuda::is_available() ? torch::kCUDA : torch::kCPU;
+    model_->to(device);
+    loss_->to(device);
+    progress.update(1.0, "prepared");
+}
+
+EvalMetrics ClipTrainer::evaluate(const std::string& which) {
+    const PreparedSplit& s = split(which);
+    EvalMetrics m;
+    if (s.count == 0) return m;
+    const torch::Device device = model_->parameters().front().device();
+    model_->eval();
+    torch::NoGradGuard guard;
+    double lossSum = 0, r1 = 0, r5 = 0, chance = 0;
+    int batches = 0;
+    for (std::int64_t start = 0; start < s.count; start += kEvalBatch) {
+        const std::int64_t n = std::min<std::int64_t>(kEvalBatch, s.count - start);
+        if (n < 2) break;  // a batch of one has no negatives
+        std::vector<std::int64_t> rows(static_cast<std::size_t>(n));
+        std::iota(rows.begin(), rows.end(), start);
+        const auto img = model_->encodeImage(imagesToTensor(s, rows, config_.patches.outputPixels, device));
+        const auto gen = model_->encodeGenes(genesToTensor(s, rows, genes_.size(), device));
+        lossSum += loss_->forward(img, gen).item<double>();
+        const auto z = loss_->logits(img, gen);
+        const auto target = torch::arange(n, torch::TensorOptions().dtype(torch::kLong).device(device)).unsqueeze(1);
+        const auto top = std::get<1>(z.topk(std::min<std::int64_t>(5, n), 1));
+        r1 += top.narrow(1, 0, 1).eq(target).any(1).to(torch::kDouble).mean().item<double>();
+        r5 += top.eq(target).any(1).to(torch::kDouble).mean().item<double>();
+        chance += std::min<double>(5.0, static_cast<double>(n)) / static_cast<double>(n);
+        ++batches;
+    }
+    model_->train();
+    if (batches == 0) return m;
+    m.loss = lossSum / batches;
+    m.recallAt1 = r1 / batches;
+    m.recallAt5 = r5 / batches;
+    m.chanceAt5 = chance / batches;
+    m.pairs = s.count;
+    return m;
+}
+
+void ClipTrainer::train(const std::function<void(const TrainStep&)>& onStep, const std::atomic<bool>* cancel) {
+    const torch::Device device = model_->parameters().front().device();
+    std::vector<torch::Tensor> params = model_->parameters();
+    for (const auto& p : loss_->parameters())
+        if (p.requires_grad()) params.push_back(p);
+    torch::optim::AdamW optimizer(params, torch::optim::AdamWOptions(config_.learningRate).weight_decay(config_.weightDecay));
+    const std::int64_t perEpoch = train_.count / config_.batchSize;  // drop the last partial batch
+    if (perEpoch == 0) throw std::invalid_argument("batch size is larger than the training set");
+    const int total = static_cast<int>(perEpoch) * config_.epochs;
+    std::mt19937_64 rng(config_.seed);
+    std::vector<std::int64_t> order(static_cast<std::size_t>(train_.count));
+    std::iota(order.begin(), order.end(), 0);
+    model_->train();
+    int step = 0;
+    for (int epoch = 0; epoch < config_.epochs; ++epoch) {
+        std::shuffle(order.begin(), order.end(), rng);
+        for (std::int64_t b = 0; b < perEpoch; ++b) {
+            if (cancel && cancel->load()) throw CancelledError();
+            // Linear warm-up, then cosine decay to zero.
+            const double lr = step < config_.warmupSteps
+                                  ? config_.learningRate * (step + 1) / config_.warmupSteps
+                                  : config_.learningRate * 0.5 *
+                                        (1 + std::cos(M_PI * (step - config_.warmupSteps) / std::max(1, total - config_.warmupSteps)));
+            for (auto& group : optimizer.param_groups()) static_cast<torch::optim::AdamWOptions&>(group.options()).lr(lr);
+            const std::vector<std::int64_t> rows(order.begin() + b * config_.batchSize, order.begin() + (b + 1) * config_.batchSize);
+            auto images = imagesToTensor(train_, rows, config_.patches.outputPixels, device);
+            if (config_.augment) {
+                std::uniform_int_distribution<int> coin(0, 1), quarter(0, 3);
+                if (coin(rng)) images = images.flip({3});
+                if (coin(rng)) images = images.flip({2});
+                images = torch::rot90(images, quarter(rng), {2, 3});
+            }
+            optimizer.zero_grad();
+            const auto value = loss_->forward(model_->encodeImage(images), model_->encodeGenes(genesToTensor(train_, rows, genes_.size(), device)));
+            const double lossValue = value.item<double>();
+            if (!std::isfinite(lossValue)) {
+                throw std::runtime_error("training stopped at step " + std::to_string(step) + ": the loss is not finite");
+            }
+            value.backward();
+            torch::nn::utils::clip_grad_norm_(params, config_.gradientClip);
+            optimizer.step();
+            ++step;
+            TrainStep info;
+            info.step = step;
+            info.totalSteps = total;
+            info.epoch = epoch;
+            info.loss = lossValue;
+            info.learningRate = lr;
+            info.temperature = 1.0 / loss_->logitScale();
+            if (b + 1 == perEpoch && validation_.count > 1) info.validation = evaluate("validation");
+            if (onStep) onStep(info);
+        }
+    }
+}
+
+}  // namespace hescape
