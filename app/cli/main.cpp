@@ -1,6 +1,7 @@
 // `hescape`: the command-line face of HEScape Studio.
 #include "app/cli/ConvertCommand.h"
 #include "app/cli/InfoCommand.h"
+#include "app/cli/TrainCommand.h"
 #include "core/common/Version.h"
 #include "core/engine/TorchRuntime.h"
 
@@ -15,7 +16,8 @@ constexpr const char* kHelp =
     "commands:\n"
     "  info SLIDE|DATASET [--json]  a slide's format, levels, MPP and properties, or a spatial\n"
     "                               data set's size, matrix, obs columns, coordinates, embeddings\n"
-    "  convert IMAGE OUT.tiff ...   write a plain image as a pyramidal TIFF (see convert --help)\n\n"
+    "  convert IMAGE OUT.tiff ...   write a plain image as a pyramidal TIFF (see convert --help)\n"
+    "  train CONFIG.json ...        contrastive pretraining of image and gene encoders (see train --help)\n\n"
     "options:\n"
     "  -h, --help                   show this help\n"
     "  --version                    show the version\n";
@@ -42,6 +44,7 @@ int main(int argc, char** argv) {
     }
     if (command == "info") return hescape::cli::runInfo(rest);
     if (command == "convert") return hescape::cli::runConvert(rest);
+    if (command == "train") return hescape::cli::runTrain(rest);
     std::cerr << "hescape: unknown command '" << command << "'\n\n" << kHelp;
     return 2;
 }
