@@ -22,11 +22,13 @@ namespace hescape::cli {
 namespace {
 
 constexpr const char* kUsage =
-    "usage: hescape train CONFIG.json [--json] [--out SUMMARY.json]\n\n"
+    "usage: hescape train CONFIG.json [--json] [--out SUMMARY.json] [--resume CHECKPOINT]\n\n"
     "Trains the image and gene encoders contrastively (CLIP or SigLIP) on the sections the\n"
     "configuration names, split by section. See docs/training.md for the settings.\n"
     "  --json          one JSON object per line for each step and evaluation (for scripts)\n"
-    "  --out FILE      write a summary (metrics per epoch, test metrics) as JSON\n";
+    "  --out FILE      write a summary (metrics per epoch, test metrics) as JSON\n"
+    "  --resume FILE   continue the run saved in this checkpoint (written when the\n"
+    "                  configuration sets \"checkpoint\"); the result equals an uninterrupted run\n";
 
 // Set from the SIGINT handler; the only state a signal handler may touch.
 std::atomic<bool> gInterrupted{false};
@@ -43,7 +45,7 @@ std::string metricsJson(const EvalMetrics& m) {
 }  // namespace
 
 int runTrain(const std::vector<std::string>& args) {
-    std::string configPath, outPath;
+    std::string configPath, outPath, resumePath;
     bool json = false;
     for (std::size_t i = 0; i < args.size(); ++i) {
         const std::string& a = args[i];
@@ -54,6 +56,8 @@ int runTrain(const std::vector<std::string>& args) {
             json = true;
         } else if (a == "--out" && i + 1 < args.size()) {
             outPath = args[++i];
+        } else if (a == "--resume" && i + 1 < args.size()) {
+            resumePath = args[++i];
         } else if (!a.empty() && a[0] == '-') {
             std::cerr << "hescape train: unknown option '" << a << "'\n" << kUsage;
             return 2;
@@ -117,7 +121,7 @@ int runTrain(const std::vector<std::string>& args) {
                     firstEpoch = false;
                 }
             },
-            &gInterrupted);
+            &gInterrupted, resumePath);
         if (!json) bar.done();
         const EvalMetrics test = trainer.evaluate("test");
         if (json) std::cout << "{\"test\": " << metricsJson(test) << "}\n";

@@ -7,8 +7,13 @@
 
 #include <torch/torch.h>
 
+#include <ATen/CPUGeneratorImpl.h>
+
 #include <algorithm>
 #include <cmath>
+#include <filesystem>
+#include <sstream>
+#include <unistd.h>
 #include <numeric>
 #include <random>
 #include <set>
@@ -37,6 +42,63 @@ torch::Tensor genesToTensor(const PreparedSplit& s, const std::vector<std::int64
         std::copy_n(s.expression.data() + static_cast<std::size_t>(rows[i]) * genes, genes, dst + i * genes);
     }
     return t.to(device);
+}
+
+// Everything a run needs to continue exactly: weights, optimizer moments, the
+// step, the epoch's shuffled order, and both random generators.
+struct RunState {
+    int step = 0;
+    std::vector<std::int64_t> order;
+    std::string shuffleRng;  // std::mt19937_64 streamed as text
+};
+
+void saveCheckpoint(const std::string& path, ClipModel& model, ContrastiveLoss& loss, torch::optim::Optimizer& optimizer,
+                    const RunState& state) {
+    torch::serialize::OutputArchive archive, modelArchive, lossArchive, optimizerArchive;
+    model->save(modelArchive);
+    loss->save(lossArchive);
+    optimizer.save(optimizerArchive);
+    archive.write("model", modelArchive);
+    archive.write("loss", lossArchive);
+    archive.write("optimizer", optimizerArchive);
+    archive.write("step", torch::tensor(static_cast<std::int64_t>(state.step)));
+    archive.write("order", torch::tensor(state.order, torch::kLong));
+    archive.write("shuffle_rng", torch::tensor(std::vector<std::int64_t>(state.shuffleRng.begin(), state.shuffleRng.end()), torch::kLong));
+    archive.write("torch_rng", at::detail::getDefaultCPUGenerator().get_state());
+    const std::string temp = path + ".partial-" + std::to_string(::getpid());
+    archive.save_to(temp);
+    std::filesystem::rename(temp, path);  // a crash leaves the previous checkpoint whole
+}
+
+RunState loadCheckpoint(const std::string& path, ClipModel& model, ContrastiveLoss& loss, torch::optim::Optimizer& optimizer) {
+    if (!std::filesystem::exists(path)) throw std::runtime_error(path + ": no such checkpoint");
+    torch::serialize::InputArchive archive, modelArchive, lossArchive, optimizerArchive;
+    try {
+        archive.load_from(path);
+        archive.read("model", modelArchive);
+        archive.read("loss", lossArchive);
+        archive.read("optimizer", optimizerArchive);
+        model->load(modelArchive);
+        loss->load(lossArchive);
+        optimizer.load(optimizerArchive);
+        RunState s;
+        // Each read needs a fresh tensor: read() binds it to the archive's storage.
+        torch::Tensor step, order, shuffle, rngState;
+        archive.read("step", step);
+        s.step = static_cast<int>(step.item<std::int64_t>());
+        archive.read("order", order);
+        order = order.contiguous();
+        s.order.assign(order.data_ptr<std::int64_t>(), order.data_ptr<std::int64_t>() + order.numel());
+        archive.read("shuffle_rng", shuffle);
+        shuffle = shuffle.contiguous();
+        for (std::int64_t i = 0; i < shuffle.numel(); ++i) s.shuffleRng.push_back(static_cast<char>(shuffle.data_ptr<std::int64_t>()[i]));
+        archive.read("torch_rng", rngState);
+        at::Generator generator = at::detail::getDefaultCPUGenerator();
+        generator.set_state(rngState);
+        return s;
+    } catch (const c10::Error& e) {
+        throw std::runtime_error(path + ": not a readable checkpoint of this model (" + std::string(e.what_without_backtrace()) + ")");
+    }
 }
 
 }  // namespace
@@ -144,7 +206,8 @@ EvalMetrics ClipTrainer::evaluate(const std::string& which) {
     return m;
 }
 
-void ClipTrainer::train(const std::function<void(const TrainStep&)>& onStep, const std::atomic<bool>* cancel) {
+void ClipTrainer::train(const std::function<void(const TrainStep&)>& onStep, const std::atomic<bool>* cancel,
+                        const std::string& resumeFrom) {
     const torch::Device device = model_->parameters().front().device();
     std::vector<torch::Tensor> params = model_->parameters();
     for (const auto& p : loss_->parameters())
@@ -154,48 +217,69 @@ void ClipTrainer::train(const std::function<void(const TrainStep&)>& onStep, con
     if (perEpoch == 0) throw std::invalid_argument("batch size is larger than the training set");
     const int total = static_cast<int>(perEpoch) * config_.epochs;
     std::mt19937_64 rng(config_.seed);
-    std::vector<std::int64_t> order(static_cast<std::size_t>(train_.count));
-    std::iota(order.begin(), order.end(), 0);
-    model_->train();
-    int step = 0;
-    for (int epoch = 0; epoch < config_.epochs; ++epoch) {
-        std::shuffle(order.begin(), order.end(), rng);
-        for (std::int64_t b = 0; b < perEpoch; ++b) {
-            if (cancel && cancel->load()) throw CancelledError();
-            // Linear warm-up, then cosine decay to zero.
-            const double lr = step < config_.warmupSteps
-                                  ? config_.learningRate * (step + 1) / config_.warmupSteps
-                                  : config_.learningRate * 0.5 *
-                                        (1 + std::cos(M_PI * (step - config_.warmupSteps) / std::max(1, total - config_.warmupSteps)));
-            for (auto& group : optimizer.param_groups()) static_cast<torch::optim::AdamWOptions&>(group.options()).lr(lr);
-            const std::vector<std::int64_t> rows(order.begin() + b * config_.batchSize, order.begin() + (b + 1) * config_.batchSize);
-            auto images = imagesToTensor(train_, rows, config_.patches.outputPixels, device);
-            if (config_.augment) {
-                std::uniform_int_distribution<int> coin(0, 1), quarter(0, 3);
-                if (coin(rng)) images = images.flip({3});
-                if (coin(rng)) images = images.flip({2});
-                images = torch::rot90(images, quarter(rng), {2, 3});
-            }
-            optimizer.zero_grad();
-            const auto value = loss_->forward(model_->encodeImage(images), model_->encodeGenes(genesToTensor(train_, rows, genes_.size(), device)));
-            const double lossValue = value.item<double>();
-            if (!std::isfinite(lossValue)) {
-                throw std::runtime_error("training stopped at step " + std::to_string(step) + ": the loss is not finite");
-            }
-            value.backward();
-            torch::nn::utils::clip_grad_norm_(params, config_.gradientClip);
-            optimizer.step();
-            ++step;
-            TrainStep info;
-            info.step = step;
-            info.totalSteps = total;
-            info.epoch = epoch;
-            info.loss = lossValue;
-            info.learningRate = lr;
-            info.temperature = 1.0 / loss_->logitScale();
-            if (b + 1 == perEpoch && validation_.count > 1) info.validation = evaluate("validation");
-            if (onStep) onStep(info);
+    RunState state;
+    state.order.resize(static_cast<std::size_t>(train_.count));
+    std::iota(state.order.begin(), state.order.end(), 0);
+    if (!resumeFrom.empty()) {
+        state = loadCheckpoint(resumeFrom, model_, loss_, optimizer);
+        if (state.order.size() != static_cast<std::size_t>(train_.count)) {
+            throw std::runtime_error(resumeFrom + ": the checkpoint was made with " + std::to_string(state.order.size()) +
+                                     " training pairs, this configuration has " + std::to_string(train_.count));
         }
+        std::istringstream in(state.shuffleRng);
+        in >> rng;
+    }
+    auto snapshot = [&](int step) {
+        if (config_.checkpoint.empty()) return;
+        std::ostringstream out;
+        out << rng;
+        state.step = step;
+        state.shuffleRng = out.str();
+        saveCheckpoint(config_.checkpoint, model_, loss_, optimizer, state);
+    };
+    model_->train();
+    for (int step = state.step; step < total;) {
+        const int epoch = static_cast<int>(step / perEpoch);
+        const std::int64_t b = step % perEpoch;
+        if (b == 0) std::shuffle(state.order.begin(), state.order.end(), rng);
+        if (cancel && cancel->load()) throw CancelledError();
+        // Linear warm-up, then cosine decay to zero.
+        const double lr = step < config_.warmupSteps
+                              ? config_.learningRate * (step + 1) / config_.warmupSteps
+                              : config_.learningRate * 0.5 *
+                                    (1 + std::cos(M_PI * (step - config_.warmupSteps) / std::max(1, total - config_.warmupSteps)));
+        for (auto& group : optimizer.param_groups()) static_cast<torch::optim::AdamWOptions&>(group.options()).lr(lr);
+        const std::vector<std::int64_t> rows(state.order.begin() + b * config_.batchSize,
+                                             state.order.begin() + (b + 1) * config_.batchSize);
+        auto images = imagesToTensor(train_, rows, config_.patches.outputPixels, device);
+        if (config_.augment) {
+            std::uniform_int_distribution<int> coin(0, 1), quarter(0, 3);
+            if (coin(rng)) images = images.flip({3});
+            if (coin(rng)) images = images.flip({2});
+            images = torch::rot90(images, quarter(rng), {2, 3});
+        }
+        optimizer.zero_grad();
+        const auto value = loss_->forward(model_->encodeImage(images),
+                                          model_->encodeGenes(genesToTensor(train_, rows, genes_.size(), device)));
+        const double lossValue = value.item<double>();
+        if (!std::isfinite(lossValue)) {
+            throw std::runtime_error("training stopped at step " + std::to_string(step + 1) +
+                                     ": the loss is not finite; the last checkpoint is kept");
+        }
+        value.backward();
+        torch::nn::utils::clip_grad_norm_(params, config_.gradientClip);
+        optimizer.step();
+        ++step;
+        TrainStep info;
+        info.step = step;
+        info.totalSteps = total;
+        info.epoch = epoch;
+        info.loss = lossValue;
+        info.learningRate = lr;
+        info.temperature = 1.0 / loss_->logitScale();
+        if (b + 1 == perEpoch && validation_.count > 1) info.validation = evaluate("validation");
+        if (step % std::max(1, config_.checkpointEvery) == 0 || step == total) snapshot(step);
+        if (onStep) onStep(info);
     }
 }
 

@@ -41,6 +41,8 @@ struct TrainConfig {
     bool augment = true;  // flips and 90-degree rotations of the training patches
     std::uint64_t seed = 0;
     bool useCuda = false;
+    std::string checkpoint;    // where to write checkpoints (atomically); empty: none
+    int checkpointEvery = 50;  // steps; one is always written at the end
 };
 
 struct EvalMetrics {
@@ -82,10 +84,15 @@ public:
 
     EvalMetrics evaluate(const std::string& which);
     // Trains for config.epochs; onStep after every step. Throws CancelledError
-    // when `cancel` is set, std::runtime_error for a non-finite loss.
-    void train(const std::function<void(const TrainStep&)>& onStep, const std::atomic<bool>* cancel = nullptr);
+    // when `cancel` is set, std::runtime_error for a non-finite loss; in both
+    // cases the last checkpoint on disk is left as it was.
+    // With `resumeFrom`, continues a run from its checkpoint exactly (on CPU
+    // the losses equal those of an uninterrupted run).
+    void train(const std::function<void(const TrainStep&)>& onStep, const std::atomic<bool>* cancel = nullptr,
+               const std::string& resumeFrom = {});
 
     ClipModel& model() { return model_; }
+    ContrastiveLoss& loss() { return loss_; }
 
 private:
     TrainConfig config_;

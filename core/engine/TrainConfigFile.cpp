@@ -53,7 +53,8 @@ public:
         static const std::set<std::string> known = {"sections", "train", "validation", "test", "patch_size_um", "patch_pixels",
                                                     "highly_variable_genes", "genes", "normalise_to", "objective", "embed_dim",
                                                     "image_width", "gene_hidden", "batch_size", "epochs", "learning_rate",
-                                                    "weight_decay", "warmup_steps", "gradient_clip", "augment", "seed", "device"};
+                                                    "weight_decay", "warmup_steps", "gradient_clip", "augment", "seed", "device",
+                                                    "checkpoint", "checkpoint_every"};
         for (const auto& [k, v] : root_.asObject())
             if (!known.count(k)) fail(k, "is not a known setting (see docs/training.md)");
         TrainConfig c;
@@ -104,6 +105,11 @@ public:
             if (!d->isString() || (d->asString() != "cpu" && d->asString() != "cuda")) fail("device", "must be \"cpu\" or \"cuda\"");
             c.useCuda = d->asString() == "cuda";
         }
+        if (const JsonValue* k = root_.find("checkpoint")) {
+            if (!k->isString() || k->asString().empty()) fail("checkpoint", "must be a file path");
+            c.checkpoint = resolve(k->asString());
+        }
+        c.checkpointEvery = integer(root_, "checkpoint_every", 50, 1, 100000000);
         return c;
     }
 

@@ -5,6 +5,8 @@
 #include "core/engine/ClipTrainer.h"
 #include "core/engine/TorchRuntime.h"
 
+#include <QDir>
+#include <QTemporaryDir>
 #include <QtTest/QtTest>
 
 #include <numeric>
@@ -85,6 +87,63 @@ private Q_SLOTS:
         const auto a = firstLosses(), b = firstLosses();
         QVERIFY(!a.empty());
         QCOMPARE(a, b);
+    }
+
+    void resumeContinuesExactly() {
+        QTemporaryDir dir;
+        auto config = [&] {
+            TrainConfig c = demoConfig();
+            c.sections.resize(2);
+            c.train = {"B4"};
+            c.validation = {"C2"};
+            c.test.clear();
+            c.epochs = 2;
+            c.checkpoint = dir.filePath("run.ckpt").toStdString();
+            c.checkpointEvery = 5;
+            return c;
+        };
+        std::vector<double> uninterrupted;
+        {
+            ClipTrainer t(config());
+            t.prepare();
+            t.train([&](const TrainStep& s) { uninterrupted.push_back(s.loss); });
+        }
+        QCOMPARE(uninterrupted.size(), std::size_t{16});
+        // Interrupted at step 7: the checkpoint on disk is the one from step 5.
+        {
+            ClipTrainer t(config());
+            t.prepare();
+            std::atomic<bool> cancel{false};
+            QVERIFY_THROWS_EXCEPTION(CancelledError, t.train([&](const TrainStep& s) {
+                if (s.step == 7) cancel = true;
+            }, &cancel));
+        }
+        QCOMPARE(QDir(dir.path()).entryList(QDir::Files), QStringList{"run.ckpt"});  // no partial file left
+        std::vector<double> resumed;
+        int firstStep = 0;
+        {
+            ClipTrainer t(config());
+            t.prepare();
+            t.train([&](const TrainStep& s) {
+                if (!firstStep) firstStep = s.step;
+                resumed.push_back(s.loss);
+            }, nullptr, dir.filePath("run.ckpt").toStdString());
+        }
+        QCOMPARE(firstStep, 6);
+        QCOMPARE(resumed, std::vector<double>(uninterrupted.begin() + 5, uninterrupted.end()));
+        // A file that is not a checkpoint is refused, naming it.
+        QFile junk(dir.filePath("junk.ckpt"));
+        QVERIFY(junk.open(QIODevice::WriteOnly));
+        junk.write("not a checkpoint");
+        junk.close();
+        ClipTrainer t(config());
+        t.prepare();
+        try {
+            t.train({}, nullptr, junk.fileName().toStdString());
+            QFAIL("no error");
+        } catch (const std::runtime_error& e) {
+            QVERIFY2(QString(e.what()).startsWith(junk.fileName()), e.what());
+        }
     }
 
     void badSplitsAndCancel() {
