@@ -4,6 +4,7 @@
 
 #include "app/studio/RecentFiles.h"
 #include "app/studio/RegistrationDialog.h"
+#include "app/studio/TrainingPanel.h"
 #include "core/common/Version.h"
 #include "core/slide/PyramidTiffConverter.h"
 #include "widgets/slideview/SlidePropertiesPanel.h"
@@ -103,6 +104,13 @@ MainWindow::MainWindow(QWidget* parent) : QMainWindow(parent) {
     addDockWidget(Qt::RightDockWidgetArea, spatialDock_);
     tabifyDockWidget(dock_, spatialDock_);
     connect(coloringPanel_, &SpotColoringPanel::coloringChanged, this, &MainWindow::applyColoring);
+
+    training_ = new TrainingPanel(this);
+    trainingDock_ = new QDockWidget(tr("Training"), this);
+    trainingDock_->setObjectName(QStringLiteral("trainingDock"));
+    trainingDock_->setWidget(training_);
+    addDockWidget(Qt::RightDockWidgetArea, trainingDock_);
+    tabifyDockWidget(spatialDock_, trainingDock_);
     connect(sections_, &QComboBox::activated, this, [this](int i) {
         const QString path = sections_->itemData(i).toString();
         if (!path.isEmpty() && path != currentPath_) openFile(path);
@@ -273,6 +281,7 @@ void MainWindow::finishLoad(const SlideLoadResult& r) {
     coloringPanel_->clearDataset();
     layers_->setLayerEnabled(spotsLayer_, false);
     refreshSections();
+    training_->setSectionsFromFolder(QFileInfo(r.path).absolutePath());
     Q_EMIT slideLoaded(r.path);
     // A data set of the same name beside the slide belongs to it (the demo's layout).
     if (const QString companion = companionDataset(r.path); !companion.isEmpty()) openDataset(companion);

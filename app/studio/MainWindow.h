@@ -26,6 +26,7 @@ class SlidePropertiesPanel;
 class SlideView;
 class LayersPanel;
 class SpotColoringPanel;
+class TrainingPanel;
 
 class MainWindow : public QMainWindow {
     Q_OBJECT
@@ -42,6 +43,7 @@ public:
     SpotColoringPanel* coloringPanel() const { return coloringPanel_; }
     QComboBox* sectionCombo() const { return sections_; }
     LayersPanel* layersPanel() const { return layers_; }
+    TrainingPanel* trainingPanel() const { return training_; }
     int slideLayer() const { return slideLayer_; }
     int spotsLayer() const { return spotsLayer_; }
 
@@ -107,6 +109,8 @@ private:
 
     SpotColoringPanel* coloringPanel_;
     LayersPanel* layers_;
+    TrainingPanel* training_;
+    QDockWidget* trainingDock_;
     int slideLayer_ = 0;
     int spotsLayer_ = 1;
     QDockWidget* spatialDock_;

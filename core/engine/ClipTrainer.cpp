@@ -18,6 +18,7 @@
 #include <random>
 #include <set>
 #include <stdexcept>
+#include <thread>
 
 namespace hescape {
 
@@ -207,7 +208,7 @@ EvalMetrics ClipTrainer::evaluate(const std::string& which) {
 }
 
 void ClipTrainer::train(const std::function<void(const TrainStep&)>& onStep, const std::atomic<bool>* cancel,
-                        const std::string& resumeFrom) {
+                        const std::string& resumeFrom, const std::atomic<bool>* pause) {
     const torch::Device device = model_->parameters().front().device();
     std::vector<torch::Tensor> params = model_->parameters();
     for (const auto& p : loss_->parameters())
@@ -241,8 +242,9 @@ void ClipTrainer::train(const std::function<void(const TrainStep&)>& onStep, con
     for (int step = state.step; step < total;) {
         const int epoch = static_cast<int>(step / perEpoch);
         const std::int64_t b = step % perEpoch;
-        if (b == 0) std::shuffle(state.order.begin(), state.order.end(), rng);
+        while (pause && pause->load() && !(cancel && cancel->load())) std::this_thread::sleep_for(std::chrono::milliseconds(20));
         if (cancel && cancel->load()) throw CancelledError();
+        if (b == 0) std::shuffle(state.order.begin(), state.order.end(), rng);
         // Linear warm-up, then cosine decay to zero.
         const double lr = step < config_.warmupSteps
                               ? config_.learningRate * (step + 1) / config_.warmupSteps

@@ -87,9 +87,10 @@ public:
     // when `cancel` is set, std::runtime_error for a non-finite loss; in both
     // cases the last checkpoint on disk is left as it was.
     // With `resumeFrom`, continues a run from its checkpoint exactly (on CPU
-    // the losses equal those of an uninterrupted run).
+    // the losses equal those of an uninterrupted run). While `pause` is set the
+    // run waits between steps (cancel still works).
     void train(const std::function<void(const TrainStep&)>& onStep, const std::atomic<bool>* cancel = nullptr,
-               const std::string& resumeFrom = {});
+               const std::string& resumeFrom = {}, const std::atomic<bool>* pause = nullptr);
 
     ClipModel& model() { return model_; }
     ContrastiveLoss& loss() { return loss_; }

@@ -7,10 +7,14 @@
 #include "app/studio/RecentFiles.h"
 #include "widgets/slideview/SlidePropertiesPanel.h"
 #include "widgets/slideview/SlideView.h"
+#include "app/studio/TrainingPanel.h"
 #include "widgets/spatial/LayersPanel.h"
 #include "widgets/spatial/SpotColoringPanel.h"
 
 #include <QComboBox>
+#include <QElapsedTimer>
+#include <QPushButton>
+#include <QTimer>
 #include <cmath>
 
 #include <QLabel>
@@ -357,6 +361,54 @@ private Q_SLOTS:
             QVERIFY(!QFileInfo::exists(dir.filePath("C3.h5ad.registration.json")));
             QCOMPARE(w.slideView()->spots().positions(), before);
         }
+    }
+
+    void trainingRunsOffTheGuiThread() {
+        MainWindow w;
+        w.resize(1000, 700);
+        w.show();
+        QVERIFY(QTest::qWaitForWindowExposed(&w));
+        QVERIFY(openAndWait(w, kDemo));
+        TrainingPanel* panel = w.trainingPanel();
+        QCOMPARE(panel->settings().sections.size(), 6);
+        QCOMPARE(panel->settings().sections[4].split, QStringLiteral("validation"));  // C5
+        panel->setEpochs(2);
+        QSignalSpy finished(panel->runner(), &TrainingRunner::finished);
+        QSignalSpy steps(panel->runner(), &TrainingRunner::stepDone);
+        // Event-loop latency while the engine trains: a 10 ms timer must keep firing on time.
+        QElapsedTimer clock;
+        qint64 last = -1, worst = 0, worstAt = 0;
+        QTimer tick;
+        QObject::connect(&tick, &QTimer::timeout, [&] {
+            const qint64 now = clock.elapsed();
+            if (last >= 0 && now - last > worst) {  // gaps between consecutive ticks
+                worst = now - last;
+                worstAt = now;
+            }
+            last = now;
+        });
+        QTest::mouseClick(panel->startButton(), Qt::LeftButton);
+        clock.start();
+        tick.start(10);
+        QVERIFY(finished.wait(120000));
+        tick.stop();
+        QVERIFY(steps.size() > 10);
+        QVERIFY2(panel->log().contains("epoch 2: validation loss"), qPrintable(panel->log()));
+        QVERIFY2(panel->log().contains("Test (178 pairs)"), qPrintable(panel->log()));
+        qInfo("worst gap between 10 ms ticks during training: %lld ms at %lld ms of %lld ms", static_cast<long long>(worst),
+              static_cast<long long>(worstAt), static_cast<long long>(clock.elapsed()));
+        QVERIFY2(worst < 50, qPrintable(QString::number(worst)));
+        QVERIFY(panel->startButton()->isEnabled());
+
+        // Stop during a run: the runner reports it and the panel is ready again.
+        QSignalSpy stopped(panel->runner(), &TrainingRunner::stopped);
+        steps.clear();
+        QTest::mouseClick(panel->startButton(), Qt::LeftButton);
+        QVERIFY(steps.wait(60000));
+        QTest::mouseClick(panel->stopButton(), Qt::LeftButton);
+        QVERIFY(stopped.wait(30000));
+        QVERIFY(panel->log().contains("Stopped."));
+        QVERIFY(panel->startButton()->isEnabled());
     }
 
     void dropOpensFile() {

@@ -1,0 +1,200 @@
+// TrainingPanel: a form over TrainingSettings and a view of the runner's signals.
+#include "app/studio/TrainingPanel.h"
+
+#include "app/studio/DatasetLoadTask.h"
+
+#include <QComboBox>
+#include <QDir>
+#include <QDoubleSpinBox>
+#include <QFileInfo>
+#include <QFormLayout>
+#include <QHBoxLayout>
+#include <QHeaderView>
+#include <QLabel>
+#include <QPlainTextEdit>
+#include <QProgressBar>
+#include <QPushButton>
+#include <QSpinBox>
+#include <QTableWidget>
+#include <QVBoxLayout>
+
+namespace hescape {
+
+TrainingPanel::TrainingPanel(QWidget* parent) : QWidget(parent), runner_(new TrainingRunner(this)) {
+    auto* layout = new QVBoxLayout(this);
+    layout->setContentsMargins(6, 6, 6, 6);
+    layout->addWidget(new QLabel(tr("Sections (splits are by section, never by spot)"), this));
+    sections_ = new QTableWidget(0, 2, this);
+    sections_->setHorizontalHeaderLabels({tr("Section"), tr("Split")});
+    sections_->horizontalHeader()->setSectionResizeMode(QHeaderView::Stretch);
+    sections_->verticalHeader()->hide();
+    sections_->setMaximumHeight(170);
+    layout->addWidget(sections_);
+
+    auto* form = new QFormLayout;
+    epochs_ = new QSpinBox(this);
+    epochs_->setRange(1, 1000);
+    epochs_->setValue(6);
+    form->addRow(tr("Epochs"), epochs_);
+    batch_ = new QSpinBox(this);
+    batch_->setRange(2, 4096);
+    batch_->setValue(32);
+    form->addRow(tr("Batch size"), batch_);
+    learningRate_ = new QDoubleSpinBox(this);
+    learningRate_->setDecimals(5);
+    learningRate_->setRange(1e-5, 1.0);
+    learningRate_->setSingleStep(1e-4);
+    learningRate_->setValue(2e-3);
+    form->addRow(tr("Learning rate"), learningRate_);
+    patchPixels_ = new QSpinBox(this);
+    patchPixels_->setRange(16, 512);
+    patchPixels_->setValue(48);
+    patchPixels_->setSuffix(tr(" px (110 \u00B5m)"));
+    form->addRow(tr("Patch"), patchPixels_);
+    genes_ = new QSpinBox(this);
+    genes_->setRange(8, 20000);
+    genes_->setValue(128);
+    form->addRow(tr("Highly variable genes"), genes_);
+    objective_ = new QComboBox(this);
+    objective_->addItems({QStringLiteral("CLIP"), QStringLiteral("SigLIP")});
+    form->addRow(tr("Objective"), objective_);
+    layout->addLayout(form);
+
+    auto* buttons = new QHBoxLayout;
+    start_ = new QPushButton(tr("Start"), this);
+    pause_ = new QPushButton(tr("Pause"), this);
+    pause_->setCheckable(true);
+    stop_ = new QPushButton(tr("Stop"), this);
+    buttons->addWidget(start_);
+    buttons->addWidget(pause_);
+    buttons->addWidget(stop_);
+    layout->addLayout(buttons);
+    progress_ = new QProgressBar(this);
+    progress_->setRange(0, 1);
+    progress_->setValue(0);
+    layout->addWidget(progress_);
+    status_ = new QLabel(tr("Idle."), this);
+    status_->setWordWrap(true);
+    layout->addWidget(status_);
+    log_ = new QPlainTextEdit(this);
+    log_->setReadOnly(true);
+    layout->addWidget(log_, 1);
+    setRunning(false);
+
+    connect(start_, &QPushButton::clicked, this, &TrainingPanel::startTraining);
+    connect(pause_, &QPushButton::toggled, this, [this](bool on) {
+        runner_->setPaused(on);
+        pause_->setText(on ? tr("Resume") : tr("Pause"));
+        status_->setText(on ? tr("Paused.") : tr("Training\u2026"));
+    });
+    connect(stop_, &QPushButton::clicked, runner_, &TrainingRunner::stop);
+    connect(runner_, &TrainingRunner::stageChanged, this, [this](const QString& t) {
+        status_->setText(t);
+        appendLog(t);
+    });
+    connect(runner_, &TrainingRunner::stepDone, this, [this](int step, int total, double loss, double temperature) {
+        // Steps can arrive every few milliseconds: repaint at most ten times a second.
+        if (step != total && lastUiUpdate_.isValid() && lastUiUpdate_.elapsed() < 100) return;
+        lastUiUpdate_.start();
+        progress_->setRange(0, total);
+        progress_->setValue(step);
+        const double perStep = clock_.elapsed() / 1000.0 / std::max(1, step);
+        status_->setText(tr("Step %1 of %2 \u00B7 loss %3 \u00B7 temperature %4 \u00B7 about %5 s left")
+                             .arg(step)
+                             .arg(total)
+                             .arg(loss, 0, 'f', 3)
+                             .arg(temperature, 0, 'f', 4)
+                             .arg(perStep * (total - step), 0, 'f', 0));
+    });
+    connect(runner_, &TrainingRunner::epochDone, this,
+            [this](int epoch, double loss, double r1, double r5, double chance) {
+                appendLog(tr("epoch %1: validation loss %2, in-batch recall@1 %3, @5 %4 (chance %5)")
+                              .arg(epoch)
+                              .arg(loss, 0, 'f', 3)
+                              .arg(r1, 0, 'f', 3)
+                              .arg(r5, 0, 'f', 3)
+                              .arg(chance, 0, 'f', 3));
+            });
+    connect(runner_, &TrainingRunner::finished, this, [this](const QString& summary) {
+        appendLog(summary);
+        status_->setText(tr("Finished in %1 s. %2").arg(clock_.elapsed() / 1000.0, 0, 'f', 1).arg(summary));
+        setRunning(false);
+    });
+    connect(runner_, &TrainingRunner::stopped, this, [this] {
+        appendLog(tr("Stopped."));
+        status_->setText(tr("Stopped."));
+        setRunning(false);
+    });
+    connect(runner_, &TrainingRunner::failed, this, [this](const QString& msg) {
+        appendLog(tr("Failed: %1").arg(msg));
+        status_->setText(tr("Failed: %1").arg(msg));
+        setRunning(false);
+    });
+}
+
+void TrainingPanel::setSectionsFromFolder(const QString& folder) {
+    sections_->setRowCount(0);
+    const QDir dir(folder);
+    for (const QString& f : dir.entryList({QStringLiteral("*.tiff"), QStringLiteral("*.tif"), QStringLiteral("*.svs")}, QDir::Files, QDir::Name)) {
+        const QString slide = dir.filePath(f);
+        const QString dataset = companionDataset(slide);
+        if (dataset.isEmpty()) continue;
+        const int row = sections_->rowCount();
+        sections_->insertRow(row);
+        const QString name = QFileInfo(f).completeBaseName();
+        auto* item = new QTableWidgetItem(name);
+        item->setData(Qt::UserRole, slide);
+        item->setData(Qt::UserRole + 1, dataset);
+        item->setFlags(item->flags() & ~Qt::ItemIsEditable);
+        sections_->setItem(row, 0, item);
+        auto* split = new QComboBox(sections_);
+        split->addItems({tr("train"), tr("validation"), tr("test"), tr("unused")});
+        split->setCurrentIndex(name == "C5" ? 1 : name == "C6" ? 2 : 0);
+        sections_->setCellWidget(row, 1, split);
+    }
+    start_->setEnabled(sections_->rowCount() > 0 && !runner_->isRunning());
+}
+
+TrainingSettings TrainingPanel::settings() const {
+    TrainingSettings s;
+    static const char* splits[] = {"train", "validation", "test", ""};
+    for (int r = 0; r < sections_->rowCount(); ++r) {
+        const auto* item = sections_->item(r, 0);
+        const auto* split = static_cast<QComboBox*>(sections_->cellWidget(r, 1));
+        s.sections.append({item->text(), item->data(Qt::UserRole).toString(), item->data(Qt::UserRole + 1).toString(),
+                           QString::fromLatin1(splits[split->currentIndex()])});
+    }
+    s.epochs = epochs_->value();
+    s.batchSize = batch_->value();
+    s.learningRate = learningRate_->value();
+    s.patchPixels = patchPixels_->value();
+    s.genes = genes_->value();
+    s.siglip = objective_->currentIndex() == 1;
+    return s;
+}
+
+void TrainingPanel::setEpochs(int epochs) { epochs_->setValue(epochs); }
+
+QString TrainingPanel::log() const { return log_->toPlainText(); }
+
+void TrainingPanel::appendLog(const QString& line) { log_->appendPlainText(line); }
+
+void TrainingPanel::setRunning(bool running) {
+    start_->setEnabled(!running && sections_->rowCount() > 0);
+    pause_->setEnabled(running);
+    stop_->setEnabled(running);
+    if (!running) {
+        pause_->setChecked(false);
+        pause_->setText(tr("Pause"));
+    }
+}
+
+void TrainingPanel::startTraining() {
+    log_->clear();
+    progress_->setRange(0, 0);  // busy until the first step
+    clock_.start();
+    setRunning(true);
+    runner_->start(settings());
+}
+
+}  // namespace hescape

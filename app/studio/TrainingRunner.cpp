@@ -1,0 +1,101 @@
+// TrainingRunner: the only Qt file that sees torch headers (QT_NO_KEYWORDS is
+// set project-wide, so they coexist). The work runs on a private QThread; the
+// GUI thread only flips atomics and receives queued signals.
+#include "app/studio/TrainingRunner.h"
+
+#include "core/engine/ClipTrainer.h"
+
+#include <ATen/Parallel.h>
+
+#include <QMetaObject>
+
+#include <algorithm>
+#include <thread>
+
+namespace hescape {
+
+TrainingRunner::TrainingRunner(QObject* parent)
+    : QObject(parent),
+      worker_(new QObject),
+      cancel_(std::make_shared<std::atomic<bool>>(false)),
+      pause_(std::make_shared<std::atomic<bool>>(false)) {
+    worker_->moveToThread(&thread_);
+    connect(&thread_, &QThread::finished, worker_, &QObject::deleteLater);
+    thread_.start();
+}
+
+TrainingRunner::~TrainingRunner() {
+    cancel_->store(true);
+    pause_->store(false);
+    thread_.quit();
+    thread_.wait();
+}
+
+void TrainingRunner::start(const TrainingSettings& s) {
+    if (running_) return;
+    running_ = true;
+    cancel_->store(false);
+    pause_->store(false);
+    auto cancel = cancel_;
+    auto pause = pause_;
+    QMetaObject::invokeMethod(worker_, [this, s, cancel, pause] {
+        // Leave a core to the GUI thread so the window keeps painting.
+        const int cores = std::max(1, static_cast<int>(std::thread::hardware_concurrency()));
+        at::set_num_threads(std::max(1, cores - 1));
+        TrainConfig c;
+        for (const auto& sec : s.sections) {
+            if (sec.split.isEmpty()) continue;
+            c.sections.push_back({sec.name.toStdString(), sec.slide.toStdString(), sec.dataset.toStdString()});
+            auto& list = sec.split == "train" ? c.train : sec.split == "validation" ? c.validation : c.test;
+            list.push_back(sec.name.toStdString());
+        }
+        c.epochs = s.epochs;
+        c.batchSize = s.batchSize;
+        c.learningRate = s.learningRate;
+        c.patches.outputPixels = s.patchPixels;
+        c.patches.sizeMicrons = s.patchMicrons;
+        c.patches.threads = std::max(1, cores - 1);
+        c.expression.highlyVariable = s.genes;
+        c.objective = s.siglip ? ContrastiveObjective::Siglip : ContrastiveObjective::Clip;
+        c.embedDim = 64;
+        c.geneHidden = 128;
+        c.seed = static_cast<std::uint64_t>(s.seed);
+        auto done = [this](auto signal) { QMetaObject::invokeMethod(this, [this, signal] { running_ = false; signal(); }); };
+        try {
+            ClipTrainer trainer(c);
+            Q_EMIT stageChanged(tr("Reading sections and extracting patches\u2026"));
+            Progress p;
+            p.cancel = cancel.get();
+            trainer.prepare(p);
+            Q_EMIT stageChanged(tr("Training on %1 pairs (%2 genes), validating on %3")
+                                    .arg(trainer.split("train").count)
+                                    .arg(trainer.genes().size())
+                                    .arg(trainer.split("validation").count));
+            trainer.train(
+                [this](const TrainStep& st) {
+                    Q_EMIT stepDone(st.step, st.totalSteps, st.loss, st.temperature);
+                    if (st.validation) {
+                        Q_EMIT epochDone(st.epoch + 1, st.validation->loss, st.validation->recallAt1, st.validation->recallAt5,
+                                         st.validation->chanceAt5);
+                    }
+                },
+                cancel.get(), {}, pause.get());
+            const EvalMetrics test = trainer.evaluate("test");
+            const QString summary = test.pairs > 0 ? tr("Test (%1 pairs): loss %2, in-batch recall@1 %3, @5 %4 (chance %5)")
+                                                         .arg(test.pairs)
+                                                         .arg(test.loss, 0, 'f', 3)
+                                                         .arg(test.recallAt1, 0, 'f', 3)
+                                                         .arg(test.recallAt5, 0, 'f', 3)
+                                                         .arg(test.chanceAt5, 0, 'f', 3)
+                                                   : tr("Finished (no test sections).");
+            done([this, summary] { Q_EMIT finished(summary); });
+        } catch (const CancelledError&) {
+            done([this] { Q_EMIT stopped(); });
+        } catch (const std::exception& e) {
+            const QString msg = QString::fromStdString(e.what());
+            done([this, msg] { Q_EMIT failed(msg); });
+        }
+    });
+}
+
+}  // namespace hescape
