@@ -164,10 +164,12 @@ void ClipTrainer::prepare(const Progress& progress) {
     if (train_.count < 2) throw std::invalid_argument("fewer than 2 training pairs after patch extraction");
 
     torch::manual_seed(config_.seed);
-    model_ = ClipModel(static_cast<int>(genes_.size()), config_.embedDim, config_.imageWidth, config_.geneHidden);
+    model_ = ClipModel(ClipModelOptions{static_cast<int>(genes_.size()), config_.embedDim, config_.imageWidth,
+                                        config_.geneHidden, config_.imageScript, config_.geneScript,
+                                        config_.patches.outputPixels});
     loss_ = ContrastiveLoss(config_.objective);
     const torch::Device device = config_.useCuda && torch::cuda::is_available() ? torch::kCUDA : torch::kCPU;
-    model_->to(device);
+    model_->moveTo(device);
     loss_->to(device);
     progress.update(1.0, "prepared");
 }

@@ -32,6 +32,8 @@ struct TrainConfig {
     int embedDim = 128;
     int imageWidth = 16;   // channels of the CNN's first stage
     int geneHidden = 256;
+    std::string imageScript;  // frozen TorchScript image encoder instead of the small CNN
+    std::string geneScript;   // frozen TorchScript gene encoder instead of the MLP
     int batchSize = 32;
     int epochs = 5;
     double learningRate = 1e-3;

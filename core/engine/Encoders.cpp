@@ -5,7 +5,10 @@
 #include <torch/nn/modules/activation.h>
 #include <torch/nn/modules/dropout.h>
 #include <torch/nn/modules/pooling.h>
+#include <torch/script.h>
 #include <torch/torch.h>
+
+#include <filesystem>
 
 namespace hescape {
 
@@ -64,17 +67,76 @@ torch::Tensor GeneMlpImpl::forward(const torch::Tensor& x) {
     return net_->forward(x);
 }
 
-ClipModelImpl::ClipModelImpl(int inputGenes, int embedDim, int imageWidth, int geneHidden) {
-    image_ = register_module("image", SmallResNet(imageWidth));
-    gene_ = register_module("gene", GeneMlp(inputGenes, geneHidden));
-    imageHead_ = register_module("image_head", nn::Linear(image_->outputDim(), embedDim));
-    geneHead_ = register_module("gene_head", nn::Linear(gene_->outputDim(), embedDim));
+struct FrozenScriptedEncoder::Impl {
+    torch::jit::Module module;
+};
+
+FrozenScriptedEncoder::FrozenScriptedEncoder(const std::string& path, std::vector<std::int64_t> probeShape)
+    : impl_(std::make_unique<Impl>()), path_(path) {
+    if (!std::filesystem::exists(path)) throw std::runtime_error(path + ": no such TorchScript file");
+    try {
+        impl_->module = torch::jit::load(path);
+        impl_->module.eval();
+        for (auto p : impl_->module.parameters()) p.set_requires_grad(false);
+        torch::NoGradGuard guard;
+        const auto out = impl_->module.forward({torch::rand(probeShape)}).toTensor();
+        if (out.dim() != 2 || out.size(0) != probeShape.front()) {
+            throw std::runtime_error("its output for a batch of " + std::to_string(probeShape.front()) +
+                                     " must be [batch, features], got " + std::to_string(out.dim()) + "-D");
+        }
+        outputDim_ = static_cast<int>(out.size(1));
+    } catch (const c10::Error& e) {
+        throw std::runtime_error(path + ": not a usable TorchScript encoder: " + e.what_without_backtrace());
+    } catch (const std::runtime_error& e) {
+        throw std::runtime_error(path + ": " + e.what());
+    }
 }
 
-torch::Tensor ClipModelImpl::encodeImage(const torch::Tensor& patches) { return imageHead_->forward(image_->forward(patches)); }
+FrozenScriptedEncoder::~FrozenScriptedEncoder() = default;
+FrozenScriptedEncoder::FrozenScriptedEncoder(FrozenScriptedEncoder&&) noexcept = default;
+
+torch::Tensor FrozenScriptedEncoder::forward(const torch::Tensor& x) {
+    torch::NoGradGuard guard;  // frozen: no graph through the backbone
+    return impl_->module.forward({x}).toTensor();
+}
+
+void FrozenScriptedEncoder::to(torch::Device device) { impl_->module.to(device); }
+
+ClipModelImpl::ClipModelImpl(int inputGenes, int embedDim, int imageWidth, int geneHidden)
+    : ClipModelImpl(ClipModelOptions{inputGenes, embedDim, imageWidth, geneHidden, {}, {}, 64}) {}
+
+ClipModelImpl::ClipModelImpl(const ClipModelOptions& o) {
+    int imageDim = 0, geneDim = 0;
+    if (o.imageScript.empty()) {
+        image_ = register_module("image", SmallResNet(o.imageWidth));
+        imageDim = image_->outputDim();
+    } else {
+        imageScript_.emplace(o.imageScript, std::vector<std::int64_t>{2, 3, o.patchPixels, o.patchPixels});
+        imageDim = imageScript_->outputDim();
+    }
+    if (o.geneScript.empty()) {
+        gene_ = register_module("gene", GeneMlp(o.inputGenes, o.geneHidden));
+        geneDim = gene_->outputDim();
+    } else {
+        geneScript_.emplace(o.geneScript, std::vector<std::int64_t>{2, o.inputGenes});
+        geneDim = geneScript_->outputDim();
+    }
+    imageHead_ = register_module("image_head", nn::Linear(imageDim, o.embedDim));
+    geneHead_ = register_module("gene_head", nn::Linear(geneDim, o.embedDim));
+}
+
+torch::Tensor ClipModelImpl::encodeImage(const torch::Tensor& patches) {
+    return imageHead_->forward(imageScript_ ? imageScript_->forward(patches) : image_->forward(patches));
+}
 
 torch::Tensor ClipModelImpl::encodeGenes(const torch::Tensor& expression) {
-    return geneHead_->forward(gene_->forward(expression));
+    return geneHead_->forward(geneScript_ ? geneScript_->forward(expression) : gene_->forward(expression));
+}
+
+void ClipModelImpl::moveTo(torch::Device device) {
+    to(device);
+    if (imageScript_) imageScript_->to(device);
+    if (geneScript_) geneScript_->to(device);
 }
 
 }  // namespace hescape

@@ -10,6 +10,11 @@
 #include <torch/nn/modules/linear.h>
 #include <torch/types.h>
 
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
 namespace hescape {
 
 // conv3x3-BN-ReLU-conv3x3-BN + shortcut (1x1 conv when shape changes), ReLU.
@@ -52,16 +57,52 @@ private:
 };
 TORCH_MODULE(GeneMlp);
 
+// A TorchScript module exported by the user (UNI, CONCH, Gigapath, H-optimus,
+// or any timm/torchvision model through tools/export_torchscript.py), used
+// frozen: its weights never change, only the projection head on top trains.
+class FrozenScriptedEncoder {
+public:
+    // Loads `path` and runs one probe batch of `probeShape` to learn the
+    // output width. Throws std::runtime_error naming the file.
+    FrozenScriptedEncoder(const std::string& path, std::vector<std::int64_t> probeShape);
+    ~FrozenScriptedEncoder();
+    FrozenScriptedEncoder(FrozenScriptedEncoder&&) noexcept;
+    torch::Tensor forward(const torch::Tensor& x);
+    int outputDim() const { return outputDim_; }
+    void to(torch::Device device);
+    const std::string& path() const { return path_; }
+
+private:
+    struct Impl;
+    std::unique_ptr<Impl> impl_;
+    std::string path_;
+    int outputDim_ = 0;
+};
+
+struct ClipModelOptions {
+    int inputGenes = 0;
+    int embedDim = 128;
+    int imageWidth = 32;
+    int geneHidden = 512;
+    std::string imageScript;  // non-empty: frozen TorchScript image encoder ([B, 3, H, W] in [0, 1] -> [B, D])
+    std::string geneScript;   // non-empty: frozen TorchScript gene encoder ([B, genes] -> [B, D])
+    int patchPixels = 64;     // the image probe's size
+};
+
 // Image and gene encoders with a linear head each into `embedDim` (default 128).
 class ClipModelImpl : public torch::nn::Module {
 public:
     ClipModelImpl(int inputGenes, int embedDim = 128, int imageWidth = 32, int geneHidden = 512);
+    explicit ClipModelImpl(const ClipModelOptions& options);
     torch::Tensor encodeImage(const torch::Tensor& patches);
     torch::Tensor encodeGenes(const torch::Tensor& expression);
+    // Moves the scripted encoders too (they are not registered submodules).
+    void moveTo(torch::Device device);
 
 private:
     SmallResNet image_{nullptr};
     GeneMlp gene_{nullptr};
+    std::optional<FrozenScriptedEncoder> imageScript_, geneScript_;
     torch::nn::Linear imageHead_{nullptr}, geneHead_{nullptr};
 };
 TORCH_MODULE(ClipModel);

@@ -54,7 +54,7 @@ public:
                                                     "highly_variable_genes", "genes", "normalise_to", "objective", "embed_dim",
                                                     "image_width", "gene_hidden", "batch_size", "epochs", "learning_rate",
                                                     "weight_decay", "warmup_steps", "gradient_clip", "augment", "seed", "device",
-                                                    "checkpoint", "checkpoint_every"};
+                                                    "checkpoint", "checkpoint_every", "image_encoder", "gene_encoder"};
         for (const auto& [k, v] : root_.asObject())
             if (!known.count(k)) fail(k, "is not a known setting (see docs/training.md)");
         TrainConfig c;
@@ -110,6 +110,14 @@ public:
             c.checkpoint = resolve(k->asString());
         }
         c.checkpointEvery = integer(root_, "checkpoint_every", 50, 1, 100000000);
+        if (const JsonValue* e = root_.find("image_encoder")) {
+            if (!e->isString()) fail("image_encoder", "must be \"small_cnn\" or a TorchScript file");
+            if (e->asString() != "small_cnn") c.imageScript = resolve(e->asString());
+        }
+        if (const JsonValue* e = root_.find("gene_encoder")) {
+            if (!e->isString()) fail("gene_encoder", "must be \"mlp\" or a TorchScript file");
+            if (e->asString() != "mlp") c.geneScript = resolve(e->asString());
+        }
         return c;
     }
 

@@ -7,6 +7,9 @@
 
 #include <torch/torch.h>
 
+#include <QFileInfo>
+#include <QProcess>
+#include <QTemporaryDir>
 #include <QtTest/QtTest>
 
 using namespace hescape;
@@ -61,6 +64,57 @@ private Q_SLOTS:
         const double recall1 = z.argmax(1).eq(torch::arange(n)).to(torch::kDouble).mean().item<double>();
         QVERIFY2(last < first / 3, qPrintable(QStringLiteral("loss %1 -> %2").arg(first).arg(last)));
         QVERIFY2(recall1 == 1.0, qPrintable(QString::number(recall1)));
+    }
+    void frozenTorchScriptEncodersWithTrainableHeads() {
+        QTemporaryDir dir;
+        QProcess p;
+        p.start(QStringLiteral(HESCAPE_TEST_PYTHON),
+                {QStringLiteral(HESCAPE_SOURCE_DIR "/tests/core/engine/make_scripted_encoders.py"), dir.path(), "50"});
+        QVERIFY(p.waitForFinished(60000));
+        QVERIFY2(p.exitCode() == 0, p.readAllStandardError().constData());
+        ClipModelOptions o;
+        o.inputGenes = 50;
+        o.embedDim = 16;
+        o.patchPixels = 32;
+        o.imageScript = dir.filePath("image.pt").toStdString();
+        o.geneScript = dir.filePath("gene.pt").toStdString();
+        torch::manual_seed(5);
+        ClipModel model(o);
+        // Only the two heads are trainable parameters of the model.
+        QCOMPARE(model->parameters().size(), std::size_t{4});
+        QCOMPARE(model->encodeImage(torch::rand({3, 3, 32, 32})).sizes().vec(), (std::vector<std::int64_t>{3, 16}));
+        // The backbone is frozen: its features for a fixed input do not change while the heads train.
+        FrozenScriptedEncoder probe(o.imageScript, {2, 3, 32, 32});
+        QCOMPARE(probe.outputDim(), 24);
+        const auto fixed = torch::rand({4, 3, 32, 32});
+        ContrastiveLoss loss(ContrastiveObjective::Clip);
+        std::vector<torch::Tensor> params = model->parameters();
+        params.push_back(loss->logScale);
+        torch::optim::AdamW opt(params, torch::optim::AdamWOptions(1e-2));
+        const auto images = torch::rand({16, 3, 32, 32}), genes = torch::rand({16, 50});
+        double first = 0, last = 0;
+        const auto headBefore = model->parameters().front().clone();
+        for (int i = 0; i < 60; ++i) {
+            opt.zero_grad();
+            const auto l = loss->forward(model->encodeImage(images), model->encodeGenes(genes));
+            l.backward();
+            opt.step();
+            (i == 0 ? first : last) = l.item<double>();
+        }
+        QVERIFY2(last < first, qPrintable(QStringLiteral("%1 -> %2").arg(first).arg(last)));
+        QVERIFY(!torch::equal(headBefore, model->parameters().front()));
+        FrozenScriptedEncoder again(o.imageScript, {2, 3, 32, 32});
+        QVERIFY(torch::allclose(probe.forward(fixed), again.forward(fixed)));
+
+        // Bad files: missing, not TorchScript, wrong output shape — each names the file.
+        for (const QString& bad : {dir.filePath("missing.pt"), dir.filePath("../" + QFileInfo(dir.path()).fileName()), dir.filePath("wrong.pt")}) {
+            try {
+                FrozenScriptedEncoder e(bad.toStdString(), {2, 3, 32, 32});
+                QFAIL(qPrintable("no error for " + bad));
+            } catch (const std::runtime_error& e) {
+                QVERIFY2(QString(e.what()).startsWith(bad), e.what());
+            }
+        }
     }
 };
 
