@@ -31,4 +31,15 @@ QString companionDataset(const QString& slidePath) {
     return QFileInfo::exists(candidate) ? candidate : QString();
 }
 
+QList<SlideWithData> slidesWithDataIn(const QString& folder) {
+    QList<SlideWithData> out;
+    const QDir dir(folder);
+    for (const QString& f : dir.entryList({QStringLiteral("*.tiff"), QStringLiteral("*.tif"), QStringLiteral("*.svs")}, QDir::Files, QDir::Name)) {
+        const QString slide = dir.filePath(f);
+        const QString dataset = companionDataset(slide);
+        if (!dataset.isEmpty()) out.append({QFileInfo(f).completeBaseName(), slide, dataset});
+    }
+    return out;
+}
+
 }  // namespace hescape

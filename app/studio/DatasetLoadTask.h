@@ -5,6 +5,7 @@
 #include "core/spatial/SpatialDataset.h"
 
 #include <QFuture>
+#include <QList>
 #include <QString>
 
 #include <memory>
@@ -23,5 +24,14 @@ QFuture<DatasetLoadResult> loadDatasetAsync(const QString& path);
 
 // The data set that belongs to a slide: "<name>.h5ad" beside "<name>.tiff".
 QString companionDataset(const QString& slidePath);
+
+// Every slide in `folder` that has a companion data set, sorted by name
+// (the demo's six sections, or a user's folder laid out the same way).
+struct SlideWithData {
+    QString name;  // the slide's base name, e.g. "C3"
+    QString slide;
+    QString dataset;
+};
+QList<SlideWithData> slidesWithDataIn(const QString& folder);
 
 }  // namespace hescape

@@ -290,11 +290,7 @@ void MainWindow::finishLoad(const SlideLoadResult& r) {
 
 void MainWindow::refreshSections() {
     sections_->clear();
-    const QDir dir = QFileInfo(currentPath_).dir();
-    for (const QString& f : dir.entryList({QStringLiteral("*.tiff"), QStringLiteral("*.tif"), QStringLiteral("*.svs")}, QDir::Files, QDir::Name)) {
-        const QString path = dir.filePath(f);
-        if (!companionDataset(path).isEmpty()) sections_->addItem(QFileInfo(f).completeBaseName(), path);
-    }
+    for (const auto& s : slidesWithDataIn(QFileInfo(currentPath_).absolutePath())) sections_->addItem(s.name, s.slide);
     sections_->setCurrentIndex(sections_->findData(currentPath_));
     sections_->setVisible(sections_->count() > 1);
 }
@@ -321,11 +317,8 @@ void MainWindow::placeSpots() {
     double radius = 5.0;
     if (ds.spotDiameter) radius = *ds.spotDiameter / 2.0 * toSlide.meanScale();
     else if (ds.coordinateUnits == "micrometres") radius = 5.0 * toSlide.meanScale();
-    const auto values = view_->spots().values();
-    const auto style = view_->spots().style();
-    const auto legend = view_->spotLegend();
+    // Moving the same spots keeps their values, style and legend (SpotOverlayRenderer::setPositions).
     view_->setSpots(std::move(xy), static_cast<float>(radius));
-    if (values.size() == static_cast<std::size_t>(ds.observationCount())) view_->setSpotValues(values, style, legend);
 }
 
 QString MainWindow::applyRegistration(const std::vector<LandmarkPair>& pairs) {
@@ -503,8 +496,9 @@ void MainWindow::applyColoring() {
     if (style.colormap != ColormapId::Categorical) {
         double lo = c.vmin, hi = c.vmax;
         if (c.autoRange) {
-            lo = percentile(values, 1.0);
-            hi = percentile(values, 99.0);
+            const auto range = percentiles(values, {1.0, 99.0});
+            lo = range[0];
+            hi = range[1];
             if (!(hi > lo)) hi = lo + 1.0;
             coloringPanel_->showRange(lo, hi);
         }

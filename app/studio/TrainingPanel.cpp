@@ -4,7 +4,6 @@
 #include "app/studio/DatasetLoadTask.h"
 
 #include <QComboBox>
-#include <QDir>
 #include <QDoubleSpinBox>
 #include <QFileInfo>
 #include <QFormLayout>
@@ -134,17 +133,13 @@ TrainingPanel::TrainingPanel(QWidget* parent) : QWidget(parent), runner_(new Tra
 
 void TrainingPanel::setSectionsFromFolder(const QString& folder) {
     sections_->setRowCount(0);
-    const QDir dir(folder);
-    for (const QString& f : dir.entryList({QStringLiteral("*.tiff"), QStringLiteral("*.tif"), QStringLiteral("*.svs")}, QDir::Files, QDir::Name)) {
-        const QString slide = dir.filePath(f);
-        const QString dataset = companionDataset(slide);
-        if (dataset.isEmpty()) continue;
+    for (const auto& s : slidesWithDataIn(folder)) {
         const int row = sections_->rowCount();
         sections_->insertRow(row);
-        const QString name = QFileInfo(f).completeBaseName();
+        const QString& name = s.name;
         auto* item = new QTableWidgetItem(name);
-        item->setData(Qt::UserRole, slide);
-        item->setData(Qt::UserRole + 1, dataset);
+        item->setData(Qt::UserRole, s.slide);
+        item->setData(Qt::UserRole + 1, s.dataset);
         item->setFlags(item->flags() & ~Qt::ItemIsEditable);
         sections_->setItem(row, 0, item);
         auto* split = new QComboBox(sections_);

@@ -3,6 +3,7 @@
 #include "core/slide/ImageDecoder.h"
 
 #include "core/slide/Slide.h"
+#include "core/slide/TiffOpen.h"
 
 #include <csetjmp>
 #include <cstdio>
@@ -157,16 +158,6 @@ void decodePng(const std::string& path, const RowSink& sink, const Progress& pro
 
 // ---- TIFF ------------------------------------------------------------------
 
-int tiffErrorHandler(TIFF*, void* user, const char* module, const char* fmt, va_list ap) {
-    auto* message = static_cast<std::string*>(user);
-    char buf[512];
-    std::vsnprintf(buf, sizeof buf, fmt, ap);
-    if (!message->empty()) *message += "; ";
-    *message += (module ? std::string(module) + ": " : std::string()) + buf;
-    return 1;
-}
-int tiffWarningHandler(TIFF*, void*, const char*, const char*, va_list) { return 1; }
-
 struct TiffFile {
     std::string errors;
     TIFF* tif = nullptr;
@@ -176,11 +167,7 @@ struct TiffFile {
 };
 
 void openTiff(TiffFile& t, const std::string& path) {
-    TIFFOpenOptions* opts = TIFFOpenOptionsAlloc();
-    TIFFOpenOptionsSetErrorHandlerExtR(opts, tiffErrorHandler, &t.errors);
-    TIFFOpenOptionsSetWarningHandlerExtR(opts, tiffWarningHandler, nullptr);
-    t.tif = TIFFOpenExt(path.c_str(), "r", opts);
-    TIFFOpenOptionsFree(opts);
+    t.tif = openTiffCollectingErrors(path, "r", &t.errors);
     if (!t.tif) throw SlideError(path + ": invalid TIFF: " + (t.errors.empty() ? "cannot open" : t.errors));
 }
 
@@ -202,20 +189,7 @@ void decodeTiff(const std::string& path, const RowSink& sink, const Progress& pr
         const std::uint32_t* src = raster.data() + static_cast<std::size_t>(y) * w;
         for (std::uint32_t x = 0; x < w; ++x) {
             const std::uint32_t p = src[x];
-            std::uint32_t r = TIFFGetR(p), g = TIFFGetG(p), b = TIFFGetB(p);
-            const std::uint32_t a = TIFFGetA(p);
-            if (a == 0) {
-                r = g = b = 0;
-            } else if (a < 255) {
-                r = std::min<std::uint32_t>(255, (r * 255 + a / 2) / a);
-                g = std::min<std::uint32_t>(255, (g * 255 + a / 2) / a);
-                b = std::min<std::uint32_t>(255, (b * 255 + a / 2) / a);
-            }
-            std::uint8_t* d = row.data() + x * 4;
-            d[0] = static_cast<std::uint8_t>(r);
-            d[1] = static_cast<std::uint8_t>(g);
-            d[2] = static_cast<std::uint8_t>(b);
-            d[3] = static_cast<std::uint8_t>(a);
+            storeUnpremultiplied(row.data() + x * 4, TIFFGetR(p), TIFFGetG(p), TIFFGetB(p), TIFFGetA(p));
         }
         sink(static_cast<int>(y), row.data());
         if ((y & 255) == 0) progress.throwIfCancelled();

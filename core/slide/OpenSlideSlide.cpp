@@ -43,22 +43,7 @@ std::optional<MicronsPerPixel> mppFromProperties(openslide_t* osr) {
 void unpremultiplyArgbToRgba(const std::uint32_t* argb, std::size_t count, std::uint8_t* rgba) {
     for (std::size_t i = 0; i < count; ++i) {
         const std::uint32_t p = argb[i];
-        const std::uint32_t a = p >> 24;
-        std::uint32_t r = (p >> 16) & 0xff, g = (p >> 8) & 0xff, b = p & 0xff;
-        if (a == 0) {
-            r = g = b = 0;
-        } else if (a != 255) {
-            r = (r * 255 + a / 2) / a;
-            g = (g * 255 + a / 2) / a;
-            b = (b * 255 + a / 2) / a;
-            r = r > 255 ? 255 : r;
-            g = g > 255 ? 255 : g;
-            b = b > 255 ? 255 : b;
-        }
-        rgba[i * 4 + 0] = static_cast<std::uint8_t>(r);
-        rgba[i * 4 + 1] = static_cast<std::uint8_t>(g);
-        rgba[i * 4 + 2] = static_cast<std::uint8_t>(b);
-        rgba[i * 4 + 3] = static_cast<std::uint8_t>(a);
+        storeUnpremultiplied(rgba + i * 4, (p >> 16) & 0xff, (p >> 8) & 0xff, p & 0xff, p >> 24);
     }
 }
 

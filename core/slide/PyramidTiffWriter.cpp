@@ -3,10 +3,11 @@
 // in memory (a quarter of level 0 and less) until finish() writes them.
 #include "core/slide/PyramidTiffWriter.h"
 
+#include "core/slide/TiffOpen.h"
+
 #include <tiffio.h>
 
 #include <algorithm>
-#include <cstdarg>
 #include <cstring>
 #include <filesystem>
 #include <unistd.h>
@@ -15,16 +16,6 @@
 namespace hescape {
 
 namespace {
-
-int collectTiffError(TIFF*, void* user, const char* module, const char* fmt, va_list ap) {
-    auto* message = static_cast<std::string*>(user);
-    char buf[512];
-    std::vsnprintf(buf, sizeof buf, fmt, ap);
-    if (!message->empty()) *message += "; ";
-    *message += (module ? std::string(module) + ": " : std::string()) + buf;
-    return 1;
-}
-int ignoreTiffWarning(TIFF*, void*, const char*, const char*, va_list) { return 1; }
 
 struct Rgb {
     int width = 0;
@@ -177,11 +168,7 @@ PyramidTiffWriter::PyramidTiffWriter(std::string path, int width, int height, Py
     d.tempPath = d.path + ".partial-" + std::to_string(::getpid());
     // Classic TIFF offsets are 32-bit: switch to BigTIFF when the file could pass 4 GiB.
     const bool big = static_cast<double>(width) * height * 3 > 3.0e9;
-    TIFFOpenOptions* o = TIFFOpenOptionsAlloc();
-    TIFFOpenOptionsSetErrorHandlerExtR(o, collectTiffError, &d.errors);
-    TIFFOpenOptionsSetWarningHandlerExtR(o, ignoreTiffWarning, nullptr);
-    d.tif = TIFFOpenExt(d.tempPath.c_str(), big ? "w8" : "w", o);
-    TIFFOpenOptionsFree(o);
+    d.tif = openTiffCollectingErrors(d.tempPath, big ? "w8" : "w", &d.errors);
     if (!d.tif) throw SlideError(d.path + ": cannot create the file: " + d.errors);
     d.startDirectory(0);
 }

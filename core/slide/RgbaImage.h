@@ -24,4 +24,23 @@ struct RgbaImage {
     }
 };
 
+// Writes one premultiplied colour as straight RGBA: colour divided by alpha
+// (rounded, clamped); fully transparent pixels become (0, 0, 0, 0).
+inline void storeUnpremultiplied(std::uint8_t* dst, std::uint32_t r, std::uint32_t g, std::uint32_t b, std::uint32_t a) {
+    if (a == 0) {
+        r = g = b = 0;
+    } else if (a != 255) {
+        r = (r * 255 + a / 2) / a;
+        g = (g * 255 + a / 2) / a;
+        b = (b * 255 + a / 2) / a;
+        r = r > 255 ? 255 : r;
+        g = g > 255 ? 255 : g;
+        b = b > 255 ? 255 : b;
+    }
+    dst[0] = static_cast<std::uint8_t>(r);
+    dst[1] = static_cast<std::uint8_t>(g);
+    dst[2] = static_cast<std::uint8_t>(b);
+    dst[3] = static_cast<std::uint8_t>(a);
+}
+
 }  // namespace hescape

@@ -54,14 +54,20 @@ std::vector<float> geneSetScore(const SpatialDataset& ds, const std::vector<std:
     return out;
 }
 
-double percentile(std::vector<float> values, double p) {
+std::vector<double> percentiles(std::vector<float> values, const std::vector<double>& ps) {
     values.erase(std::remove_if(values.begin(), values.end(), [](float x) { return std::isnan(x); }), values.end());
-    if (values.empty()) return 0.0;
+    std::vector<double> out(ps.size(), 0.0);
+    if (values.empty()) return out;
     std::sort(values.begin(), values.end());
-    const double pos = std::clamp(p, 0.0, 100.0) / 100.0 * static_cast<double>(values.size() - 1);
-    const auto lo = static_cast<std::size_t>(std::floor(pos));
-    const auto hi = std::min(lo + 1, values.size() - 1);
-    return values[lo] + (pos - static_cast<double>(lo)) * (values[hi] - values[lo]);
+    for (std::size_t k = 0; k < ps.size(); ++k) {
+        const double pos = std::clamp(ps[k], 0.0, 100.0) / 100.0 * static_cast<double>(values.size() - 1);
+        const auto lo = static_cast<std::size_t>(std::floor(pos));
+        const auto hi = std::min(lo + 1, values.size() - 1);
+        out[k] = values[lo] + (pos - static_cast<double>(lo)) * (values[hi] - values[lo]);
+    }
+    return out;
 }
+
+double percentile(std::vector<float> values, double p) { return percentiles(std::move(values), {p}).front(); }
 
 }  // namespace hescape

@@ -25,5 +25,7 @@ std::vector<float> geneSetScore(const SpatialDataset& ds, const std::vector<std:
 
 // Linear-interpolated percentile (numpy's default), ignoring NaN.
 double percentile(std::vector<float> values, double p);
+// Several percentiles of the same values with one sort (e.g. a display range).
+std::vector<double> percentiles(std::vector<float> values, const std::vector<double>& ps);
 
 }  // namespace hescape

@@ -36,12 +36,15 @@ std::int64_t PointGridIndex::cellOf(double x, double y) const {
     return cy * cols_ + cx;
 }
 
+std::array<std::int64_t, 4> PointGridIndex::cellRange(double qx0, double qy0, double qx1, double qy1) const {
+    auto cell = [](double v, double origin, double size) { return static_cast<std::int64_t>(std::floor((v - origin) / size)); };
+    return {std::max<std::int64_t>(0, cell(qx0, x0_, cell_)), std::max<std::int64_t>(0, cell(qy0, y0_, cell_)),
+            std::min<std::int64_t>(cols_ - 1, cell(qx1, x0_, cell_)), std::min<std::int64_t>(rows_ - 1, cell(qy1, y0_, cell_))};
+}
+
 std::optional<std::int64_t> PointGridIndex::nearest(double x, double y, double maxDistance) const {
     if (size() == 0 || !std::isfinite(x) || !std::isfinite(y)) return std::nullopt;
-    const auto c0 = std::max<std::int64_t>(0, static_cast<std::int64_t>(std::floor((x - maxDistance - x0_) / cell_)));
-    const auto c1 = std::min<std::int64_t>(cols_ - 1, static_cast<std::int64_t>(std::floor((x + maxDistance - x0_) / cell_)));
-    const auto r0 = std::max<std::int64_t>(0, static_cast<std::int64_t>(std::floor((y - maxDistance - y0_) / cell_)));
-    const auto r1 = std::min<std::int64_t>(rows_ - 1, static_cast<std::int64_t>(std::floor((y + maxDistance - y0_) / cell_)));
+    const auto [c0, r0, c1, r1] = cellRange(x - maxDistance, y - maxDistance, x + maxDistance, y + maxDistance);
     std::optional<std::int64_t> best;
     double bestD2 = maxDistance * maxDistance;
     for (auto r = r0; r <= r1; ++r) {
@@ -66,10 +69,7 @@ std::vector<std::int64_t> PointGridIndex::inRect(double qx0, double qy0, double 
     if (size() == 0) return out;
     if (qx0 > qx1) std::swap(qx0, qx1);
     if (qy0 > qy1) std::swap(qy0, qy1);
-    const auto c0 = std::max<std::int64_t>(0, static_cast<std::int64_t>(std::floor((qx0 - x0_) / cell_)));
-    const auto c1 = std::min<std::int64_t>(cols_ - 1, static_cast<std::int64_t>(std::floor((qx1 - x0_) / cell_)));
-    const auto r0 = std::max<std::int64_t>(0, static_cast<std::int64_t>(std::floor((qy0 - y0_) / cell_)));
-    const auto r1 = std::min<std::int64_t>(rows_ - 1, static_cast<std::int64_t>(std::floor((qy1 - y0_) / cell_)));
+    const auto [c0, r0, c1, r1] = cellRange(qx0, qy0, qx1, qy1);
     for (auto r = r0; r <= r1; ++r)
         for (auto c = c0; c <= c1; ++c)
             for (auto k = cellStart_[r * cols_ + c]; k < cellStart_[r * cols_ + c + 1]; ++k) {

@@ -2,6 +2,7 @@
 // grid built once: hover and click on a million cells without a linear scan.
 #pragma once
 
+#include <array>
 #include <cstdint>
 #include <optional>
 #include <vector>
@@ -22,6 +23,8 @@ public:
 
 private:
     std::int64_t cellOf(double x, double y) const;
+    // Columns and rows {c0, r0, c1, r1} (inclusive, clamped) a query rectangle overlaps.
+    std::array<std::int64_t, 4> cellRange(double qx0, double qy0, double qx1, double qy1) const;
 
     std::vector<float> xy_;
     double x0_ = 0, y0_ = 0, cell_ = 1;
