@@ -1,12 +1,14 @@
 // Runs ClipTrainer from a JSON configuration: a progress bar (or one JSON
 // object per line with --json), validation after every epoch, the test split
-// at the end, and an optional summary file written atomically. Ctrl+C
-// cancels cleanly.
+// at the end, the run's HDF5 results (losses, metrics, splits, embeddings)
+// and an optional JSON summary, both written atomically. Ctrl+C cancels
+// cleanly.
 #include "app/cli/TrainCommand.h"
 
 #include "app/cli/JsonWriter.h"
 #include "app/cli/TerminalProgress.h"
 #include "core/engine/ClipTrainer.h"
+#include "core/engine/RunResultsFile.h"
 #include "core/engine/TrainConfigFile.h"
 
 #include <csignal>
@@ -22,10 +24,13 @@ namespace hescape::cli {
 namespace {
 
 constexpr const char* kUsage =
-    "usage: hescape train CONFIG.json [--json] [--out SUMMARY.json] [--resume CHECKPOINT]\n\n"
+    "usage: hescape train CONFIG.json [--json] [--results RUN.h5] [--out SUMMARY.json] [--resume CHECKPOINT]\n\n"
     "Trains the image and gene encoders contrastively (CLIP or SigLIP) on the sections the\n"
     "configuration names, split by section. See docs/training.md for the settings.\n"
     "  --json          one JSON object per line for each step and evaluation (for scripts)\n"
+    "  --results FILE  write the run's results as HDF5: configuration, splits, per-step losses,\n"
+    "                  metrics per epoch and on the test split, embeddings of every pair\n"
+    "                  (default: the configuration's \"results\", if it sets one)\n"
     "  --out FILE      write a summary (metrics per epoch, test metrics) as JSON\n"
     "  --resume FILE   continue the run saved in this checkpoint (written when the\n"
     "                  configuration sets \"checkpoint\"); the result equals an uninterrupted run\n";
@@ -45,7 +50,7 @@ std::string metricsJson(const EvalMetrics& m) {
 }  // namespace
 
 int runTrain(const std::vector<std::string>& args) {
-    std::string configPath, outPath, resumePath;
+    std::string configPath, outPath, resumePath, resultsPath;
     bool json = false;
     for (std::size_t i = 0; i < args.size(); ++i) {
         const std::string& a = args[i];
@@ -56,6 +61,8 @@ int runTrain(const std::vector<std::string>& args) {
             json = true;
         } else if (a == "--out" && i + 1 < args.size()) {
             outPath = args[++i];
+        } else if (a == "--results" && i + 1 < args.size()) {
+            resultsPath = args[++i];
         } else if (a == "--resume" && i + 1 < args.size()) {
             resumePath = args[++i];
         } else if (!a.empty() && a[0] == '-') {
@@ -79,6 +86,7 @@ int runTrain(const std::vector<std::string>& args) {
         std::cerr << "hescape train: " << e.what() << "\n";
         return 2;
     }
+    if (resultsPath.empty()) resultsPath = config.resultsFile;
     std::signal(SIGINT, onInterrupt);
     Progress prepareProgress;
     prepareProgress.cancel = &gInterrupted;
@@ -97,10 +105,37 @@ int runTrain(const std::vector<std::string>& args) {
                   << trainer.split("test").count << "; genes " << trainer.genes().size() << "; skipped spots "
                   << trainer.skipped().size() << "\n";
         for (const auto& s : trainer.skipped()) std::cerr << "  skipped " << s << "\n";
+        if (trainer.patchStoreReuses() > 0) {
+            std::cerr << "patches of " << trainer.patchStoreReuses() << " section(s) read from the patch store " << config.patchStore << "\n";
+        }
+        for (const auto& n : trainer.notes()) std::cerr << "note: " << n << "\n";
+        RunResults results;
+        results.configPath = configPath;
+        {
+            std::ifstream in(configPath);
+            std::ostringstream text;
+            text << in.rdbuf();
+            results.configText = text.str();
+        }
+        results.device = trainer.deviceName();
+        results.precision = config.bf16 ? "bf16" : "fp32";
+        results.checkpoint = config.checkpoint;
+        results.genes = trainer.genes();
+        results.train = config.train;
+        results.validation = config.validation;
+        results.test = config.test;
+        results.skipped = trainer.skipped();
         bool firstEpoch = true;
         TerminalProgress bar("training");
         trainer.train(
             [&](const TrainStep& s) {
+                results.steps.push_back({s.step, s.epoch, s.loss, s.learningRate, s.temperature});
+                if (s.validation) results.epochs.push_back({s.epoch + 1, s.loss, *s.validation});
+                if (s.stoppedEarly) {
+                    results.stoppedEarly = true;
+                    if (json) std::cout << "{\"stopped_early\": true, \"epoch\": " << s.epoch + 1 << "}\n";
+                    else std::fprintf(stderr, "\nstopping early: validation loss has not improved for %d epoch(s)\n", config.earlyStoppingPatience);
+                }
                 if (json) {
                     std::cout << "{\"step\": " << s.step << ", \"total\": " << s.totalSteps << ", \"epoch\": " << s.epoch
                               << ", \"loss\": " << jsonNumber(s.loss) << ", \"learning_rate\": " << jsonNumber(s.learningRate)
@@ -124,6 +159,13 @@ int runTrain(const std::vector<std::string>& args) {
             &gInterrupted, resumePath);
         if (!json) bar.done();
         const EvalMetrics test = trainer.evaluate("test");
+        if (test.pairs > 0) results.testMetrics = test;
+        if (!resultsPath.empty()) {
+            for (const char* which : {"train", "validation", "test"})
+                if (trainer.split(which).count > 0) results.embeddings.push_back(trainer.embed(which));
+            writeRunResults(resultsPath, results);
+            if (!json) std::cerr << "results written to " << resultsPath << "\n";
+        }
         if (json) std::cout << "{\"test\": " << metricsJson(test) << "}\n";
         else if (test.pairs > 0) {
             std::printf("test (%lld pairs): loss %.3f, in-batch recall@1 %.3f, recall@5 %.3f (chance %.3f)\n",

@@ -1,5 +1,6 @@
 // `hescape`: the command-line face of HEScape Studio.
 #include "app/cli/ConvertCommand.h"
+#include "app/cli/EmbedCommand.h"
 #include "app/cli/InfoCommand.h"
 #include "app/cli/TrainCommand.h"
 #include "core/common/Version.h"
@@ -17,7 +18,8 @@ constexpr const char* kHelp =
     "  info SLIDE|DATASET [--json]  a slide's format, levels, MPP and properties, or a spatial\n"
     "                               data set's size, matrix, obs columns, coordinates, embeddings\n"
     "  convert IMAGE OUT.tiff ...   write a plain image as a pyramidal TIFF (see convert --help)\n"
-    "  train CONFIG.json ...        contrastive pretraining of image and gene encoders (see train --help)\n\n"
+    "  train CONFIG.json ...        contrastive pretraining of image and gene encoders (see train --help)\n"
+    "  embed CONFIG.json ...        image and gene embeddings of every spot with a trained model\n\n"
     "options:\n"
     "  -h, --help                   show this help\n"
     "  --version                    show the version\n";
@@ -45,6 +47,7 @@ int main(int argc, char** argv) {
     if (command == "info") return hescape::cli::runInfo(rest);
     if (command == "convert") return hescape::cli::runConvert(rest);
     if (command == "train") return hescape::cli::runTrain(rest);
+    if (command == "embed") return hescape::cli::runEmbed(rest);
     std::cerr << "hescape: unknown command '" << command << "'\n\n" << kHelp;
     return 2;
 }

@@ -1,8 +1,11 @@
 // ClipTrainer: data preparation (readers, patch extraction, expression
 // features) and the training loop (AdamW, warm-up + cosine schedule, gradient
-// clipping, in-batch evaluation).
+// clipping, augmentation, early stopping, bf16 autocast on CUDA, in-batch
+// evaluation, embeddings).
 #include "core/engine/ClipTrainer.h"
 
+#include "core/engine/CudaAutocast.h"
+#include "core/engine/PatchStore.h"
 #include "core/spatial/DatasetOpener.h"
 
 #include <torch/torch.h>
@@ -17,6 +20,7 @@
 #include <numeric>
 #include <random>
 #include <set>
+#include <limits>
 #include <stdexcept>
 #include <thread>
 
@@ -51,7 +55,29 @@ struct RunState {
     int step = 0;
     std::vector<std::int64_t> order;
     std::string shuffleRng;  // std::mt19937_64 streamed as text
+    double bestValidation = std::numeric_limits<double>::infinity();  // early stopping
+    int epochsWithoutImprovement = 0;
 };
+
+void writeScriptState(torch::serialize::OutputArchive& archive, ClipModel& model) {
+    torch::serialize::OutputArchive scripts;
+    for (const auto& [name, t] : model->scriptState()) scripts.write(name, t);
+    archive.write("scripts", scripts);
+}
+
+void readScriptState(torch::serialize::InputArchive& archive, ClipModel& model) {
+    const auto state = model->scriptState();
+    if (state.empty()) return;
+    torch::serialize::InputArchive scripts;
+    archive.read("scripts", scripts);
+    torch::NoGradGuard guard;
+    for (const auto& [name, t] : state) {
+        torch::Tensor saved;
+        scripts.read(name, saved);
+        auto target = t;
+        target.copy_(saved);
+    }
+}
 
 void saveCheckpoint(const std::string& path, ClipModel& model, ContrastiveLoss& loss, torch::optim::Optimizer& optimizer,
                     const RunState& state) {
@@ -66,6 +92,9 @@ void saveCheckpoint(const std::string& path, ClipModel& model, ContrastiveLoss& 
     archive.write("order", torch::tensor(state.order, torch::kLong));
     archive.write("shuffle_rng", torch::tensor(std::vector<std::int64_t>(state.shuffleRng.begin(), state.shuffleRng.end()), torch::kLong));
     archive.write("torch_rng", at::detail::getDefaultCPUGenerator().get_state());
+    archive.write("best_validation", torch::tensor(state.bestValidation, torch::kDouble));
+    archive.write("epochs_without_improvement", torch::tensor(static_cast<std::int64_t>(state.epochsWithoutImprovement)));
+    writeScriptState(archive, model);
     const std::string temp = path + ".partial-" + std::to_string(::getpid());
     archive.save_to(temp);
     std::filesystem::rename(temp, path);  // a crash leaves the previous checkpoint whole
@@ -82,6 +111,7 @@ RunState loadCheckpoint(const std::string& path, ClipModel& model, ContrastiveLo
         model->load(modelArchive);
         loss->load(lossArchive);
         optimizer.load(optimizerArchive);
+        readScriptState(archive, model);
         RunState s;
         // Each read needs a fresh tensor: read() binds it to the archive's storage.
         torch::Tensor step, order, shuffle, rngState;
@@ -96,6 +126,11 @@ RunState loadCheckpoint(const std::string& path, ClipModel& model, ContrastiveLo
         archive.read("torch_rng", rngState);
         at::Generator generator = at::detail::getDefaultCPUGenerator();
         generator.set_state(rngState);
+        torch::Tensor best, without;
+        archive.read("best_validation", best);
+        s.bestValidation = best.item<double>();
+        archive.read("epochs_without_improvement", without);
+        s.epochsWithoutImprovement = static_cast<int>(without.item<std::int64_t>());
         return s;
     } catch (const c10::Error& e) {
         throw std::runtime_error(path + ": not a readable checkpoint of this model (" + std::string(e.what_without_backtrace()) + ")");
@@ -111,6 +146,7 @@ const PreparedSplit& ClipTrainer::split(const std::string& which) const {
     if (which == "train") return train_;
     if (which == "validation") return validation_;
     if (which == "test") return test_;
+    if (which == "unassigned") return unassigned_;
     throw std::invalid_argument("unknown split '" + which + "'");
 }
 
@@ -126,6 +162,11 @@ void ClipTrainer::prepare(const Progress& progress) {
         }
     }
     if (config_.train.empty()) throw std::invalid_argument("the training split is empty");
+    if (config_.useCuda && !torch::cuda::is_available()) {
+        throw std::invalid_argument("device \"cuda\" was asked for, but this LibTorch has no CUDA or sees no GPU "
+                                    "(build against a CUDA LibTorch, see README)");
+    }
+    if (config_.bf16 && !config_.useCuda) throw std::invalid_argument("bf16 precision needs device \"cuda\"");
 
     std::vector<SpatialDataset> datasets;
     for (std::size_t k = 0; k < config_.sections.size(); ++k) {
@@ -144,6 +185,7 @@ void ClipTrainer::prepare(const Progress& progress) {
         if (std::count(config_.train.begin(), config_.train.end(), sec.name)) target = &train_;
         else if (std::count(config_.validation.begin(), config_.validation.end(), sec.name)) target = &validation_;
         else if (std::count(config_.test.begin(), config_.test.end(), sec.name)) target = &test_;
+        else if (config_.includeUnassigned) target = &unassigned_;
         if (!target) continue;
         const auto slide = openSlide(sec.slide);
         Progress sub;
@@ -152,7 +194,10 @@ void ClipTrainer::prepare(const Progress& progress) {
         sub.report = [&](double f, const std::string&) {
             progress.update(base + 0.9 * f / config_.sections.size(), "patches of " + sec.name);
         };
-        const PatchSet patches = extractPatches(*slide, datasets[k].coordinates, config_.patches, sub);
+        const PatchStoreResult stored = extractPatchesWithStore(*slide, datasets[k].coordinates, config_.patches, config_.patchStore, sub);
+        if (stored.reused) ++patchStoreReuses_;
+        if (!stored.note.empty()) notes_.push_back(sec.name + ": " + stored.note);
+        const PatchSet& patches = stored.patches;
         for (const auto& s : patches.skipped) {
             skipped_.push_back(sec.name + ": " + datasets[k].obsNames[static_cast<std::size_t>(s.observation)] + ": " + s.reason);
         }
@@ -160,18 +205,80 @@ void ClipTrainer::prepare(const Progress& progress) {
         target->patches.insert(target->patches.end(), patches.rgb.begin(), patches.rgb.end());
         target->expression.insert(target->expression.end(), features.begin(), features.end());
         target->count += static_cast<std::int64_t>(patches.count());
+        for (const auto obs : patches.observation) {
+            target->section.push_back(sec.name);
+            target->obsName.push_back(datasets[k].obsNames[static_cast<std::size_t>(obs)]);
+            target->centre.push_back(datasets[k].coordinates[static_cast<std::size_t>(obs)]);
+        }
     }
     if (train_.count < 2) throw std::invalid_argument("fewer than 2 training pairs after patch extraction");
 
     torch::manual_seed(config_.seed);
     model_ = ClipModel(ClipModelOptions{static_cast<int>(genes_.size()), config_.embedDim, config_.imageWidth,
                                         config_.geneHidden, config_.imageScript, config_.geneScript,
-                                        config_.patches.outputPixels});
+                                        config_.patches.outputPixels, config_.imageScriptTrainable,
+                                        config_.geneScriptTrainable});
     loss_ = ContrastiveLoss(config_.objective);
     const torch::Device device = config_.useCuda && torch::cuda::is_available() ? torch::kCUDA : torch::kCPU;
     model_->moveTo(device);
     loss_->to(device);
     progress.update(1.0, "prepared");
+}
+
+std::string ClipTrainer::deviceName() const {
+    if (!model_) return config_.useCuda ? "cuda" : "cpu";
+    return model_->parameters().front().device().is_cuda() ? "cuda" : "cpu";
+}
+
+PairEmbeddings ClipTrainer::embed(const std::string& which) {
+    const PreparedSplit& s = split(which);
+    PairEmbeddings e;
+    e.split = which;
+    e.dim = config_.embedDim;
+    e.section = s.section;
+    e.obsName = s.obsName;
+    for (const auto& c : s.centre) {
+        e.centreX.push_back(c.x);
+        e.centreY.push_back(c.y);
+    }
+    const torch::Device device = model_->parameters().front().device();
+    model_->eval();
+    torch::NoGradGuard guard;
+    for (std::int64_t start = 0; start < s.count; start += kEvalBatch) {
+        const std::int64_t n = std::min<std::int64_t>(kEvalBatch, s.count - start);
+        std::vector<std::int64_t> rows(static_cast<std::size_t>(n));
+        std::iota(rows.begin(), rows.end(), start);
+        torch::Tensor img, gen;
+        {
+            const CudaAutocast autocast(config_.bf16);
+            img = model_->encodeImage(imagesToTensor(s, rows, config_.patches.outputPixels, device));
+            gen = model_->encodeGenes(genesToTensor(s, rows, genes_.size(), device));
+        }
+        namespace F = torch::nn::functional;
+        for (auto* t : {&img, &gen}) {
+            auto unit = F::normalize(t->to(torch::kFloat), F::NormalizeFuncOptions().p(2).dim(1)).to(torch::kCPU).contiguous();
+            auto& out = t == &img ? e.image : e.gene;
+            out.insert(out.end(), unit.data_ptr<float>(), unit.data_ptr<float>() + unit.numel());
+        }
+    }
+    model_->train();
+    return e;
+}
+
+void ClipTrainer::loadWeights(const std::string& path) {
+    if (!std::filesystem::exists(path)) throw std::runtime_error(path + ": no such checkpoint");
+    try {
+        torch::serialize::InputArchive archive, modelArchive, lossArchive;
+        archive.load_from(path);
+        archive.read("model", modelArchive);
+        archive.read("loss", lossArchive);
+        model_->load(modelArchive);
+        loss_->load(lossArchive);
+        readScriptState(archive, model_);
+        model_->moveTo(model_->parameters().front().device());
+    } catch (const c10::Error& e) {
+        throw std::runtime_error(path + ": not a readable checkpoint of this model (" + std::string(e.what_without_backtrace()) + ")");
+    }
 }
 
 EvalMetrics ClipTrainer::evaluate(const std::string& which) {
@@ -188,8 +295,14 @@ EvalMetrics ClipTrainer::evaluate(const std::string& which) {
         if (n < 2) break;  // a batch of one has no negatives
         std::vector<std::int64_t> rows(static_cast<std::size_t>(n));
         std::iota(rows.begin(), rows.end(), start);
-        const auto img = model_->encodeImage(imagesToTensor(s, rows, config_.patches.outputPixels, device));
-        const auto gen = model_->encodeGenes(genesToTensor(s, rows, genes_.size(), device));
+        torch::Tensor img, gen;
+        {
+            const CudaAutocast autocast(config_.bf16);
+            img = model_->encodeImage(imagesToTensor(s, rows, config_.patches.outputPixels, device));
+            gen = model_->encodeGenes(genesToTensor(s, rows, genes_.size(), device));
+        }
+        img = img.to(torch::kFloat);
+        gen = gen.to(torch::kFloat);
         lossSum += loss_->forward(img, gen).item<double>();
         const auto z = loss_->logits(img, gen);
         const auto target = torch::arange(n, torch::TensorOptions().dtype(torch::kLong).device(device)).unsqueeze(1);
@@ -212,7 +325,7 @@ EvalMetrics ClipTrainer::evaluate(const std::string& which) {
 void ClipTrainer::train(const std::function<void(const TrainStep&)>& onStep, const std::atomic<bool>* cancel,
                         const std::string& resumeFrom, const std::atomic<bool>* pause) {
     const torch::Device device = model_->parameters().front().device();
-    std::vector<torch::Tensor> params = model_->parameters();
+    std::vector<torch::Tensor> params = model_->trainableParameters();
     for (const auto& p : loss_->parameters())
         if (p.requires_grad()) params.push_back(p);
     torch::optim::AdamW optimizer(params, torch::optim::AdamWOptions(config_.learningRate).weight_decay(config_.weightDecay));
@@ -256,15 +369,16 @@ void ClipTrainer::train(const std::function<void(const TrainStep&)>& onStep, con
         const std::vector<std::int64_t> rows(state.order.begin() + b * config_.batchSize,
                                              state.order.begin() + (b + 1) * config_.batchSize);
         auto images = imagesToTensor(train_, rows, config_.patches.outputPixels, device);
-        if (config_.augment) {
-            std::uniform_int_distribution<int> coin(0, 1), quarter(0, 3);
-            if (coin(rng)) images = images.flip({3});
-            if (coin(rng)) images = images.flip({2});
-            images = torch::rot90(images, quarter(rng), {2, 3});
-        }
+        if (config_.augment && config_.augmentation.any()) images = augmentPatches(images, config_.augmentation, rng);
         optimizer.zero_grad();
-        const auto value = loss_->forward(model_->encodeImage(images),
-                                          model_->encodeGenes(genesToTensor(train_, rows, genes_.size(), device)));
+        torch::Tensor imageEmbedding, geneEmbedding;
+        {
+            const CudaAutocast autocast(config_.bf16);
+            imageEmbedding = model_->encodeImage(images);
+            geneEmbedding = model_->encodeGenes(genesToTensor(train_, rows, genes_.size(), device));
+        }
+        // The loss (normalisation, logits, softmax) runs in float32.
+        const auto value = loss_->forward(imageEmbedding.to(torch::kFloat), geneEmbedding.to(torch::kFloat));
         const double lossValue = value.item<double>();
         if (!std::isfinite(lossValue)) {
             throw std::runtime_error("training stopped at step " + std::to_string(step + 1) +
@@ -281,9 +395,19 @@ void ClipTrainer::train(const std::function<void(const TrainStep&)>& onStep, con
         info.loss = lossValue;
         info.learningRate = lr;
         info.temperature = 1.0 / loss_->logitScale();
-        if (b + 1 == perEpoch && validation_.count > 1) info.validation = evaluate("validation");
-        if (step % std::max(1, config_.checkpointEvery) == 0 || step == total) snapshot(step);
+        if (b + 1 == perEpoch && validation_.count > 1) {
+            info.validation = evaluate("validation");
+            if (info.validation->loss < state.bestValidation) {
+                state.bestValidation = info.validation->loss;
+                state.epochsWithoutImprovement = 0;
+            } else {
+                ++state.epochsWithoutImprovement;
+            }
+            info.stoppedEarly = config_.earlyStoppingPatience > 0 && state.epochsWithoutImprovement >= config_.earlyStoppingPatience;
+        }
+        if (step % std::max(1, config_.checkpointEvery) == 0 || step == total || info.stoppedEarly) snapshot(step);
         if (onStep) onStep(info);
+        if (info.stoppedEarly) return;
     }
 }
 

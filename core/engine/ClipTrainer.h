@@ -1,13 +1,17 @@
 // Contrastive pretraining of the image and gene encoders on paired patches
 // and expression vectors from one or more sections (slide + data set), split
 // by section (never by spot). Runs on the calling thread; reports every step
-// and can be cancelled. CPU here; CUDA when LibTorch has it and it is asked for.
+// and can be cancelled. CPU here; CUDA (optionally bf16) when LibTorch has it
+// and it is asked for. Patches go through an HDF5 patch store when given one.
 #pragma once
 
 #include "core/engine/ContrastiveLoss.h"
 #include "core/engine/Encoders.h"
+#include "core/engine/EvalMetrics.h"
 #include "core/engine/ExpressionPreprocessing.h"
+#include "core/engine/PatchAugmentation.h"
 #include "core/engine/PatchExtractor.h"
+#include "core/engine/RunResultsFile.h"
 
 #include <atomic>
 #include <functional>
@@ -32,27 +36,27 @@ struct TrainConfig {
     int embedDim = 128;
     int imageWidth = 16;   // channels of the CNN's first stage
     int geneHidden = 256;
-    std::string imageScript;  // frozen TorchScript image encoder instead of the small CNN
-    std::string geneScript;   // frozen TorchScript gene encoder instead of the MLP
+    std::string imageScript;  // TorchScript image encoder instead of the small CNN (frozen unless trainable)
+    std::string geneScript;   // TorchScript gene encoder instead of the MLP (frozen unless trainable)
+    bool imageScriptTrainable = false;
+    bool geneScriptTrainable = false;
     int batchSize = 32;
     int epochs = 5;
     double learningRate = 1e-3;
     double weightDecay = 1e-4;
     int warmupSteps = 10;
     double gradientClip = 1.0;
-    bool augment = true;  // flips and 90-degree rotations of the training patches
+    AugmentOptions augmentation;  // of the training patches; flips and rotations by default
+    bool augment = true;          // false: no augmentation at all
+    int earlyStoppingPatience = 0;  // > 0: stop after this many epochs without a lower validation loss
     std::uint64_t seed = 0;
     bool useCuda = false;
+    bool bf16 = false;            // bf16 autocast of the encoders (CUDA only)
+    std::string patchStore;       // folder of the HDF5 patch store; empty: extract every time
+    bool includeUnassigned = false;  // also prepare sections in no split (for embedding every spot)
     std::string checkpoint;    // where to write checkpoints (atomically); empty: none
     int checkpointEvery = 50;  // steps; one is always written at the end
-};
-
-struct EvalMetrics {
-    double loss = 0;
-    double recallAt1 = 0;  // HESCAPE's in-batch protocol: batches of 64, image -> gene, averaged
-    double recallAt5 = 0;
-    double chanceAt5 = 0;  // 5 / batch size, averaged the same way
-    std::int64_t pairs = 0;
+    std::string resultsFile;   // the run's HDF5 results (written by the caller, e.g. hescape train)
 };
 
 struct TrainStep {
@@ -63,12 +67,15 @@ struct TrainStep {
     double learningRate = 0;
     double temperature = 0;  // 1 / logit scale
     std::optional<EvalMetrics> validation;  // at the end of each epoch
+    bool stoppedEarly = false;  // the last step: validation loss stopped improving
 };
 
 struct PreparedSplit {
     std::vector<std::uint8_t> patches;  // n * size * size * 3
     std::vector<float> expression;      // n * genes
     std::int64_t count = 0;
+    std::vector<std::string> section, obsName;  // where each pair comes from
+    std::vector<Point2> centre;                 // the spot centre in its slide's level-0 pixels
 };
 
 class ClipTrainer {
@@ -80,9 +87,18 @@ public:
     // / SlideError naming the file, std::invalid_argument for a bad split.
     void prepare(const Progress& progress = {});
     const std::vector<std::string>& genes() const { return genes_; }
-    const PreparedSplit& split(const std::string& which) const;  // "train", "validation", "test"
+    const PreparedSplit& split(const std::string& which) const;  // "train", "validation", "test", "unassigned"
     // Spots skipped during patch extraction, as "section: observation: reason".
     const std::vector<std::string>& skipped() const { return skipped_; }
+    // Sections whose patches came from the patch store, and remarks about it.
+    int patchStoreReuses() const { return patchStoreReuses_; }
+    const std::vector<std::string>& notes() const { return notes_; }
+    std::string deviceName() const;
+
+    // L2-normalised image and gene embeddings of every pair of a split.
+    PairEmbeddings embed(const std::string& which);
+    // Loads the weights (not the optimiser) of a checkpoint of this model.
+    void loadWeights(const std::string& checkpoint);
 
     EvalMetrics evaluate(const std::string& which);
     // Trains for config.epochs; onStep after every step. Throws CancelledError
@@ -90,7 +106,8 @@ public:
     // cases the last checkpoint on disk is left as it was.
     // With `resumeFrom`, continues a run from its checkpoint exactly (on CPU
     // the losses equal those of an uninterrupted run). While `pause` is set the
-    // run waits between steps (cancel still works).
+    // run waits between steps (cancel still works). With early stopping, the
+    // run ends after the epoch that used up the patience (stoppedEarly set).
     void train(const std::function<void(const TrainStep&)>& onStep, const std::atomic<bool>* cancel = nullptr,
                const std::string& resumeFrom = {}, const std::atomic<bool>* pause = nullptr);
 
@@ -100,8 +117,9 @@ public:
 private:
     TrainConfig config_;
     std::vector<std::string> genes_;
-    PreparedSplit train_, validation_, test_;
-    std::vector<std::string> skipped_;
+    PreparedSplit train_, validation_, test_, unassigned_;
+    std::vector<std::string> skipped_, notes_;
+    int patchStoreReuses_ = 0;
     ClipModel model_{nullptr};
     ContrastiveLoss loss_{nullptr};
 };

@@ -67,17 +67,17 @@ torch::Tensor GeneMlpImpl::forward(const torch::Tensor& x) {
     return net_->forward(x);
 }
 
-struct FrozenScriptedEncoder::Impl {
+struct ScriptedEncoder::Impl {
     torch::jit::Module module;
 };
 
-FrozenScriptedEncoder::FrozenScriptedEncoder(const std::string& path, std::vector<std::int64_t> probeShape)
-    : impl_(std::make_unique<Impl>()), path_(path) {
+ScriptedEncoder::ScriptedEncoder(const std::string& path, std::vector<std::int64_t> probeShape, bool trainable)
+    : impl_(std::make_unique<Impl>()), path_(path), trainable_(trainable) {
     if (!std::filesystem::exists(path)) throw std::runtime_error(path + ": no such TorchScript file");
     try {
         impl_->module = torch::jit::load(path);
         impl_->module.eval();
-        for (auto p : impl_->module.parameters()) p.set_requires_grad(false);
+        for (auto p : impl_->module.parameters()) p.set_requires_grad(trainable_);
         torch::NoGradGuard guard;
         const auto out = impl_->module.forward({torch::rand(probeShape)}).toTensor();
         if (out.dim() != 2 || out.size(0) != probeShape.front()) {
@@ -90,20 +90,41 @@ FrozenScriptedEncoder::FrozenScriptedEncoder(const std::string& path, std::vecto
     } catch (const std::runtime_error& e) {
         throw std::runtime_error(path + ": " + e.what());
     }
+    if (trainable_ && impl_->module.parameters().size() == 0) {
+        throw std::runtime_error(path + ": marked trainable, but the module has no parameters");
+    }
 }
 
-FrozenScriptedEncoder::~FrozenScriptedEncoder() = default;
-FrozenScriptedEncoder::FrozenScriptedEncoder(FrozenScriptedEncoder&&) noexcept = default;
+ScriptedEncoder::~ScriptedEncoder() = default;
+ScriptedEncoder::ScriptedEncoder(ScriptedEncoder&&) noexcept = default;
 
-torch::Tensor FrozenScriptedEncoder::forward(const torch::Tensor& x) {
+torch::Tensor ScriptedEncoder::forward(const torch::Tensor& x) {
+    if (trainable_) return impl_->module.forward({x}).toTensor();
     torch::NoGradGuard guard;  // frozen: no graph through the backbone
     return impl_->module.forward({x}).toTensor();
 }
 
-void FrozenScriptedEncoder::to(torch::Device device) { impl_->module.to(device); }
+void ScriptedEncoder::to(torch::Device device) { impl_->module.to(device); }
+
+void ScriptedEncoder::train(bool on) {
+    if (trainable_) impl_->module.train(on);
+}
+
+std::vector<torch::Tensor> ScriptedEncoder::parameters() const {
+    std::vector<torch::Tensor> out;
+    for (const auto& p : impl_->module.parameters()) out.push_back(p);
+    return out;
+}
+
+std::vector<std::pair<std::string, torch::Tensor>> ScriptedEncoder::state() const {
+    std::vector<std::pair<std::string, torch::Tensor>> out;
+    for (const auto& p : impl_->module.named_parameters()) out.emplace_back(p.name, p.value);
+    for (const auto& b : impl_->module.named_buffers()) out.emplace_back(b.name, b.value);
+    return out;
+}
 
 ClipModelImpl::ClipModelImpl(int inputGenes, int embedDim, int imageWidth, int geneHidden)
-    : ClipModelImpl(ClipModelOptions{inputGenes, embedDim, imageWidth, geneHidden, {}, {}, 64}) {}
+    : ClipModelImpl(ClipModelOptions{inputGenes, embedDim, imageWidth, geneHidden, {}, {}, 64, false, false}) {}
 
 ClipModelImpl::ClipModelImpl(const ClipModelOptions& o) {
     int imageDim = 0, geneDim = 0;
@@ -111,14 +132,14 @@ ClipModelImpl::ClipModelImpl(const ClipModelOptions& o) {
         image_ = register_module("image", SmallResNet(o.imageWidth));
         imageDim = image_->outputDim();
     } else {
-        imageScript_.emplace(o.imageScript, std::vector<std::int64_t>{2, 3, o.patchPixels, o.patchPixels});
+        imageScript_.emplace(o.imageScript, std::vector<std::int64_t>{2, 3, o.patchPixels, o.patchPixels}, o.imageScriptTrainable);
         imageDim = imageScript_->outputDim();
     }
     if (o.geneScript.empty()) {
         gene_ = register_module("gene", GeneMlp(o.inputGenes, o.geneHidden));
         geneDim = gene_->outputDim();
     } else {
-        geneScript_.emplace(o.geneScript, std::vector<std::int64_t>{2, o.inputGenes});
+        geneScript_.emplace(o.geneScript, std::vector<std::int64_t>{2, o.inputGenes}, o.geneScriptTrainable);
         geneDim = geneScript_->outputDim();
     }
     imageHead_ = register_module("image_head", nn::Linear(imageDim, o.embedDim));
@@ -137,6 +158,32 @@ void ClipModelImpl::moveTo(torch::Device device) {
     to(device);
     if (imageScript_) imageScript_->to(device);
     if (geneScript_) geneScript_->to(device);
+}
+
+void ClipModelImpl::train(bool on) {
+    torch::nn::Module::train(on);
+    if (imageScript_) imageScript_->train(on);
+    if (geneScript_) geneScript_->train(on);
+}
+
+std::vector<torch::Tensor> ClipModelImpl::trainableParameters() {
+    std::vector<torch::Tensor> out = parameters();
+    for (auto* s : {&imageScript_, &geneScript_}) {
+        if (*s && (*s)->trainable()) {
+            const auto p = (*s)->parameters();
+            out.insert(out.end(), p.begin(), p.end());
+        }
+    }
+    return out;
+}
+
+std::vector<std::pair<std::string, torch::Tensor>> ClipModelImpl::scriptState() const {
+    std::vector<std::pair<std::string, torch::Tensor>> out;
+    if (imageScript_ && imageScript_->trainable())
+        for (auto& [n, t] : imageScript_->state()) out.emplace_back("image_script." + n, t);
+    if (geneScript_ && geneScript_->trainable())
+        for (auto& [n, t] : geneScript_->state()) out.emplace_back("gene_script." + n, t);
+    return out;
 }
 
 }  // namespace hescape

@@ -58,25 +58,32 @@ private:
 TORCH_MODULE(GeneMlp);
 
 // A TorchScript module exported by the user (UNI, CONCH, Gigapath, H-optimus,
-// or any timm/torchvision model through tools/export_torchscript.py), used
-// frozen: its weights never change, only the projection head on top trains.
-class FrozenScriptedEncoder {
+// or any timm/torchvision model through tools/export_torchscript.py). Frozen
+// by default: its weights never change, only the projection head on top
+// trains (the usual way with foundation models); `trainable` fine-tunes it.
+class ScriptedEncoder {
 public:
     // Loads `path` and runs one probe batch of `probeShape` to learn the
     // output width. Throws std::runtime_error naming the file.
-    FrozenScriptedEncoder(const std::string& path, std::vector<std::int64_t> probeShape);
-    ~FrozenScriptedEncoder();
-    FrozenScriptedEncoder(FrozenScriptedEncoder&&) noexcept;
+    ScriptedEncoder(const std::string& path, std::vector<std::int64_t> probeShape, bool trainable = false);
+    ~ScriptedEncoder();
+    ScriptedEncoder(ScriptedEncoder&&) noexcept;
     torch::Tensor forward(const torch::Tensor& x);
     int outputDim() const { return outputDim_; }
+    bool trainable() const { return trainable_; }
     void to(torch::Device device);
+    void train(bool on);  // a frozen encoder stays in eval mode
     const std::string& path() const { return path_; }
+    std::vector<torch::Tensor> parameters() const;
+    // Parameters and buffers by name, for checkpoints of fine-tuned encoders.
+    std::vector<std::pair<std::string, torch::Tensor>> state() const;
 
 private:
     struct Impl;
     std::unique_ptr<Impl> impl_;
     std::string path_;
     int outputDim_ = 0;
+    bool trainable_ = false;
 };
 
 struct ClipModelOptions {
@@ -84,9 +91,11 @@ struct ClipModelOptions {
     int embedDim = 128;
     int imageWidth = 32;
     int geneHidden = 512;
-    std::string imageScript;  // non-empty: frozen TorchScript image encoder ([B, 3, H, W] in [0, 1] -> [B, D])
-    std::string geneScript;   // non-empty: frozen TorchScript gene encoder ([B, genes] -> [B, D])
+    std::string imageScript;  // non-empty: TorchScript image encoder ([B, 3, H, W] in [0, 1] -> [B, D])
+    std::string geneScript;   // non-empty: TorchScript gene encoder ([B, genes] -> [B, D])
     int patchPixels = 64;     // the image probe's size
+    bool imageScriptTrainable = false;
+    bool geneScriptTrainable = false;
 };
 
 // Image and gene encoders with a linear head each into `embedDim` (default 128).
@@ -98,11 +107,18 @@ public:
     torch::Tensor encodeGenes(const torch::Tensor& expression);
     // Moves the scripted encoders too (they are not registered submodules).
     void moveTo(torch::Device device);
+    void train(bool on = true) override;
+    // What the optimiser updates: registered parameters plus those of
+    // trainable scripted encoders.
+    std::vector<torch::Tensor> trainableParameters();
+    // Named state of trainable scripted encoders ("image_script.<name>"), which
+    // Module::save does not see.
+    std::vector<std::pair<std::string, torch::Tensor>> scriptState() const;
 
 private:
     SmallResNet image_{nullptr};
     GeneMlp gene_{nullptr};
-    std::optional<FrozenScriptedEncoder> imageScript_, geneScript_;
+    std::optional<ScriptedEncoder> imageScript_, geneScript_;
     torch::nn::Linear imageHead_{nullptr}, geneHead_{nullptr};
 };
 TORCH_MODULE(ClipModel);

@@ -4,6 +4,7 @@
 
 #include "core/io/Json.h"
 
+#include <cstdlib>
 #include <filesystem>
 #include <set>
 
@@ -54,7 +55,8 @@ public:
                                                     "highly_variable_genes", "genes", "normalise_to", "objective", "embed_dim",
                                                     "image_width", "gene_hidden", "batch_size", "epochs", "learning_rate",
                                                     "weight_decay", "warmup_steps", "gradient_clip", "augment", "seed", "device",
-                                                    "checkpoint", "checkpoint_every", "image_encoder", "gene_encoder"};
+                                                    "checkpoint", "checkpoint_every", "image_encoder", "gene_encoder",
+                                                    "early_stopping_patience", "precision", "patch_store", "results"};
         for (const auto& [k, v] : root_.asObject())
             if (!known.count(k)) fail(k, "is not a known setting (see docs/training.md)");
         TrainConfig c;
@@ -97,9 +99,28 @@ public:
         c.warmupSteps = integer(root_, "warmup_steps", 10, 0, 10000000);
         c.gradientClip = number(root_, "gradient_clip", 1.0, 1e-6, 1e6);
         if (const JsonValue* a = root_.find("augment")) {
-            if (!a->isBool()) fail("augment", "must be true or false");
-            c.augment = a->asBool();
+            if (a->isBool()) {
+                c.augment = a->asBool();
+            } else if (a->isObject()) {
+                static const std::set<std::string> keys = {"flips", "rotations", "crop_scale", "color_jitter", "blur_probability"};
+                for (const auto& [k, v] : a->asObject())
+                    if (!keys.count(k)) fail("augment." + k, "is not a known augmentation (flips, rotations, crop_scale, color_jitter, blur_probability)");
+                auto flag = [&](const char* key, bool fallback) {
+                    const JsonValue* v = a->find(key);
+                    if (!v) return fallback;
+                    if (!v->isBool()) fail(std::string("augment.") + key, "must be true or false");
+                    return v->asBool();
+                };
+                c.augmentation.flips = flag("flips", true);
+                c.augmentation.rotations = flag("rotations", true);
+                c.augmentation.cropScale = number(*a, "crop_scale", 1.0, 0.1, 1.0);
+                c.augmentation.colorJitter = number(*a, "color_jitter", 0.0, 0.0, 0.9);
+                c.augmentation.blurProbability = number(*a, "blur_probability", 0.0, 0.0, 1.0);
+            } else {
+                fail("augment", "must be true, false or an object of augmentations");
+            }
         }
+        c.earlyStoppingPatience = integer(root_, "early_stopping_patience", 0, 0, 100000);
         c.seed = static_cast<std::uint64_t>(number(root_, "seed", 0, 0, 9007199254740992.0));
         if (const JsonValue* d = root_.find("device")) {
             if (!d->isString() || (d->asString() != "cpu" && d->asString() != "cuda")) fail("device", "must be \"cpu\" or \"cuda\"");
@@ -110,23 +131,60 @@ public:
             c.checkpoint = resolve(k->asString());
         }
         c.checkpointEvery = integer(root_, "checkpoint_every", 50, 1, 100000000);
-        if (const JsonValue* e = root_.find("image_encoder")) {
-            if (!e->isString()) fail("image_encoder", "must be \"small_cnn\" or a TorchScript file");
-            if (e->asString() != "small_cnn") c.imageScript = resolve(e->asString());
+        if (const JsonValue* p = root_.find("precision")) {
+            if (!p->isString() || (p->asString() != "fp32" && p->asString() != "bf16")) fail("precision", "must be \"fp32\" or \"bf16\"");
+            c.bf16 = p->asString() == "bf16";
+            if (c.bf16 && !c.useCuda) fail("precision", "\"bf16\" needs \"device\": \"cuda\"");
         }
-        if (const JsonValue* e = root_.find("gene_encoder")) {
-            if (!e->isString()) fail("gene_encoder", "must be \"mlp\" or a TorchScript file");
-            if (e->asString() != "mlp") c.geneScript = resolve(e->asString());
+        encoder("image_encoder", "small_cnn", c.imageScript, c.imageScriptTrainable);
+        encoder("gene_encoder", "mlp", c.geneScript, c.geneScriptTrainable);
+        c.patchStore = defaultPatchStore();
+        if (const JsonValue* p = root_.find("patch_store")) {
+            if (p->isBool() && !p->asBool()) c.patchStore.clear();
+            else if (p->isString() && !p->asString().empty()) c.patchStore = resolve(p->asString());
+            else fail("patch_store", "must be a folder, or false for none");
+        }
+        if (const JsonValue* r = root_.find("results")) {
+            if (!r->isString() || r->asString().empty()) fail("results", "must be a file path (.h5)");
+            c.resultsFile = resolve(r->asString());
         }
         return c;
     }
 
 private:
+    // "small_cnn" / "mlp", a TorchScript file, or {"torchscript": FILE, "trainable": BOOL}.
+    void encoder(const std::string& field, const std::string& builtin, std::string& script, bool& trainable) const {
+        const JsonValue* e = root_.find(field);
+        if (!e) return;
+        const std::string what = "must be \"" + builtin + "\", a TorchScript file, or {\"torchscript\": FILE, \"trainable\": true|false}";
+        if (e->isString()) {
+            if (e->asString() != builtin) script = resolve(e->asString());
+            return;
+        }
+        if (!e->isObject()) fail(field, what);
+        for (const auto& [k, v] : e->asObject())
+            if (k != "torchscript" && k != "trainable") fail(field + "." + k, "is not a known setting; " + what);
+        const JsonValue* file = e->find("torchscript");
+        if (!file || !file->isString() || file->asString().empty()) fail(field + ".torchscript", "must be a TorchScript file");
+        script = resolve(file->asString());
+        if (const JsonValue* t = e->find("trainable")) {
+            if (!t->isBool()) fail(field + ".trainable", "must be true or false");
+            trainable = t->asBool();
+        }
+    }
+
     const std::string& path_;
     const JsonValue& root_;
 };
 
 }  // namespace
+
+std::string defaultPatchStore() {
+    if (const char* xdg = std::getenv("XDG_CACHE_HOME"); xdg && *xdg) return (std::filesystem::path(xdg) / "hescape" / "patches").string();
+    if (const char* home = std::getenv("HOME"); home && *home)
+        return (std::filesystem::path(home) / ".cache" / "hescape" / "patches").string();
+    return (std::filesystem::temp_directory_path() / "hescape-patches").string();
+}
 
 TrainConfig readTrainConfig(const std::string& path) {
     JsonValue root;

@@ -16,5 +16,8 @@ public:
 
 // Relative paths in the file are resolved against the file's folder.
 TrainConfig readTrainConfig(const std::string& path);
+// $XDG_CACHE_HOME/hescape/patches (or ~/.cache/hescape/patches): where runs
+// from configuration files keep their patch store unless told otherwise.
+std::string defaultPatchStore();
 
 }  // namespace hescape

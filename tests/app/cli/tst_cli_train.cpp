@@ -76,6 +76,11 @@ private Q_SLOTS:
         QTest::newRow("batch size") << QStringLiteral("{%1, \"train\": [\"B4\"], \"batch_size\": 1}").arg(kSections) << "'batch_size'";
         QTest::newRow("no train") << QStringLiteral("{%1}").arg(kSections) << "'train'";
         QTest::newRow("no sections") << QStringLiteral("{\"train\": [\"B4\"]}") << "'sections'";
+        QTest::newRow("bf16 on cpu") << QStringLiteral("{%1, \"train\": [\"B4\"], \"precision\": \"bf16\"}").arg(kSections) << "'precision'";
+        QTest::newRow("unknown augmentation") << QStringLiteral("{%1, \"train\": [\"B4\"], \"augment\": {\"hue\": 0.1}}").arg(kSections) << "'augment.hue'";
+        QTest::newRow("jitter range") << QStringLiteral("{%1, \"train\": [\"B4\"], \"augment\": {\"color_jitter\": 2}}").arg(kSections) << "'color_jitter'";
+        QTest::newRow("encoder object") << QStringLiteral("{%1, \"train\": [\"B4\"], \"image_encoder\": {\"trainable\": true}}").arg(kSections) << "'image_encoder.torchscript'";
+        QTest::newRow("patience") << QStringLiteral("{%1, \"train\": [\"B4\"], \"early_stopping_patience\": -1}").arg(kSections) << "'early_stopping_patience'";
         QTest::newRow("broken JSON") << QStringLiteral("{\"train\": [") << "line 1";
     }
 
@@ -86,6 +91,42 @@ private Q_SLOTS:
         const ProcessResult r = hescapeCli({"train", config});
         QCOMPARE(r.exitCode, 2);
         QVERIFY2(r.err.contains(config.toUtf8()) && r.err.contains(field.toUtf8()), r.err.constData());
+    }
+
+    void resultsFileStoreAndEmbed() {
+        const QString config = writeConfig(dir_, "results.json", QStringLiteral(
+            "{%1, \"train\": [\"B4\"], \"validation\": [\"C2\"], \"patch_pixels\": 32, \"highly_variable_genes\": 64,"
+            " \"embed_dim\": 32, \"image_width\": 8, \"gene_hidden\": 64, \"epochs\": 2, \"checkpoint\": \"run.ckpt\","
+            " \"patch_store\": \"store\", \"augment\": {\"crop_scale\": 0.8, \"color_jitter\": 0.1, \"blur_probability\": 0.2}}")
+                                                   .arg(kSections));
+        const QString results = dir_.filePath("run.h5");
+        ProcessResult r = hescapeCli({"train", config, "--results", results});
+        QVERIFY2(r.finished && r.exitCode == 0, r.err.constData());
+        QVERIFY2(!r.err.contains("patch store"), r.err.constData());
+        const QString check = QStringLiteral(
+            "import h5py, numpy as np, sys, json\n"
+            "f = h5py.File(sys.argv[1])\n"
+            "e = f['embeddings/validation']\n"
+            "norms = np.linalg.norm(e['image'][:], axis=1)\n"
+            "print(f.attrs['format'], f.attrs['precision'], len(f['steps/loss']), len(f['epochs/loss']),"
+            " [s.decode() for s in f['splits/validation'][:]], e['image'].shape, e['section'][0].decode(),"
+            " bool(np.allclose(norms, 1, atol=1e-5)), json.loads(f.attrs['config'])['epochs'], len(f['genes']))\n");
+        ProcessResult py = runProcess(QStringLiteral(HESCAPE_TEST_PYTHON), {"-c", check, results});
+        QVERIFY2(py.exitCode == 0, py.err.constData());
+        QCOMPARE(QString::fromUtf8(py.out).trimmed(), QStringLiteral("hescape-run fp32 16 2 ['C2'] (187, 32) C2 True 2 64"));
+        // The second run decodes no slide: both sections come from the store.
+        r = hescapeCli({"train", config});
+        QVERIFY2(r.exitCode == 0 && r.err.contains("patches of 2 section(s) read from the patch store"), r.err.constData());
+        // Embeddings of every spot with the trained model.
+        const QString embeddings = dir_.filePath("emb.h5");
+        r = hescapeCli({"embed", config, "--checkpoint", dir_.filePath("run.ckpt"), "--out", embeddings});
+        QVERIFY2(r.exitCode == 0 && r.err.contains("embedded 470 spots"), r.err.constData());
+        py = runProcess(QStringLiteral(HESCAPE_TEST_PYTHON),
+                        {"-c", "import h5py,sys; f=h5py.File(sys.argv[1]); print(f.attrs['format'], sorted(f['embeddings']), "
+                               "f['embeddings/train/gene'].shape)", embeddings});
+        QCOMPARE(QString::fromUtf8(py.out).trimmed(), QStringLiteral("hescape-embeddings ['train', 'validation'] (283, 32)"));
+        r = hescapeCli({"embed", config, "--checkpoint", dir_.filePath("missing.ckpt"), "--out", embeddings});
+        QVERIFY2(r.exitCode == 1 && r.err.contains("missing.ckpt: no such checkpoint"), r.err.constData());
     }
 
     void sectionInTwoSplitsFails() {

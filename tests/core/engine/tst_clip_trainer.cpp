@@ -1,19 +1,36 @@
 // A short CPU training on the bundled HER2+ demo (four sections to train,
 // one to validate, one to test; split by section): validation loss falls and
 // in-batch recall@5 rises above chance; the same seed gives the same run;
-// a section in two splits is refused; cancelling stops the run.
+// a section in two splits is refused; cancelling stops the run; the patch
+// store is reused; early stopping follows the validation losses; a
+// non-finite loss stops the run and keeps the last checkpoint; embeddings are
+// unit vectors that a checkpoint reproduces; bf16 and CUDA are refused where
+// this LibTorch has no GPU.
 #include "core/engine/ClipTrainer.h"
 #include "core/engine/TorchRuntime.h"
+
+#include <torch/cuda.h>
 
 #include <QDir>
 #include <QTemporaryDir>
 #include <QtTest/QtTest>
+
+#include <QCryptographicHash>
+#include <QFile>
 
 #include <numeric>
 
 using namespace hescape;
 
 namespace {
+
+QByteArray fileHash(const QString& path) {
+    QFile f(path);
+    if (!f.open(QIODevice::ReadOnly)) return {};
+    return QCryptographicHash::hash(f.readAll(), QCryptographicHash::Sha256);
+}
+
+TrainConfig twoSectionConfig();
 
 TrainConfig demoConfig() {
     TrainConfig c;
@@ -33,6 +50,15 @@ TrainConfig demoConfig() {
     c.epochs = 6;
     c.learningRate = 2e-3;
     c.seed = 11;
+    return c;
+}
+
+TrainConfig twoSectionConfig() {
+    TrainConfig c = demoConfig();
+    c.sections.resize(2);  // B4 and C2 only, to keep it quick
+    c.train = {"B4"};
+    c.validation = {"C2"};
+    c.test.clear();
     return c;
 }
 
@@ -72,11 +98,7 @@ private Q_SLOTS:
 
     void sameSeedSameRun() {
         auto firstLosses = [] {
-            TrainConfig c = demoConfig();
-            c.sections.resize(2);  // B4 and C2 only, to keep it quick
-            c.train = {"B4"};
-            c.validation = {"C2"};
-            c.test.clear();
+            TrainConfig c = twoSectionConfig();
             c.epochs = 1;
             ClipTrainer t(c);
             t.prepare();
@@ -166,6 +188,140 @@ private Q_SLOTS:
             if (++steps == 2) cancel = true;
         }, &cancel));
         QCOMPARE(steps, 2);
+    }
+
+    void patchStoreIsReused() {
+        QTemporaryDir dir;
+        TrainConfig c = twoSectionConfig();
+        c.patchStore = dir.filePath("patches").toStdString();
+        ClipTrainer first(c);
+        first.prepare();
+        QCOMPARE(first.patchStoreReuses(), 0);
+        ClipTrainer second(c);
+        second.prepare();
+        QCOMPARE(second.patchStoreReuses(), 2);
+        QVERIFY(second.notes().empty());
+        for (const char* which : {"train", "validation"}) {
+            QVERIFY(first.split(which).patches == second.split(which).patches);
+            QVERIFY(first.split(which).expression == second.split(which).expression);
+            QCOMPARE(first.split(which).obsName, second.split(which).obsName);
+        }
+    }
+
+    void earlyStoppingFollowsValidationLoss() {
+        // A high learning rate makes the validation loss wander; the run must
+        // stop exactly after the first epoch with no new best (patience 1).
+        TrainConfig c = twoSectionConfig();
+        c.epochs = 12;
+        c.learningRate = 0.05;
+        c.warmupSteps = 0;
+        c.earlyStoppingPatience = 1;
+        ClipTrainer t(c);
+        t.prepare();
+        std::vector<double> validation;
+        bool stopped = false;
+        t.train([&](const TrainStep& s) {
+            QVERIFY(!stopped);  // nothing after the stop
+            if (s.validation) validation.push_back(s.validation->loss);
+            stopped = s.stoppedEarly;
+        });
+        std::size_t expected = validation.size();
+        double best = std::numeric_limits<double>::infinity();
+        for (std::size_t e = 0; e < validation.size(); ++e) {
+            if (validation[e] >= best) {
+                expected = e + 1;
+                break;
+            }
+            best = validation[e];
+        }
+        qInfo("validation losses over %zu epochs, stop expected after %zu", validation.size(), expected);
+        QCOMPARE(validation.size(), expected);
+        QCOMPARE(stopped, expected < 12);
+        QVERIFY2(stopped, "with this learning rate the validation loss rises within 12 epochs");
+    }
+
+    void nonFiniteLossKeepsLastCheckpoint() {
+        QTemporaryDir dir;
+        TrainConfig c = twoSectionConfig();
+        c.learningRate = 1e30;  // the weights overflow after one step
+        c.warmupSteps = 0;
+        c.gradientClip = 1e6;
+        c.checkpoint = dir.filePath("run.ckpt").toStdString();
+        c.checkpointEvery = 1;
+        ClipTrainer t(c);
+        t.prepare();
+        QByteArray lastSaved;
+        int steps = 0;
+        try {
+            t.train([&](const TrainStep& s) {
+                steps = s.step;
+                lastSaved = fileHash(dir.filePath("run.ckpt"));
+            });
+            QFAIL("the run did not stop");
+        } catch (const CancelledError&) {
+            QFAIL("cancelled instead of stopped");
+        } catch (const std::runtime_error& e) {
+            QVERIFY2(QString(e.what()).contains("not finite") && QString(e.what()).contains("last checkpoint is kept"), e.what());
+        }
+        QVERIFY(steps >= 1);
+        QVERIFY(!lastSaved.isEmpty());
+        QCOMPARE(fileHash(dir.filePath("run.ckpt")), lastSaved);
+        QCOMPARE(QDir(dir.path()).entryList(QDir::Files), QStringList{"run.ckpt"});
+    }
+
+    void embeddingsReproducedFromCheckpoint() {
+        QTemporaryDir dir;
+        TrainConfig c = twoSectionConfig();
+        c.epochs = 1;
+        c.checkpoint = dir.filePath("run.ckpt").toStdString();
+        ClipTrainer t(c);
+        t.prepare();
+        t.train({});
+        const PairEmbeddings e = t.embed("validation");
+        const auto n = t.split("validation").count;
+        QCOMPARE(static_cast<std::int64_t>(e.section.size()), n);
+        QCOMPARE(e.image.size(), static_cast<std::size_t>(n * c.embedDim));
+        for (std::int64_t i = 0; i < n; i += 17) {
+            double a = 0, b = 0;
+            for (int k = 0; k < c.embedDim; ++k) {
+                a += std::pow(e.image[static_cast<std::size_t>(i * c.embedDim + k)], 2);
+                b += std::pow(e.gene[static_cast<std::size_t>(i * c.embedDim + k)], 2);
+            }
+            QVERIFY(std::abs(a - 1) < 1e-5 && std::abs(b - 1) < 1e-5);
+        }
+        QCOMPARE(e.section.front(), std::string("C2"));
+        // A fresh model given the checkpoint's weights embeds the same.
+        TrainConfig fresh = c;
+        fresh.seed = 99;
+        fresh.includeUnassigned = true;
+        fresh.validation.clear();
+        ClipTrainer u(fresh);
+        u.prepare();
+        QCOMPARE(u.split("unassigned").count, n);  // C2, now in no split
+        QVERIFY(u.embed("unassigned").image != e.image);
+        u.loadWeights(c.checkpoint);
+        const PairEmbeddings again = u.embed("unassigned");
+        QCOMPARE(again.obsName, e.obsName);
+        for (std::size_t i = 0; i < e.image.size(); ++i) QVERIFY(std::abs(again.image[i] - e.image[i]) < 1e-5f);
+    }
+
+    void bf16AndCudaNeedAGpu() {
+        TrainConfig c = twoSectionConfig();
+        c.bf16 = true;
+        QVERIFY_THROWS_EXCEPTION(std::invalid_argument, ClipTrainer(c).prepare());  // bf16 on the CPU
+        c.useCuda = true;
+        if (torch::cuda::is_available()) {
+            ClipTrainer t(c);
+            t.prepare();
+            QCOMPARE(t.deviceName(), std::string("cuda"));
+        } else {
+            try {
+                ClipTrainer(c).prepare();
+                QFAIL("no error");
+            } catch (const std::invalid_argument& e) {
+                QVERIFY2(QString(e.what()).contains("no CUDA"), e.what());
+            }
+        }
     }
 };
 

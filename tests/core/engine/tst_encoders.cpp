@@ -84,7 +84,7 @@ private Q_SLOTS:
         QCOMPARE(model->parameters().size(), std::size_t{4});
         QCOMPARE(model->encodeImage(torch::rand({3, 3, 32, 32})).sizes().vec(), (std::vector<std::int64_t>{3, 16}));
         // The backbone is frozen: its features for a fixed input do not change while the heads train.
-        FrozenScriptedEncoder probe(o.imageScript, {2, 3, 32, 32});
+        ScriptedEncoder probe(o.imageScript, {2, 3, 32, 32});
         QCOMPARE(probe.outputDim(), 24);
         const auto fixed = torch::rand({4, 3, 32, 32});
         ContrastiveLoss loss(ContrastiveObjective::Clip);
@@ -103,13 +103,34 @@ private Q_SLOTS:
         }
         QVERIFY2(last < first, qPrintable(QStringLiteral("%1 -> %2").arg(first).arg(last)));
         QVERIFY(!torch::equal(headBefore, model->parameters().front()));
-        FrozenScriptedEncoder again(o.imageScript, {2, 3, 32, 32});
+        ScriptedEncoder again(o.imageScript, {2, 3, 32, 32});
         QVERIFY(torch::allclose(probe.forward(fixed), again.forward(fixed)));
+
+        // Fine-tuning: a trainable scripted encoder adds its parameters to what
+        // the optimiser updates, and its features change as it trains.
+        ClipModelOptions t = o;
+        t.imageScriptTrainable = true;
+        ClipModel tuned(t);
+        const auto trainable = tuned->trainableParameters();
+        QCOMPARE(trainable.size(), std::size_t{4 + 2});  // heads + the conv's weight and bias
+        QCOMPARE(tuned->scriptState().size(), std::size_t{2});
+        QCOMPARE(QString::fromStdString(tuned->scriptState().front().first), QStringLiteral("image_script.conv.weight"));
+        const auto convBefore = tuned->scriptState().front().second.clone();
+        std::vector<torch::Tensor> tp = trainable;
+        tp.push_back(loss->logScale);
+        torch::optim::AdamW tuneOpt(tp, torch::optim::AdamWOptions(1e-2));
+        for (int i = 0; i < 5; ++i) {
+            tuneOpt.zero_grad();
+            loss->forward(tuned->encodeImage(images), tuned->encodeGenes(genes)).backward();
+            tuneOpt.step();
+        }
+        QVERIFY(!torch::equal(convBefore, tuned->scriptState().front().second));
+        QCOMPARE(model->trainableParameters().size(), std::size_t{4});  // the frozen model's backbone stays out
 
         // Bad files: missing, not TorchScript, wrong output shape — each names the file.
         for (const QString& bad : {dir.filePath("missing.pt"), dir.filePath("../" + QFileInfo(dir.path()).fileName()), dir.filePath("wrong.pt")}) {
             try {
-                FrozenScriptedEncoder e(bad.toStdString(), {2, 3, 32, 32});
+                ScriptedEncoder e(bad.toStdString(), {2, 3, 32, 32});
                 QFAIL(qPrintable("no error for " + bad));
             } catch (const std::runtime_error& e) {
                 QVERIFY2(QString(e.what()).startsWith(bad), e.what());

@@ -1,0 +1,115 @@
+// PatchAugmentation: per-sample parameters are drawn on the CPU in a fixed
+// order and applied as batched tensor operations on the images' device.
+#include "core/engine/PatchAugmentation.h"
+
+#include <torch/torch.h>
+
+#include <cmath>
+
+namespace hescape {
+
+namespace F = torch::nn::functional;
+
+namespace {
+
+constexpr int kBlurRadius = 3;
+
+torch::Tensor perSample(const std::vector<float>& v, const torch::Device device) {
+    return torch::tensor(v, torch::kFloat).to(device).view({-1, 1, 1, 1});
+}
+
+torch::Tensor luminance(const torch::Tensor& x) {
+    return (x.select(1, 0) * 0.299 + x.select(1, 1) * 0.587 + x.select(1, 2) * 0.114).unsqueeze(1);
+}
+
+}  // namespace
+
+torch::Tensor augmentPatches(const torch::Tensor& images, const AugmentOptions& o, std::mt19937_64& rng) {
+    TORCH_CHECK(images.dim() == 4 && images.size(1) == 3 && images.size(2) == images.size(3),
+                "augmentPatches: expected [B, 3, S, S]");
+    torch::NoGradGuard guard;
+    const auto device = images.device();
+    const auto n = images.size(0);
+    std::uniform_real_distribution<double> uniform(0.0, 1.0);
+    torch::Tensor x = images;
+
+    if (o.cropScale < 1.0) {
+        // A square of random area and position, resampled back to full size.
+        std::vector<float> theta;
+        theta.reserve(static_cast<std::size_t>(n) * 6);
+        for (std::int64_t i = 0; i < n; ++i) {
+            const double s = std::sqrt(o.cropScale + (1.0 - o.cropScale) * uniform(rng));
+            const double tx = (1.0 - s) * (2.0 * uniform(rng) - 1.0);
+            const double ty = (1.0 - s) * (2.0 * uniform(rng) - 1.0);
+            theta.insert(theta.end(), {static_cast<float>(s), 0.f, static_cast<float>(tx), 0.f, static_cast<float>(s),
+                                       static_cast<float>(ty)});
+        }
+        const auto th = torch::tensor(theta, torch::kFloat).to(device).view({n, 2, 3});
+        const auto grid = F::affine_grid(th, x.sizes(), false);
+        x = F::grid_sample(x, grid, F::GridSampleFuncOptions().mode(torch::kBilinear).padding_mode(torch::kBorder).align_corners(false));
+    }
+    if (o.flips) {
+        std::vector<float> h(static_cast<std::size_t>(n)), v(static_cast<std::size_t>(n));
+        for (std::int64_t i = 0; i < n; ++i) {
+            h[static_cast<std::size_t>(i)] = uniform(rng) < 0.5f ? 1.f : 0.f;
+            v[static_cast<std::size_t>(i)] = uniform(rng) < 0.5f ? 1.f : 0.f;
+        }
+        x = torch::where(perSample(h, device).to(torch::kBool), x.flip({3}), x);
+        x = torch::where(perSample(v, device).to(torch::kBool), x.flip({2}), x);
+    }
+    if (o.rotations) {
+        std::vector<std::vector<std::int64_t>> byTurns(4);
+        for (std::int64_t i = 0; i < n; ++i) byTurns[std::min<std::size_t>(3, static_cast<std::size_t>(uniform(rng) * 4))].push_back(i);
+        torch::Tensor out = x.clone();
+        for (int k = 1; k < 4; ++k) {
+            if (byTurns[static_cast<std::size_t>(k)].empty()) continue;
+            const auto idx = torch::tensor(byTurns[static_cast<std::size_t>(k)], torch::kLong).to(device);
+            out.index_copy_(0, idx, torch::rot90(x.index_select(0, idx), k, {2, 3}));
+        }
+        x = out;
+    }
+    if (o.colorJitter > 0) {
+        std::vector<float> b(static_cast<std::size_t>(n)), c(static_cast<std::size_t>(n)), s(static_cast<std::size_t>(n));
+        const double j = o.colorJitter;
+        for (std::size_t i = 0; i < b.size(); ++i) {
+            b[i] = static_cast<float>(1 - j + 2 * j * uniform(rng));
+            c[i] = static_cast<float>(1 - j + 2 * j * uniform(rng));
+            s[i] = static_cast<float>(1 - j + 2 * j * uniform(rng));
+        }
+        x = (x * perSample(b, device)).clamp(0, 1);
+        const auto mean = luminance(x).mean({1, 2, 3}, true);
+        x = ((x - mean) * perSample(c, device) + mean).clamp(0, 1);
+        const auto gray = luminance(x);
+        x = ((x - gray) * perSample(s, device) + gray).clamp(0, 1);
+    }
+    if (o.blurProbability > 0) {
+        // Separable Gaussian per patch (a delta kernel for the unblurred ones),
+        // run as one grouped convolution over all patches' channels.
+        constexpr int width = 2 * kBlurRadius + 1;
+        std::vector<float> kernels;
+        kernels.reserve(static_cast<std::size_t>(n) * 3 * width);
+        for (std::int64_t i = 0; i < n; ++i) {
+            std::vector<float> k(width, 0.f);
+            if (uniform(rng) < o.blurProbability) {
+                const double sigma = 0.1 + 1.9 * uniform(rng);
+                double sum = 0;
+                for (int t = -kBlurRadius; t <= kBlurRadius; ++t) sum += std::exp(-t * t / (2 * sigma * sigma));
+                for (int t = -kBlurRadius; t <= kBlurRadius; ++t)
+                    k[static_cast<std::size_t>(t + kBlurRadius)] = static_cast<float>(std::exp(-t * t / (2 * sigma * sigma)) / sum);
+            } else {
+                k[kBlurRadius] = 1.f;
+            }
+            for (int ch = 0; ch < 3; ++ch) kernels.insert(kernels.end(), k.begin(), k.end());
+        }
+        const auto size = x.size(2);
+        const auto w = torch::tensor(kernels, torch::kFloat).to(device).view({n * 3, 1, 1, width});
+        auto flat = F::pad(x.reshape({1, n * 3, size, size}),
+                           F::PadFuncOptions({kBlurRadius, kBlurRadius, kBlurRadius, kBlurRadius}).mode(torch::kReflect));
+        flat = F::conv2d(flat, w, F::Conv2dFuncOptions().groups(n * 3));
+        flat = F::conv2d(flat, w.view({n * 3, 1, width, 1}), F::Conv2dFuncOptions().groups(n * 3));
+        x = flat.view({n, 3, size, size});
+    }
+    return x;
+}
+
+}  // namespace hescape

@@ -1,0 +1,60 @@
+// One HDF5 file per training run: the configuration, the splits, per-step
+// losses, the metrics after each epoch and on the test split, the checkpoint
+// written, and the image and gene embeddings of every pair, so that the
+// evaluation views and scripts (h5py) can read a run without re-running it.
+// Written atomically. Layout (documented in docs/training.md):
+//   /  attrs: format = "hescape-run", version, config_path, config (JSON text),
+//             device, precision, stopped_early, checkpoint
+//   /genes                        strings
+//   /splits/{train,validation,test}   section names
+//   /steps/{step,epoch,loss,learning_rate,temperature}
+//   /epochs/{epoch,train_loss,loss,recall_at_1,recall_at_5,chance_at_5}   (validation)
+//   /test   attrs: loss, recall_at_1, recall_at_5, chance_at_5, pairs
+//   /embeddings/<split>/{image,gene} float32 [n, dim] (L2-normalised),
+//                      section, obs_name (strings), centre_x, centre_y (slide px)
+//   /skipped   strings ("section: observation: reason")
+#pragma once
+
+#include "core/engine/EvalMetrics.h"
+
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace hescape {
+
+struct PairEmbeddings {
+    std::string split;
+    int dim = 0;
+    std::vector<float> image, gene;  // n * dim each
+    std::vector<std::string> section, obsName;
+    std::vector<double> centreX, centreY;
+};
+
+struct RunResults {
+    std::string configPath, configText;
+    std::string device, precision, checkpoint;
+    bool stoppedEarly = false;
+    std::vector<std::string> genes, train, validation, test, skipped;
+    struct Step {
+        int step = 0, epoch = 0;
+        double loss = 0, learningRate = 0, temperature = 0;
+    };
+    std::vector<Step> steps;
+    struct Epoch {
+        int epoch = 0;
+        double trainLoss = 0;
+        EvalMetrics validation;
+    };
+    std::vector<Epoch> epochs;
+    std::optional<EvalMetrics> testMetrics;
+    std::vector<PairEmbeddings> embeddings;
+};
+
+// Throws Hdf5Error naming the file.
+void writeRunResults(const std::string& path, const RunResults& results);
+// Just the embeddings (what `hescape embed` writes): same /embeddings layout.
+void writeEmbeddings(const std::string& path, const std::vector<std::string>& genes, const std::string& checkpoint,
+                     const std::vector<PairEmbeddings>& embeddings);
+
+}  // namespace hescape

@@ -1,0 +1,153 @@
+// Hdf5Writer over the HDF5 C API. The temporary file carries the process id
+// so that two processes writing the same target do not share it.
+#include "core/io/Hdf5Writer.h"
+
+#include <hdf5.h>
+
+#include <filesystem>
+#include <unistd.h>
+
+namespace hescape {
+
+namespace {
+
+struct Handle {
+    hid_t id = H5I_INVALID_HID;
+    herr_t (*close)(hid_t) = nullptr;
+    Handle(hid_t i, herr_t (*c)(hid_t)) : id(i), close(c) {}
+    ~Handle() {
+        if (id >= 0 && close) close(id);
+    }
+    Handle(const Handle&) = delete;
+    Handle& operator=(const Handle&) = delete;
+};
+
+std::string parentOf(const std::string& p) {
+    const auto slash = p.find_last_of('/');
+    return slash == 0 || slash == std::string::npos ? "/" : p.substr(0, slash);
+}
+
+}  // namespace
+
+Hdf5Writer::Hdf5Writer(std::string path) : path_(std::move(path)) {
+    H5Eset_auto2(H5E_DEFAULT, nullptr, nullptr);
+    temp_ = path_ + ".partial-" + std::to_string(::getpid());
+    const auto parent = std::filesystem::path(path_).parent_path();
+    std::error_code ec;
+    if (!parent.empty()) std::filesystem::create_directories(parent, ec);
+    file_ = H5Fcreate(temp_.c_str(), H5F_ACC_TRUNC, H5P_DEFAULT, H5P_DEFAULT);
+    if (file_ < 0) throw Hdf5Error(path_ + ": cannot create the file (is the folder writable?)");
+}
+
+Hdf5Writer::~Hdf5Writer() {
+    if (file_ >= 0) {
+        H5Fclose(static_cast<hid_t>(file_));
+        std::error_code ec;
+        std::filesystem::remove(temp_, ec);
+    }
+}
+
+void Hdf5Writer::fail(const std::string& objectPath, const std::string& what) const {
+    throw Hdf5Error(path_ + ": " + objectPath + ": " + what);
+}
+
+void Hdf5Writer::createGroup(const std::string& groupPath) {
+    if (groupPath == "/" || groupPath.empty()) return;
+    if (H5Lexists(static_cast<hid_t>(file_), groupPath.c_str(), H5P_DEFAULT) > 0) return;
+    ensureParent(groupPath);
+    Handle g(H5Gcreate2(static_cast<hid_t>(file_), groupPath.c_str(), H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT), H5Gclose);
+    if (g.id < 0) fail(groupPath, "cannot create the group");
+}
+
+void Hdf5Writer::ensureParent(const std::string& objectPath) { createGroup(parentOf(objectPath)); }
+
+void Hdf5Writer::write(const std::string& datasetPath, std::int64_t memType, const void* data,
+                       const std::vector<std::int64_t>& shape, std::int64_t chunkRows) {
+    ensureParent(datasetPath);
+    std::vector<hsize_t> dims(shape.begin(), shape.end());
+    Handle space(H5Screate_simple(static_cast<int>(dims.size()), dims.data(), nullptr), H5Sclose);
+    Handle plist(H5Pcreate(H5P_DATASET_CREATE), H5Pclose);
+    if (chunkRows > 0 && !dims.empty() && dims[0] > 0) {
+        std::vector<hsize_t> chunk = dims;
+        chunk[0] = std::min<hsize_t>(dims[0], static_cast<hsize_t>(chunkRows));
+        H5Pset_chunk(plist.id, static_cast<int>(chunk.size()), chunk.data());
+    }
+    Handle set(H5Dcreate2(static_cast<hid_t>(file_), datasetPath.c_str(), static_cast<hid_t>(memType), space.id, H5P_DEFAULT,
+                          plist.id, H5P_DEFAULT),
+               H5Dclose);
+    if (set.id < 0) fail(datasetPath, "cannot create the dataset");
+    bool empty = false;
+    for (const auto d : dims) empty = empty || d == 0;
+    if (!empty && H5Dwrite(set.id, static_cast<hid_t>(memType), H5S_ALL, H5S_ALL, H5P_DEFAULT, data) < 0) {
+        fail(datasetPath, "writing failed (disk full?)");
+    }
+}
+
+void Hdf5Writer::writeUInt8(const std::string& p, const std::uint8_t* data, const std::vector<std::int64_t>& shape,
+                            std::int64_t chunkRows) {
+    write(p, H5T_NATIVE_UINT8, data, shape, chunkRows);
+}
+void Hdf5Writer::writeFloats(const std::string& p, const float* data, const std::vector<std::int64_t>& shape) {
+    write(p, H5T_NATIVE_FLOAT, data, shape, 0);
+}
+void Hdf5Writer::writeDoubles(const std::string& p, const std::vector<double>& v) {
+    write(p, H5T_NATIVE_DOUBLE, v.data(), {static_cast<std::int64_t>(v.size())}, 0);
+}
+void Hdf5Writer::writeInt64(const std::string& p, const std::vector<std::int64_t>& v) {
+    write(p, H5T_NATIVE_INT64, v.data(), {static_cast<std::int64_t>(v.size())}, 0);
+}
+
+void Hdf5Writer::writeStrings(const std::string& p, const std::vector<std::string>& values) {
+    ensureParent(p);
+    Handle type(H5Tcopy(H5T_C_S1), H5Tclose);
+    H5Tset_size(type.id, H5T_VARIABLE);
+    H5Tset_cset(type.id, H5T_CSET_UTF8);
+    const hsize_t n = values.size();
+    Handle space(H5Screate_simple(1, &n, nullptr), H5Sclose);
+    Handle set(H5Dcreate2(static_cast<hid_t>(file_), p.c_str(), type.id, space.id, H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT), H5Dclose);
+    if (set.id < 0) fail(p, "cannot create the dataset");
+    std::vector<const char*> ptrs;
+    ptrs.reserve(values.size());
+    for (const auto& s : values) ptrs.push_back(s.c_str());
+    if (n > 0 && H5Dwrite(set.id, type.id, H5S_ALL, H5S_ALL, H5P_DEFAULT, ptrs.data()) < 0) fail(p, "writing failed");
+}
+
+void Hdf5Writer::setAttribute(const std::string& objectPath, const std::string& name, const std::string& value) {
+    Handle type(H5Tcopy(H5T_C_S1), H5Tclose);
+    H5Tset_size(type.id, H5T_VARIABLE);
+    H5Tset_cset(type.id, H5T_CSET_UTF8);
+    Handle space(H5Screate(H5S_SCALAR), H5Sclose);
+    Handle attr(H5Acreate_by_name(static_cast<hid_t>(file_), objectPath.c_str(), name.c_str(), type.id, space.id, H5P_DEFAULT,
+                                  H5P_DEFAULT, H5P_DEFAULT),
+                H5Aclose);
+    if (attr.id < 0) fail(objectPath, "cannot create attribute '" + name + "'");
+    const char* ptr = value.c_str();
+    if (H5Awrite(attr.id, type.id, &ptr) < 0) fail(objectPath, "writing attribute '" + name + "' failed");
+}
+
+void Hdf5Writer::setAttribute(const std::string& objectPath, const std::string& name, double value) {
+    Handle space(H5Screate(H5S_SCALAR), H5Sclose);
+    Handle attr(H5Acreate_by_name(static_cast<hid_t>(file_), objectPath.c_str(), name.c_str(), H5T_NATIVE_DOUBLE, space.id,
+                                  H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT),
+                H5Aclose);
+    if (attr.id < 0) fail(objectPath, "cannot create attribute '" + name + "'");
+    if (H5Awrite(attr.id, H5T_NATIVE_DOUBLE, &value) < 0) fail(objectPath, "writing attribute '" + name + "' failed");
+}
+
+void Hdf5Writer::commit() {
+    if (file_ < 0) throw Hdf5Error(path_ + ": already written");
+    const herr_t closed = H5Fclose(static_cast<hid_t>(file_));
+    file_ = -1;
+    std::error_code ec;
+    if (closed < 0) {
+        std::filesystem::remove(temp_, ec);
+        throw Hdf5Error(path_ + ": closing the file failed (disk full?)");
+    }
+    std::filesystem::rename(temp_, path_, ec);
+    if (ec) {
+        std::filesystem::remove(temp_, ec);
+        throw Hdf5Error(path_ + ": cannot replace the file: " + ec.message());
+    }
+}
+
+}  // namespace hescape

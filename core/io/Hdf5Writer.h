@@ -1,0 +1,51 @@
+// Writes a new HDF5 file atomically: everything goes to a temporary file
+// beside the target, which replaces the target only on commit(). A writer
+// destroyed without commit() removes its temporary file, so a failed or
+// cancelled write never leaves a half-written result where a reader looks.
+// Errors are Hdf5Error naming the file and the object.
+#pragma once
+
+#include "core/io/Hdf5File.h"
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+namespace hescape {
+
+class Hdf5Writer {
+public:
+    explicit Hdf5Writer(std::string path);
+    ~Hdf5Writer();
+    Hdf5Writer(const Hdf5Writer&) = delete;
+    Hdf5Writer& operator=(const Hdf5Writer&) = delete;
+
+    // Creates the group and any missing parents ("/a/b").
+    void createGroup(const std::string& groupPath);
+    // Row-major arrays of the given shape; parents are created as needed.
+    // `chunkRows` > 0 stores the first dimension in chunks of that many rows
+    // (so that readers can fetch a few rows without reading everything).
+    void writeUInt8(const std::string& datasetPath, const std::uint8_t* data, const std::vector<std::int64_t>& shape,
+                    std::int64_t chunkRows = 0);
+    void writeFloats(const std::string& datasetPath, const float* data, const std::vector<std::int64_t>& shape);
+    void writeDoubles(const std::string& datasetPath, const std::vector<double>& values);
+    void writeInt64(const std::string& datasetPath, const std::vector<std::int64_t>& values);
+    void writeStrings(const std::string& datasetPath, const std::vector<std::string>& values);  // UTF-8, variable length
+    void setAttribute(const std::string& objectPath, const std::string& name, const std::string& value);
+    void setAttribute(const std::string& objectPath, const std::string& name, double value);
+
+    // Closes the file and renames it onto the target path.
+    void commit();
+
+private:
+    void write(const std::string& datasetPath, std::int64_t memType, const void* data, const std::vector<std::int64_t>& shape,
+               std::int64_t chunkRows);
+    void ensureParent(const std::string& objectPath);
+    [[noreturn]] void fail(const std::string& objectPath, const std::string& what) const;
+
+    std::string path_;
+    std::string temp_;
+    std::int64_t file_ = -1;  // hid_t
+};
+
+}  // namespace hescape
