@@ -109,7 +109,7 @@ int runTrain(const std::vector<std::string>& args) {
             std::cerr << "patches of " << trainer.patchStoreReuses() << " section(s) read from the patch store " << config.patchStore << "\n";
         }
         for (const auto& n : trainer.notes()) std::cerr << "note: " << n << "\n";
-        RunResults results;
+        RunResults results = trainer.startResults();
         results.configPath = configPath;
         {
             std::ifstream in(configPath);
@@ -117,22 +117,13 @@ int runTrain(const std::vector<std::string>& args) {
             text << in.rdbuf();
             results.configText = text.str();
         }
-        results.device = trainer.deviceName();
-        results.precision = config.bf16 ? "bf16" : "fp32";
-        results.checkpoint = config.checkpoint;
-        results.genes = trainer.genes();
-        results.train = config.train;
-        results.validation = config.validation;
-        results.test = config.test;
-        results.skipped = trainer.skipped();
+
         bool firstEpoch = true;
         TerminalProgress bar("training");
         trainer.train(
             [&](const TrainStep& s) {
-                results.steps.push_back({s.step, s.epoch, s.loss, s.learningRate, s.temperature});
-                if (s.validation) results.epochs.push_back({s.epoch + 1, s.loss, *s.validation});
+                ClipTrainer::recordStep(results, s);
                 if (s.stoppedEarly) {
-                    results.stoppedEarly = true;
                     if (json) std::cout << "{\"stopped_early\": true, \"epoch\": " << s.epoch + 1 << "}\n";
                     else std::fprintf(stderr, "\nstopping early: validation loss has not improved for %d epoch(s)\n", config.earlyStoppingPatience);
                 }
@@ -159,10 +150,8 @@ int runTrain(const std::vector<std::string>& args) {
             &gInterrupted, resumePath);
         if (!json) bar.done();
         const EvalMetrics test = trainer.evaluate("test");
-        if (test.pairs > 0) results.testMetrics = test;
         if (!resultsPath.empty()) {
-            for (const char* which : {"train", "validation", "test"})
-                if (trainer.split(which).count > 0) results.embeddings.push_back(trainer.embed(which));
+            trainer.finishResults(results);
             writeRunResults(resultsPath, results);
             if (!json) std::cerr << "results written to " << resultsPath << "\n";
         }

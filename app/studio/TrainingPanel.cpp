@@ -4,6 +4,7 @@
 #include "app/studio/DatasetLoadTask.h"
 
 #include <QComboBox>
+#include <QDateTime>
 #include <QDoubleSpinBox>
 #include <QFileInfo>
 #include <QFormLayout>
@@ -14,6 +15,7 @@
 #include <QProgressBar>
 #include <QPushButton>
 #include <QSpinBox>
+#include <QStandardPaths>
 #include <QTableWidget>
 #include <QVBoxLayout>
 
@@ -35,6 +37,12 @@ TrainingPanel::TrainingPanel(QWidget* parent) : QWidget(parent), runner_(new Tra
     epochs_->setRange(1, 1000);
     epochs_->setValue(6);
     form->addRow(tr("Epochs"), epochs_);
+    patience_ = new QSpinBox(this);
+    patience_->setRange(0, 1000);
+    patience_->setSpecialValueText(tr("off"));
+    patience_->setSuffix(tr(" epochs"));
+    patience_->setToolTip(tr("Stop when the validation loss has not improved for this many epochs"));
+    form->addRow(tr("Early stopping"), patience_);
     batch_ = new QSpinBox(this);
     batch_->setRange(2, 4096);
     batch_->setValue(32);
@@ -165,6 +173,11 @@ TrainingSettings TrainingPanel::settings() const {
     s.patchPixels = patchPixels_->value();
     s.genes = genes_->value();
     s.siglip = objective_->currentIndex() == 1;
+    s.earlyStoppingPatience = patience_->value();
+    // Patches are kept between runs; each run's results go beside the others.
+    s.patchStore = QStandardPaths::writableLocation(QStandardPaths::CacheLocation) + QStringLiteral("/patches");
+    s.resultsFile = QStandardPaths::writableLocation(QStandardPaths::AppDataLocation) +
+                    QStringLiteral("/runs/run-%1.h5").arg(QDateTime::currentDateTime().toString(QStringLiteral("yyyyMMdd-HHmmss")));
     return s;
 }
 

@@ -45,6 +45,7 @@ private:
 
     QTableWidget* sections_;
     QSpinBox* epochs_;
+    QSpinBox* patience_;
     QSpinBox* batch_;
     QDoubleSpinBox* learningRate_;
     QSpinBox* patchPixels_;

@@ -60,6 +60,8 @@ void TrainingRunner::start(const TrainingSettings& s) {
         c.embedDim = 64;
         c.geneHidden = 128;
         c.seed = static_cast<std::uint64_t>(s.seed);
+        c.earlyStoppingPatience = s.earlyStoppingPatience;
+        c.patchStore = s.patchStore.toStdString();
         auto done = [this](auto signal) { QMetaObject::invokeMethod(this, [this, signal] { running_ = false; signal(); }); };
         try {
             ClipTrainer trainer(c);
@@ -71,8 +73,10 @@ void TrainingRunner::start(const TrainingSettings& s) {
                                     .arg(trainer.split("train").count)
                                     .arg(trainer.genes().size())
                                     .arg(trainer.split("validation").count));
+            RunResults results = trainer.startResults();
             trainer.train(
-                [this](const TrainStep& st) {
+                [this, &results](const TrainStep& st) {
+                    ClipTrainer::recordStep(results, st);
                     Q_EMIT stepDone(st.step, st.totalSteps, st.loss, st.temperature);
                     if (st.validation) {
                         Q_EMIT epochDone(st.epoch + 1, st.validation->loss, st.validation->recallAt1, st.validation->recallAt5,
@@ -81,13 +85,19 @@ void TrainingRunner::start(const TrainingSettings& s) {
                 },
                 cancel.get(), {}, pause.get());
             const EvalMetrics test = trainer.evaluate("test");
-            const QString summary = test.pairs > 0 ? tr("Test (%1 pairs): loss %2, in-batch recall@1 %3, @5 %4 (chance %5)")
+            QString summary = test.pairs > 0 ? tr("Test (%1 pairs): loss %2, in-batch recall@1 %3, @5 %4 (chance %5)")
                                                          .arg(test.pairs)
                                                          .arg(test.loss, 0, 'f', 3)
                                                          .arg(test.recallAt1, 0, 'f', 3)
                                                          .arg(test.recallAt5, 0, 'f', 3)
                                                          .arg(test.chanceAt5, 0, 'f', 3)
                                                    : tr("Finished (no test sections).");
+            if (!s.resultsFile.isEmpty()) {
+                trainer.finishResults(results);
+                results.configText = "{\"written_by\": \"HEScape Studio training panel\"}";
+                writeRunResults(s.resultsFile.toStdString(), results);
+                summary += tr(" Results: %1").arg(s.resultsFile);
+            }
             done([this, summary] { Q_EMIT finished(summary); });
         } catch (const CancelledError&) {
             done([this] { Q_EMIT stopped(); });

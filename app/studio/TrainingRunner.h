@@ -30,6 +30,9 @@ struct TrainingSettings {
     int genes = 128;
     bool siglip = false;
     int seed = 11;
+    int earlyStoppingPatience = 0;  // epochs; 0: off
+    QString patchStore;             // folder of the HDF5 patch store; empty: none
+    QString resultsFile;            // the run's HDF5 results; empty: not written
 };
 
 class TrainingRunner : public QObject {
@@ -48,7 +51,7 @@ Q_SIGNALS:
     void stageChanged(const QString& text);
     void stepDone(int step, int total, double loss, double temperature);
     void epochDone(int epoch, double validationLoss, double recallAt1, double recallAt5, double chanceAt5);
-    void finished(const QString& summary);
+    void finished(const QString& summary);  // also names the results file when one was written
     void failed(const QString& message);
     void stopped();
 

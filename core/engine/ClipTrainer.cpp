@@ -265,6 +265,32 @@ PairEmbeddings ClipTrainer::embed(const std::string& which) {
     return e;
 }
 
+RunResults ClipTrainer::startResults() const {
+    RunResults r;
+    r.device = deviceName();
+    r.precision = config_.bf16 ? "bf16" : "fp32";
+    r.checkpoint = config_.checkpoint;
+    r.genes = genes_;
+    r.train = config_.train;
+    r.validation = config_.validation;
+    r.test = config_.test;
+    r.skipped = skipped_;
+    return r;
+}
+
+void ClipTrainer::recordStep(RunResults& r, const TrainStep& s) {
+    r.steps.push_back({s.step, s.epoch, s.loss, s.learningRate, s.temperature});
+    if (s.validation) r.epochs.push_back({s.epoch + 1, s.loss, *s.validation});
+    if (s.stoppedEarly) r.stoppedEarly = true;
+}
+
+void ClipTrainer::finishResults(RunResults& r) {
+    const EvalMetrics test = evaluate("test");
+    if (test.pairs > 0) r.testMetrics = test;
+    for (const char* which : {"train", "validation", "test"})
+        if (split(which).count > 0) r.embeddings.push_back(embed(which));
+}
+
 void ClipTrainer::loadWeights(const std::string& path) {
     if (!std::filesystem::exists(path)) throw std::runtime_error(path + ": no such checkpoint");
     try {

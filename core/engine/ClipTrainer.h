@@ -100,6 +100,13 @@ public:
     // Loads the weights (not the optimiser) of a checkpoint of this model.
     void loadWeights(const std::string& checkpoint);
 
+    // A run's results file, filled as the run goes: what the trainer knows
+    // up front (splits, genes, device), then each step, then the test
+    // metrics and every split's embeddings.
+    RunResults startResults() const;
+    static void recordStep(RunResults& results, const TrainStep& step);
+    void finishResults(RunResults& results);
+
     EvalMetrics evaluate(const std::string& which);
     // Trains for config.epochs; onStep after every step. Throws CancelledError
     // when `cancel` is set, std::runtime_error for a non-finite loss; in both
