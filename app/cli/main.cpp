@@ -1,6 +1,7 @@
 // `hescape`: the command-line face of HEScape Studio.
 #include "app/cli/ConvertCommand.h"
 #include "app/cli/EmbedCommand.h"
+#include "app/cli/EvalCommand.h"
 #include "app/cli/InfoCommand.h"
 #include "app/cli/TrainCommand.h"
 #include "core/common/Version.h"
@@ -19,7 +20,8 @@ constexpr const char* kHelp =
     "                               data set's size, matrix, obs columns, coordinates, embeddings\n"
     "  convert IMAGE OUT.tiff ...   write a plain image as a pyramidal TIFF (see convert --help)\n"
     "  train CONFIG.json ...        contrastive pretraining of image and gene encoders (see train --help)\n"
-    "  embed CONFIG.json ...        image and gene embeddings of every spot with a trained model\n\n"
+    "  embed CONFIG.json ...        image and gene embeddings of every spot with a trained model\n"
+    "  eval RUN.h5 ...              cross-modal retrieval and alignment of a trained run (see eval --help)\n\n"
     "options:\n"
     "  -h, --help                   show this help\n"
     "  --version                    show the version\n";
@@ -48,6 +50,7 @@ int main(int argc, char** argv) {
     if (command == "convert") return hescape::cli::runConvert(rest);
     if (command == "train") return hescape::cli::runTrain(rest);
     if (command == "embed") return hescape::cli::runEmbed(rest);
+    if (command == "eval") return hescape::cli::runEval(rest);
     std::cerr << "hescape: unknown command '" << command << "'\n\n" << kHelp;
     return 2;
 }

@@ -235,6 +235,8 @@ PairEmbeddings ClipTrainer::embed(const std::string& which) {
     PairEmbeddings e;
     e.split = which;
     e.dim = config_.embedDim;
+    e.genes = static_cast<int>(genes_.size());
+    e.expression = s.expression;
     e.section = s.section;
     e.obsName = s.obsName;
     for (const auto& c : s.centre) {
@@ -265,8 +267,16 @@ PairEmbeddings ClipTrainer::embed(const std::string& which) {
     return e;
 }
 
-RunResults ClipTrainer::startResults() const {
+RunResults ClipTrainer::startResults() {
     RunResults r;
+    for (const char* which : {"train", "validation", "test"}) {
+        if (split(which).count == 0) continue;
+        PairEmbeddings e = embed(which);
+        e.imageInitial = std::move(e.image);
+        e.image.clear();
+        e.gene.clear();
+        r.embeddings.push_back(std::move(e));
+    }
     r.device = deviceName();
     r.precision = config_.bf16 ? "bf16" : "fp32";
     r.checkpoint = config_.checkpoint;
@@ -287,8 +297,11 @@ void ClipTrainer::recordStep(RunResults& r, const TrainStep& s) {
 void ClipTrainer::finishResults(RunResults& r) {
     const EvalMetrics test = evaluate("test");
     if (test.pairs > 0) r.testMetrics = test;
-    for (const char* which : {"train", "validation", "test"})
-        if (split(which).count > 0) r.embeddings.push_back(embed(which));
+    for (auto& e : r.embeddings) {
+        PairEmbeddings trained = embed(e.split);
+        trained.imageInitial = std::move(e.imageInitial);
+        e = std::move(trained);
+    }
 }
 
 void ClipTrainer::loadWeights(const std::string& path) {

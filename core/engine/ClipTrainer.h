@@ -103,7 +103,9 @@ public:
     // A run's results file, filled as the run goes: what the trainer knows
     // up front (splits, genes, device), then each step, then the test
     // metrics and every split's embeddings.
-    RunResults startResults() const;
+    // startResults() also records the untrained model's image embeddings, the
+    // baseline the evaluation compares the trained ones with.
+    RunResults startResults();
     static void recordStep(RunResults& results, const TrainStep& step);
     void finishResults(RunResults& results);
 

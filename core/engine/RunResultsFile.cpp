@@ -19,6 +19,8 @@ void writeEmbeddingGroups(Hdf5Writer& w, const std::vector<PairEmbeddings>& all)
         w.writeStrings(g + "/obs_name", e.obsName);
         w.writeDoubles(g + "/centre_x", e.centreX);
         w.writeDoubles(g + "/centre_y", e.centreY);
+        if (!e.imageInitial.empty()) w.writeFloats(g + "/image_initial", e.imageInitial.data(), {n, e.dim});
+        if (!e.expression.empty()) w.writeFloats(g + "/expression", e.expression.data(), {n, e.genes});
     }
 }
 

@@ -11,7 +11,10 @@
 //   /epochs/{epoch,train_loss,loss,recall_at_1,recall_at_5,chance_at_5}   (validation)
 //   /test   attrs: loss, recall_at_1, recall_at_5, chance_at_5, pairs
 //   /embeddings/<split>/{image,gene} float32 [n, dim] (L2-normalised),
-//                      section, obs_name (strings), centre_x, centre_y (slide px)
+//                      section, obs_name (strings), centre_x, centre_y (slide px),
+//                      expression float32 [n, genes] (the gene encoder's input),
+//                      image_initial float32 [n, dim] (before training)
+//   /eval/<split>/...  written later by `hescape eval`
 //   /skipped   strings ("section: observation: reason")
 #pragma once
 
@@ -27,6 +30,9 @@ struct PairEmbeddings {
     std::string split;
     int dim = 0;
     std::vector<float> image, gene;  // n * dim each
+    std::vector<float> imageInitial;  // n * dim: the untrained model's image embeddings (empty: not recorded)
+    std::vector<float> expression;    // n * genes: log-normalised expression the gene encoder saw (may be empty)
+    int genes = 0;
     std::vector<std::string> section, obsName;
     std::vector<double> centreX, centreY;
 };

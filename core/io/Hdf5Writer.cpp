@@ -29,12 +29,22 @@ std::string parentOf(const std::string& p) {
 
 }  // namespace
 
-Hdf5Writer::Hdf5Writer(std::string path) : path_(std::move(path)) {
+Hdf5Writer::Hdf5Writer(std::string path, Mode mode) : path_(std::move(path)) {
     H5Eset_auto2(H5E_DEFAULT, nullptr, nullptr);
     temp_ = path_ + ".partial-" + std::to_string(::getpid());
     const auto parent = std::filesystem::path(path_).parent_path();
     std::error_code ec;
     if (!parent.empty()) std::filesystem::create_directories(parent, ec);
+    if (mode == Mode::Update) {
+        std::filesystem::copy_file(path_, temp_, std::filesystem::copy_options::overwrite_existing, ec);
+        if (ec) throw Hdf5Error(path_ + ": cannot copy the file for updating: " + ec.message());
+        file_ = H5Fopen(temp_.c_str(), H5F_ACC_RDWR, H5P_DEFAULT);
+        if (file_ < 0) {
+            std::filesystem::remove(temp_, ec);
+            throw Hdf5Error(path_ + ": not an HDF5 file that can be updated");
+        }
+        return;
+    }
     file_ = H5Fcreate(temp_.c_str(), H5F_ACC_TRUNC, H5P_DEFAULT, H5P_DEFAULT);
     if (file_ < 0) throw Hdf5Error(path_ + ": cannot create the file (is the folder writable?)");
 }
@@ -54,16 +64,22 @@ void Hdf5Writer::fail(const std::string& objectPath, const std::string& what) co
 void Hdf5Writer::createGroup(const std::string& groupPath) {
     if (groupPath == "/" || groupPath.empty()) return;
     if (H5Lexists(static_cast<hid_t>(file_), groupPath.c_str(), H5P_DEFAULT) > 0) return;
-    ensureParent(groupPath);
+    createGroup(parentOf(groupPath));
     Handle g(H5Gcreate2(static_cast<hid_t>(file_), groupPath.c_str(), H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT), H5Gclose);
     if (g.id < 0) fail(groupPath, "cannot create the group");
 }
 
-void Hdf5Writer::ensureParent(const std::string& objectPath) { createGroup(parentOf(objectPath)); }
+void Hdf5Writer::prepareDatasetPath(const std::string& objectPath) {
+    createGroup(parentOf(objectPath));
+    if (H5Lexists(static_cast<hid_t>(file_), objectPath.c_str(), H5P_DEFAULT) > 0 &&
+        H5Ldelete(static_cast<hid_t>(file_), objectPath.c_str(), H5P_DEFAULT) < 0) {
+        fail(objectPath, "cannot replace the existing object");
+    }
+}
 
 void Hdf5Writer::write(const std::string& datasetPath, std::int64_t memType, const void* data,
                        const std::vector<std::int64_t>& shape, std::int64_t chunkRows) {
-    ensureParent(datasetPath);
+    prepareDatasetPath(datasetPath);
     std::vector<hsize_t> dims(shape.begin(), shape.end());
     Handle space(H5Screate_simple(static_cast<int>(dims.size()), dims.data(), nullptr), H5Sclose);
     Handle plist(H5Pcreate(H5P_DATASET_CREATE), H5Pclose);
@@ -98,7 +114,7 @@ void Hdf5Writer::writeInt64(const std::string& p, const std::vector<std::int64_t
 }
 
 void Hdf5Writer::writeStrings(const std::string& p, const std::vector<std::string>& values) {
-    ensureParent(p);
+    prepareDatasetPath(p);
     Handle type(H5Tcopy(H5T_C_S1), H5Tclose);
     H5Tset_size(type.id, H5T_VARIABLE);
     H5Tset_cset(type.id, H5T_CSET_UTF8);
@@ -113,6 +129,8 @@ void Hdf5Writer::writeStrings(const std::string& p, const std::vector<std::strin
 }
 
 void Hdf5Writer::setAttribute(const std::string& objectPath, const std::string& name, const std::string& value) {
+    if (H5Aexists_by_name(static_cast<hid_t>(file_), objectPath.c_str(), name.c_str(), H5P_DEFAULT) > 0)
+        H5Adelete_by_name(static_cast<hid_t>(file_), objectPath.c_str(), name.c_str(), H5P_DEFAULT);
     Handle type(H5Tcopy(H5T_C_S1), H5Tclose);
     H5Tset_size(type.id, H5T_VARIABLE);
     H5Tset_cset(type.id, H5T_CSET_UTF8);
@@ -126,6 +144,8 @@ void Hdf5Writer::setAttribute(const std::string& objectPath, const std::string& 
 }
 
 void Hdf5Writer::setAttribute(const std::string& objectPath, const std::string& name, double value) {
+    if (H5Aexists_by_name(static_cast<hid_t>(file_), objectPath.c_str(), name.c_str(), H5P_DEFAULT) > 0)
+        H5Adelete_by_name(static_cast<hid_t>(file_), objectPath.c_str(), name.c_str(), H5P_DEFAULT);
     Handle space(H5Screate(H5S_SCALAR), H5Sclose);
     Handle attr(H5Acreate_by_name(static_cast<hid_t>(file_), objectPath.c_str(), name.c_str(), H5T_NATIVE_DOUBLE, space.id,
                                   H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT),

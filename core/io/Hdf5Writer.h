@@ -2,7 +2,9 @@
 // beside the target, which replaces the target only on commit(). A writer
 // destroyed without commit() removes its temporary file, so a failed or
 // cancelled write never leaves a half-written result where a reader looks.
-// Errors are Hdf5Error naming the file and the object.
+// In update mode the existing file is copied to the temporary file first, so
+// that adding to a file is just as atomic. Errors are Hdf5Error naming the
+// file and the object.
 #pragma once
 
 #include "core/io/Hdf5File.h"
@@ -15,14 +17,16 @@ namespace hescape {
 
 class Hdf5Writer {
 public:
-    explicit Hdf5Writer(std::string path);
+    enum class Mode { Create, Update };
+    explicit Hdf5Writer(std::string path, Mode mode = Mode::Create);
     ~Hdf5Writer();
     Hdf5Writer(const Hdf5Writer&) = delete;
     Hdf5Writer& operator=(const Hdf5Writer&) = delete;
 
     // Creates the group and any missing parents ("/a/b").
     void createGroup(const std::string& groupPath);
-    // Row-major arrays of the given shape; parents are created as needed.
+    // Row-major arrays of the given shape; parents are created as needed, and
+    // a dataset already at that path is replaced.
     // `chunkRows` > 0 stores the first dimension in chunks of that many rows
     // (so that readers can fetch a few rows without reading everything).
     void writeUInt8(const std::string& datasetPath, const std::uint8_t* data, const std::vector<std::int64_t>& shape,
@@ -40,7 +44,8 @@ public:
 private:
     void write(const std::string& datasetPath, std::int64_t memType, const void* data, const std::vector<std::int64_t>& shape,
                std::int64_t chunkRows);
-    void ensureParent(const std::string& objectPath);
+    // Creates the parents and removes an object already at the path.
+    void prepareDatasetPath(const std::string& objectPath);
     [[noreturn]] void fail(const std::string& objectPath, const std::string& what) const;
 
     std::string path_;

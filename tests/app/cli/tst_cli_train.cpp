@@ -127,6 +127,26 @@ private Q_SLOTS:
         QCOMPARE(QString::fromUtf8(py.out).trimmed(), QStringLiteral("hescape-embeddings ['train', 'validation'] (283, 32)"));
         r = hescapeCli({"embed", config, "--checkpoint", dir_.filePath("missing.ckpt"), "--out", embeddings});
         QVERIFY2(r.exitCode == 1 && r.err.contains("missing.ckpt: no such checkpoint"), r.err.constData());
+
+        // Evaluation of the run: the default split is validation here (no test).
+        r = hescapeCli({"eval", results, "--json"});
+        QVERIFY2(r.exitCode == 0, r.err.constData());
+        const QJsonObject ev = QJsonDocument::fromJson(r.out).object();
+        QCOMPARE(ev["split"].toString(), QStringLiteral("validation"));
+        QCOMPARE(ev["pairs"].toInt(), 187);
+        const QJsonObject whole = ev["whole"].toObject()["image_to_gene"].toObject();
+        QCOMPARE(whole["gallery"].toInt(), 187);
+        QVERIFY(whole["mean_rank"].toDouble() >= 1 && whole["mean_rank"].toDouble() <= 187);
+        QCOMPARE(ev["in_batch"].toObject()["image_to_gene"].toObject()["gallery"].toInt(), 64);
+        py = runProcess(QStringLiteral(HESCAPE_TEST_PYTHON),
+                        {"-c", "import h5py,sys; f=h5py.File(sys.argv[1]); g=f['eval/validation'];"
+                               " print(g['alignment'].shape, round(float(g['retrieval/whole/image_to_gene'].attrs['gallery'])),"
+                               " len(f['steps/loss']))", results});
+        QCOMPARE(QString::fromUtf8(py.out).trimmed(), QStringLiteral("(187,) 187 16"));  // the run's own data kept
+        r = hescapeCli({"eval", results, "--split", "nope"});
+        QVERIFY2(r.exitCode == 1 && r.err.contains("/embeddings/nope: no such split (the file has: train, validation)"), r.err.constData());
+        r = hescapeCli({"eval", config});
+        QVERIFY2(r.exitCode == 1 && r.err.contains(config.toUtf8()), r.err.constData());
     }
 
     void sectionInTwoSplitsFails() {
