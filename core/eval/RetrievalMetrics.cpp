@@ -2,6 +2,7 @@
 // same BLAS the engine trains with, on all cores); everything else is plain.
 #include "core/eval/RetrievalMetrics.h"
 
+#include <ATen/Parallel.h>
 #include <torch/torch.h>
 
 #include <algorithm>
@@ -35,23 +36,34 @@ std::vector<std::int64_t> retrievalRanks(EmbeddingView queries, EmbeddingView ca
     const std::int64_t n = queries.rows;
     blockRows = std::max<std::int64_t>(1, blockRows);
     std::vector<std::int64_t> ranks(static_cast<std::size_t>(n), 1);
+    // One reused buffer (a fresh 64 MB block per product costs page faults);
+    // the comparisons are a plain loop over it: torch's bool sum is far slower.
+    auto scores = torch::empty({blockRows, blockRows}, torch::kFloat);
     for (std::int64_t q0 = 0; q0 < n; q0 += blockRows) {
         const std::int64_t qn = std::min(blockRows, n - q0);
         const auto qb = q.narrow(0, q0, qn);
         // The partner's similarity, from the same kind of product as the rest.
-        const auto partner = torch::mm(qb, c.narrow(0, q0, qn).t()).diagonal().unsqueeze(1);
-        auto above = torch::zeros({qn}, torch::kLong);
+        const auto partner = torch::mm(qb, c.narrow(0, q0, qn).t()).diagonal().contiguous();
+        const float* p = partner.data_ptr<float>();
         for (std::int64_t c0 = 0; c0 < n; c0 += blockRows) {
             const std::int64_t cn = std::min(blockRows, n - c0);
-            auto greater = torch::mm(qb, c.narrow(0, c0, cn).t()).gt(partner).contiguous();
-            // The partner itself never counts against its query.
-            const std::int64_t lo = std::max(q0, c0), hi = std::min(q0 + qn, c0 + cn);
-            bool* g = greater.data_ptr<bool>();
-            for (std::int64_t i = lo; i < hi; ++i) g[(i - q0) * cn + (i - c0)] = false;
-            above += greater.sum(1);
+            auto s = scores.narrow(0, 0, qn).narrow(1, 0, cn);
+            torch::mm_out(s, qb, c.narrow(0, c0, cn).t());
+            const float* sp = s.data_ptr<float>();
+            const auto stride = s.stride(0);
+            at::parallel_for(0, qn, 64, [&](std::int64_t begin, std::int64_t end) {
+                for (std::int64_t i = begin; i < end; ++i) {
+                    const float* row = sp + i * stride;
+                    const float threshold = p[i];
+                    std::int64_t above = 0;
+                    for (std::int64_t j = 0; j < cn; ++j) above += row[j] > threshold;
+                    // The partner itself never counts against its query.
+                    const std::int64_t self = q0 + i - c0;
+                    if (self >= 0 && self < cn && row[self] > threshold) --above;
+                    ranks[static_cast<std::size_t>(q0 + i)] += above;
+                }
+            });
         }
-        const auto* a = above.data_ptr<std::int64_t>();
-        for (std::int64_t i = 0; i < qn; ++i) ranks[static_cast<std::size_t>(q0 + i)] = 1 + a[i];
     }
     return ranks;
 }
