@@ -6,11 +6,13 @@
 #include "app/studio/RegistrationDialog.h"
 #include "app/studio/TrainingPanel.h"
 #include "core/common/Version.h"
+#include "core/eval/SimilarityMaps.h"
 #include "core/slide/PyramidTiffConverter.h"
 #include "widgets/slideview/SlidePropertiesPanel.h"
 #include "widgets/slideview/SlideView.h"
 #include "widgets/spatial/LayersPanel.h"
 #include "widgets/spatial/SpotColoringPanel.h"
+#include "widgets/eval/SimilarityMapPanel.h"
 
 #include "core/spatial/DatasetOpener.h"
 #include "core/spatial/ExpressionValues.h"
@@ -111,6 +113,26 @@ MainWindow::MainWindow(QWidget* parent) : QMainWindow(parent) {
     trainingDock_->setWidget(training_);
     addDockWidget(Qt::RightDockWidgetArea, trainingDock_);
     tabifyDockWidget(spatialDock_, trainingDock_);
+
+    maps_ = new SimilarityMapPanel(this);
+    mapsDock_ = new QDockWidget(tr("Similarity maps"), this);
+    mapsDock_->setObjectName(QStringLiteral("mapsDock"));
+    mapsDock_->setWidget(maps_);
+    addDockWidget(Qt::RightDockWidgetArea, mapsDock_);
+    tabifyDockWidget(trainingDock_, mapsDock_);
+    spatialDock_->raise();
+    connect(maps_, &SimilarityMapPanel::mapChanged, this, &MainWindow::applyColoring);
+    connect(maps_, &SimilarityMapPanel::openRunRequested, this, [this] {
+        const QString path = QFileDialog::getOpenFileName(this, tr("Open run results"), QString(),
+                                                          tr("Run results (*.h5 *.hdf5);;All files (*)"));
+        if (!path.isEmpty()) openRunFile(path);
+    });
+    connect(view_, &SlideView::spotClicked, this, [this](qint64 index) {
+        const auto mode = maps_->mode();
+        if (mode != SimilarityMapMode::QueryImageToGene && mode != SimilarityMapMode::QueryGeneToImage) return;
+        queryObs_ = index;
+        applyColoring();
+    });
     connect(sections_, &QComboBox::activated, this, [this](int i) {
         const QString path = sections_->itemData(i).toString();
         if (!path.isEmpty() && path != currentPath_) openFile(path);
@@ -147,6 +169,10 @@ void MainWindow::buildMenus() {
     file->addAction(tr("&Open Slide\u2026"), QKeySequence::Open, this, &MainWindow::showOpenDialog);
     file->addAction(tr("Open &Spatial Data\u2026"), QKeySequence(Qt::CTRL | Qt::SHIFT | Qt::Key_O), this,
                     &MainWindow::showOpenDatasetDialog);
+    file->addAction(tr("Open Run &Results…"), QKeySequence(Qt::CTRL | Qt::ALT | Qt::Key_O), this, [this] {
+        mapsDock_->raise();
+        Q_EMIT maps_->openRunRequested();
+    });
     QMenu* recentMenu = file->addMenu(tr("Open &Recent"));
     recent_ = new RecentFiles(recentMenu, this);
     connect(recent_, &RecentFiles::openRequested, this, &MainWindow::openFile);
@@ -383,6 +409,7 @@ void MainWindow::finishDatasetLoad(const DatasetLoadResult& r) {
     const SpatialDataset& ds = *r.dataset;
     dataset_ = r.dataset;
     datasetPath_ = r.path;
+    matchRunToDataset();
     librarySizes_ = r.librarySizes;
     registration_.reset();
     try {
@@ -435,8 +462,121 @@ void MainWindow::finishDatasetLoad(const DatasetLoadResult& r) {
     if (start >= 0) coloringPanel_->setGenes({QString::fromStdString(ds.geneNames[start])});
 }
 
+void MainWindow::openRunFile(const QString& path) {
+    auto* watcher = new QFutureWatcher<std::pair<std::shared_ptr<const RunEmbeddings>, QString>>(this);
+    connect(watcher, &QFutureWatcherBase::finished, this, [this, watcher, path] {
+        auto [run, error] = watcher->result();
+        watcher->deleteLater();
+        if (!run) {
+            maps_->showMessage(error);
+            statusBar()->showMessage(error, 8000);
+            return;  // the run already open stays
+        }
+        run_ = std::move(run);
+        queryObs_ = -1;
+        QStringList sections;
+        for (const auto& s : run_->sections()) sections << QString::fromStdString(s);
+        maps_->setRunSummary(tr("%1: %2 pairs, %3-d embeddings; sections %4")
+                                 .arg(QFileInfo(path).fileName())
+                                 .arg(run_->rows())
+                                 .arg(run_->dim)
+                                 .arg(sections.join(QStringLiteral(", "))));
+        matchRunToDataset();
+        if (maps_->mode() == SimilarityMapMode::Off) maps_->setMode(SimilarityMapMode::Alignment);
+        else applyColoring();
+        Q_EMIT runLoaded(path);
+    });
+    const std::string file = path.toStdString();
+    watcher->setFuture(QtConcurrent::run([file]() -> std::pair<std::shared_ptr<const RunEmbeddings>, QString> {
+        try {
+            return {std::make_shared<const RunEmbeddings>(readRunEmbeddings(file)), QString()};
+        } catch (const std::exception& e) {
+            return {nullptr, QString::fromStdString(e.what())};
+        }
+    }));
+}
+
+void MainWindow::matchRunToDataset() {
+    runRows_.clear();
+    queryObs_ = -1;
+    if (!run_ || !dataset_) return;
+    const std::string section = QFileInfo(datasetPath_).completeBaseName().toStdString();
+    runRows_ = matchObservations(*run_, section, dataset_->obsNames);
+}
+
+bool MainWindow::applySimilarityMap() {
+    const SimilarityMapMode mode = maps_->mode();
+    if (mode == SimilarityMapMode::Off || !run_ || !dataset_) return false;
+    const auto matched = std::count_if(runRows_.begin(), runRows_.end(), [](std::int64_t r) { return r >= 0; });
+    if (matched == 0) {
+        maps_->showMessage(tr("The run has no embeddings for the spots of %1 (its sections: %2).")
+                               .arg(QFileInfo(datasetPath_).completeBaseName(),
+                                    QString::fromStdString([&] {
+                                        std::string all;
+                                        for (const auto& s : run_->sections()) all += (all.empty() ? "" : ", ") + s;
+                                        return all;
+                                    }())));
+        return false;
+    }
+    SpotStyle style = view_->spots().style();
+    style.colormap = ColormapId::Viridis;
+    style.opacity = static_cast<float>(layers_->layerOpacity(spotsLayer_));
+    style.visible = layers_->isLayerVisible(spotsLayer_);
+    SlideView::SpotLegend legend;
+    std::vector<float> values;
+    QString message = tr("%1 of %2 spots have embeddings in the run.").arg(matched).arg(runRows_.size());
+    switch (mode) {
+        case SimilarityMapMode::Alignment:
+            values = alignmentMap(*run_, runRows_);
+            legend.title = tr("alignment (image·gene cosine)");
+            style.colormap = ColormapId::Coolwarm;
+            break;
+        case SimilarityMapMode::QueryImageToGene:
+        case SimilarityMapMode::QueryGeneToImage: {
+            const bool imageToGene = mode == SimilarityMapMode::QueryImageToGene;
+            values = queryMap(*run_, runRows_, queryObs_, imageToGene);
+            if (queryObs_ < 0 || !std::isfinite(values[static_cast<std::size_t>(queryObs_)])) {
+                maps_->showMessage(queryObs_ < 0 ? tr("Click a spot to query with it.")
+                                                 : tr("The clicked spot has no embedding in the run."));
+                return false;
+            }
+            const QString name = QString::fromStdString(dataset_->obsNames[static_cast<std::size_t>(queryObs_)]);
+            legend.title = imageToGene ? tr("%1's image vs genes").arg(name) : tr("%1's genes vs images").arg(name);
+            const auto top = topK(values, maps_->topK());
+            const float own = values[static_cast<std::size_t>(queryObs_)];
+            const auto rank = 1 + std::count_if(values.begin(), values.end(), [own](float v) { return std::isfinite(v) && v > own; });
+            const bool found = std::find(top.begin(), top.end(), queryObs_) != top.end();
+            message = tr("Query %1: its own %2 ranks %3 of %4; %5 in the top %6 (marked).")
+                          .arg(name, imageToGene ? tr("gene profile") : tr("image"))
+                          .arg(rank)
+                          .arg(matched)
+                          .arg(found ? tr("it is") : tr("it is not"))
+                          .arg(maps_->topK());
+            view_->setSelectedSpots(top);
+            break;
+        }
+        case SimilarityMapMode::GeneDirection: {
+            const QString gene = maps_->gene();
+            const auto idx = gene.isEmpty() ? std::nullopt : dataset_->geneIndex(gene.toStdString());
+            if (!idx) {
+                maps_->showMessage(gene.isEmpty() ? tr("Type a gene for its direction map.")
+                                                  : tr("Gene %1 is not in %2.").arg(gene, QFileInfo(datasetPath_).fileName()));
+                return false;
+            }
+            values = geneDirectionMap(*run_, runRows_, geneValues(*dataset_, *idx, Normalisation::Log1p, librarySizes_));
+            legend.title = tr("%1 direction in image embeddings").arg(gene);
+            break;
+        }
+        case SimilarityMapMode::Off: return false;
+    }
+    maps_->showMessage(message);
+    showSpotValues(std::move(values), style, legend, true, 0, 1);
+    return true;
+}
+
 void MainWindow::applyColoring() {
     if (!dataset_) return;
+    if (applySimilarityMap()) return;
     const SpatialDataset& ds = *dataset_;
     const SpotColoring c = coloringPanel_->coloring();
     SpotStyle style;
@@ -493,9 +633,14 @@ void MainWindow::applyColoring() {
         return;
     }
     coloringPanel_->showMessage(QString());
+    showSpotValues(std::move(values), style, legend, c.autoRange, c.vmin, c.vmax);
+}
+
+void MainWindow::showSpotValues(std::vector<float> values, SpotStyle style, const SlideView::SpotLegend& legend, bool autoRange,
+                                double vmin, double vmax) {
     if (style.colormap != ColormapId::Categorical) {
-        double lo = c.vmin, hi = c.vmax;
-        if (c.autoRange) {
+        double lo = vmin, hi = vmax;
+        if (autoRange) {
             const auto range = percentiles(values, {1.0, 99.0});
             lo = range[0];
             hi = range[1];

@@ -6,6 +6,7 @@
 #include "app/studio/DatasetLoadTask.h"
 #include "app/studio/SlideLoadTask.h"
 #include "core/spatial/RegistrationFile.h"
+#include "widgets/slideview/SlideView.h"
 
 #include <QMainWindow>
 #include <QPointer>
@@ -27,6 +28,8 @@ class SlideView;
 class LayersPanel;
 class SpotColoringPanel;
 class TrainingPanel;
+class SimilarityMapPanel;
+struct RunEmbeddings;
 
 class MainWindow : public QMainWindow {
     Q_OBJECT
@@ -44,6 +47,13 @@ public:
     QComboBox* sectionCombo() const { return sections_; }
     LayersPanel* layersPanel() const { return layers_; }
     TrainingPanel* trainingPanel() const { return training_; }
+    SimilarityMapPanel* similarityPanel() const { return maps_; }
+    // Opens a run's results (or embeddings) file in the background for the
+    // similarity maps; emits runLoaded or shows the error and keeps the last run.
+    void openRunFile(const QString& path);
+    const RunEmbeddings* run() const { return run_.get(); }
+    // What the spots show now, one value per observation (NaN: none).
+    const std::vector<float>& spotValues() const { return spotValues_; }
     int slideLayer() const { return slideLayer_; }
     int spotsLayer() const { return spotsLayer_; }
 
@@ -67,6 +77,7 @@ Q_SIGNALS:
     void loadFailed(const QString& path, const QString& message);
     void datasetLoaded(const QString& path);
     void coloringApplied();
+    void runLoaded(const QString& path);
 
 protected:
     void closeEvent(QCloseEvent* e) override;
@@ -86,6 +97,11 @@ private:
     void restoreSettings();
     void finishDatasetLoad(const DatasetLoadResult& r);
     void applyColoring();
+    // Colours the spots by the similarity map the panel asks for; false when
+    // none applies (then the expression colouring is used).
+    bool applySimilarityMap();
+    void matchRunToDataset();
+    void showSpotValues(std::vector<float> values, SpotStyle style, const SlideView::SpotLegend& legend, bool autoRange, double vmin, double vmax);
     void showHoveredSpot(qint64 index);
     void showSelectionStatistics();
     void showOpenDatasetDialog();
@@ -120,6 +136,11 @@ private:
     QString datasetPath_;
     std::optional<Registration> registration_;
     std::vector<float> spotValues_;  // what the spots show now (for hover)
+    SimilarityMapPanel* maps_;
+    QDockWidget* mapsDock_;
+    std::shared_ptr<const RunEmbeddings> run_;
+    std::vector<std::int64_t> runRows_;  // per observation: its row in run_, or -1
+    std::int64_t queryObs_ = -1;
     QString valueLabel_;
 };
 

@@ -3,6 +3,7 @@
 #include "core/common/Version.h"
 #include "core/engine/TorchRuntime.h"
 #include "widgets/GlSurfaceFormat.h"
+#include "widgets/eval/SimilarityMapPanel.h"
 #include "widgets/slideview/SlideView.h"
 
 #include <QApplication>
@@ -23,6 +24,7 @@ constexpr const char* kHelp =
     "options:\n"
     "  -h, --help              show this help and exit\n"
     "  --version               show the version and exit\n"
+    "  --run RESULTS.h5        open a training run's results for the similarity maps\n"
     "  --screenshot FILE.png   once SLIDE is fully drawn, save the window as FILE.png and quit\n"
     "  --size WxH              window size (e.g. 1400x900)\n";
 
@@ -53,6 +55,8 @@ int main(int argc, char** argv) {
     parser.addPositionalArgument(QStringLiteral("slide"), QStringLiteral("slide to open"));
     const QCommandLineOption screenshot(QStringLiteral("screenshot"), QStringLiteral("save window"), QStringLiteral("file"));
     const QCommandLineOption size(QStringLiteral("size"), QStringLiteral("window size"), QStringLiteral("WxH"));
+    const QCommandLineOption run(QStringLiteral("run"), QStringLiteral("run results"), QStringLiteral("file"));
+    parser.addOption(run);
     parser.addOption(screenshot);
     parser.addOption(size);
     parser.process(app);
@@ -65,6 +69,16 @@ int main(int argc, char** argv) {
     window.show();
     const QStringList files = parser.positionalArguments();
     if (!files.isEmpty()) window.openFile(files.first());
+    bool runPending = parser.isSet(run);
+    if (runPending) {
+        // The maps need the slide's data set; open the run once it is there.
+        const QString runFile = parser.value(run);
+        QObject::connect(&window, &hescape::MainWindow::datasetLoaded, &window, [&window, runFile, &runPending] {
+            if (runPending) window.openRunFile(runFile);
+        });
+        QObject::connect(&window, &hescape::MainWindow::runLoaded, &window, [&runPending] { runPending = false; });
+        if (files.isEmpty()) window.openRunFile(runFile);
+    }
 
     if (parser.isSet(screenshot)) {
         // Wait until the slide is open and every visible tile is drawn (or it failed), then save.
@@ -72,8 +86,9 @@ int main(int argc, char** argv) {
         auto* poll = new QTimer(&app);
         auto* clock = new QElapsedTimer;
         clock->start();
-        QObject::connect(poll, &QTimer::timeout, &app, [&window, out, poll, clock] {
-            const bool loaded = window.slideView()->slide() && window.slideView()->isFullyLoaded() && !window.isBusy();
+        QObject::connect(poll, &QTimer::timeout, &app, [&window, out, poll, clock, &runPending] {
+            const bool loaded = window.slideView()->slide() && window.slideView()->isFullyLoaded() && !window.isBusy() &&
+                                (!runPending || !window.similarityPanel()->message().isEmpty());
             const bool failed = !window.lastError().isEmpty() && !window.isBusy();
             if (!loaded && !failed && clock->elapsed() < 60000) return;
             poll->stop();

@@ -10,6 +10,12 @@
 #include "app/studio/TrainingPanel.h"
 #include "widgets/spatial/LayersPanel.h"
 #include "widgets/spatial/SpotColoringPanel.h"
+#include "widgets/eval/SimilarityMapPanel.h"
+#include "core/engine/RunResultsFile.h"
+#include "core/eval/SimilarityMaps.h"
+#include "core/spatial/AnnDataReader.h"
+
+#include <random>
 
 #include <QComboBox>
 #include <QElapsedTimer>
@@ -278,6 +284,88 @@ private Q_SLOTS:
         QVERIFY(dataset.wait(20000));
         QVERIFY(w.currentPath().endsWith("B4.tiff"));
         QCOMPARE(v->spots().count(), std::size_t{283});
+    }
+
+    void similarityMapsFromARun() {
+        // A toy run for the demo section B4 with perfectly aligned embeddings
+        // (each spot's gene embedding equals its image embedding): the
+        // alignment map is 1 everywhere, and a query's brightest spot is its
+        // own partner, drawn in the colormap's top colour.
+        QTemporaryDir dir;
+        const SpatialDataset b4 = readAnnData(HESCAPE_SOURCE_DIR "/resources/demo/her2st/B4.h5ad");
+        PairEmbeddings e;
+        e.split = "test";
+        e.dim = 16;
+        std::mt19937 rng(4);
+        std::normal_distribution<float> normal;
+        for (std::size_t i = 0; i < b4.obsNames.size(); ++i) {
+            std::vector<float> v(16);
+            double n = 0;
+            for (auto& x : v) {
+                x = normal(rng);
+                n += x * x;
+            }
+            for (auto& x : v) x = static_cast<float>(x / std::sqrt(n));
+            e.image.insert(e.image.end(), v.begin(), v.end());
+            e.gene.insert(e.gene.end(), v.begin(), v.end());
+            e.section.push_back("B4");
+            e.obsName.push_back(b4.obsNames[i]);
+            e.centreX.push_back(0);
+            e.centreY.push_back(0);
+        }
+        const QString runPath = dir.filePath("toy-run.h5");
+        writeEmbeddings(runPath.toStdString(), {}, "none", {e});
+
+        MainWindow w;
+        w.resize(1200, 800);
+        w.show();
+        QVERIFY(QTest::qWaitForWindowExposed(&w));
+        QSignalSpy dataset(&w, &MainWindow::datasetLoaded);
+        w.openFile(HESCAPE_SOURCE_DIR "/resources/demo/her2st/B4.tiff");
+        QVERIFY(dataset.wait(20000));
+        QSignalSpy loaded(&w, &MainWindow::runLoaded);
+        w.openRunFile(runPath);
+        QVERIFY(loaded.wait(20000));
+        SlideView* v = w.slideView();
+        QCOMPARE(w.similarityPanel()->mode(), SimilarityMapMode::Alignment);
+        QCOMPARE(v->spots().count(), b4.obsNames.size());
+        for (const float a : v->spots().values()) QVERIFY(std::abs(a - 1.f) < 1e-5f);
+        QVERIFY(v->spotLegend().title.startsWith("alignment"));
+
+        // Query: a click on spot 17 colours every spot by its similarity to 17.
+        w.similarityPanel()->setMode(SimilarityMapMode::QueryImageToGene);
+        QVERIFY(w.similarityPanel()->message().contains("Click a spot"));
+        const std::int64_t q = 17;
+        const QPointF at = v->slideToWidget(QPointF(v->spots().positions()[2 * q], v->spots().positions()[2 * q + 1]));
+        QTest::mouseClick(v, Qt::LeftButton, Qt::NoModifier, at.toPoint());
+        const auto& values = v->spots().values();
+        const auto brightest = std::max_element(values.begin(), values.end()) - values.begin();
+        QCOMPARE(brightest, q);
+        QVERIFY2(w.similarityPanel()->message().contains("ranks 1 of"), qPrintable(w.similarityPanel()->message()));
+        QCOMPARE(v->selectedSpots().size(), std::size_t{5});
+        QCOMPARE(v->selectedSpots().front(), q);
+        // The query spot is drawn in viridis' top colour (yellow): its centre pixel.
+        QTest::qWait(200);
+        const QImage shot = v->grab().toImage();
+        const QColor c = shot.pixelColor(at.toPoint());
+        QVERIFY2(c.red() > 180 && c.green() > 170 && c.blue() < 120, qPrintable(c.name()));
+
+        // A broken run file: a message naming it, and the run stays.
+        QFile junk(dir.filePath("junk.h5"));
+        QVERIFY(junk.open(QIODevice::WriteOnly));
+        junk.write("not hdf5");
+        junk.close();
+        w.openRunFile(junk.fileName());
+        QTRY_VERIFY(w.similarityPanel()->message().contains(junk.fileName()));
+        QVERIFY(w.run() != nullptr);
+        QCOMPARE(w.run()->rows(), static_cast<std::int64_t>(b4.obsNames.size()));
+
+        // Gene direction: a gene that is not there is named; one that is gives a map.
+        w.similarityPanel()->setMode(SimilarityMapMode::GeneDirection);
+        w.similarityPanel()->setGene("NOT_A_GENE");
+        QVERIFY(w.similarityPanel()->message().contains("NOT_A_GENE"));
+        w.similarityPanel()->setGene("ERBB2");
+        QVERIFY(v->spotLegend().title.startsWith("ERBB2 direction"));
     }
 
     void visiumImageAndAnnData() {
