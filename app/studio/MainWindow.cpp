@@ -6,6 +6,7 @@
 #include "app/studio/RegistrationDialog.h"
 #include "app/studio/TrainingPanel.h"
 #include "core/common/Version.h"
+#include "core/eval/AnnDataExport.h"
 #include "core/eval/SimilarityMaps.h"
 #include "core/slide/PyramidTiffConverter.h"
 #include "widgets/slideview/SlidePropertiesPanel.h"
@@ -179,6 +180,16 @@ void MainWindow::buildMenus() {
     file->addSeparator();
     file->addAction(tr("&Export View as PNG\u2026"), QKeySequence(Qt::CTRL | Qt::Key_E), this,
                     &MainWindow::showExportDialog);
+    file->addAction(tr("Export Data as .&h5ad\u2026"), QKeySequence(Qt::CTRL | Qt::SHIFT | Qt::Key_E), this, [this] {
+        if (!dataset_) {
+            statusBar()->showMessage(tr("Open a data set first."), 5000);
+            return;
+        }
+        const QString path = QFileDialog::getSaveFileName(this, tr("Export data as .h5ad"),
+                                                          QFileInfo(datasetPath_).completeBaseName() + QStringLiteral("-hescape.h5ad"),
+                                                          tr("AnnData (*.h5ad)"));
+        if (!path.isEmpty()) exportAnnData(path);
+    });
     file->addSeparator();
     file->addAction(tr("&Quit"), QKeySequence::Quit, this, &QWidget::close);
 
@@ -750,6 +761,33 @@ void MainWindow::convertAndOpen(const QString& imagePath) {
             return {};
         } catch (const CancelledError&) {
             return QStringLiteral("cancelled");
+        } catch (const std::exception& e) {
+            return QString::fromStdString(e.what());
+        }
+    }));
+}
+
+void MainWindow::exportAnnData(const QString& path) {
+    if (!dataset_) return;
+    auto dataset = dataset_;
+    auto run = run_;
+    const auto rows = runRows_;
+    auto* watcher = new QFutureWatcher<QString>(this);
+    connect(watcher, &QFutureWatcherBase::finished, this, [this, watcher, path] {
+        const QString error = watcher->result();
+        watcher->deleteLater();
+        statusBar()->showMessage(error.isEmpty() ? tr("Exported %1").arg(path) : error, 8000);
+        if (!error.isEmpty()) lastError_ = error;
+        Q_EMIT annDataExported(path, error);
+    });
+    statusBar()->showMessage(tr("Exporting %1\u2026").arg(path));
+    watcher->setFuture(QtConcurrent::run([dataset, run, rows, file = path.toStdString()]() -> QString {
+        try {
+            AnnDataExportExtras extras;
+            extras.run = run.get();
+            extras.rows = rows;
+            writeAnnDataExport(file, *dataset, extras);
+            return {};
         } catch (const std::exception& e) {
             return QString::fromStdString(e.what());
         }

@@ -52,6 +52,9 @@ public:
     // similarity maps; emits runLoaded or shows the error and keeps the last run.
     void openRunFile(const QString& path);
     const RunEmbeddings* run() const { return run_.get(); }
+    // Writes the data set (with the open run's embeddings and alignment) as
+    // .h5ad in the background; emits annDataExported (error empty on success).
+    void exportAnnData(const QString& path);
     // What the spots show now, one value per observation (NaN: none).
     const std::vector<float>& spotValues() const { return spotValues_; }
     int slideLayer() const { return slideLayer_; }
@@ -78,6 +81,7 @@ Q_SIGNALS:
     void datasetLoaded(const QString& path);
     void coloringApplied();
     void runLoaded(const QString& path);
+    void annDataExported(const QString& path, const QString& error);
 
 protected:
     void closeEvent(QCloseEvent* e) override;

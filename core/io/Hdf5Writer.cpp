@@ -154,6 +154,35 @@ void Hdf5Writer::setAttribute(const std::string& objectPath, const std::string& 
     if (H5Awrite(attr.id, H5T_NATIVE_DOUBLE, &value) < 0) fail(objectPath, "writing attribute '" + name + "' failed");
 }
 
+void Hdf5Writer::setAttribute(const std::string& objectPath, const std::string& name, const std::vector<std::int64_t>& values) {
+    if (H5Aexists_by_name(static_cast<hid_t>(file_), objectPath.c_str(), name.c_str(), H5P_DEFAULT) > 0)
+        H5Adelete_by_name(static_cast<hid_t>(file_), objectPath.c_str(), name.c_str(), H5P_DEFAULT);
+    const hsize_t n = values.size();
+    Handle space(H5Screate_simple(1, &n, nullptr), H5Sclose);
+    Handle attr(H5Acreate_by_name(static_cast<hid_t>(file_), objectPath.c_str(), name.c_str(), H5T_NATIVE_INT64, space.id,
+                                  H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT),
+                H5Aclose);
+    if (attr.id < 0) fail(objectPath, "cannot create attribute '" + name + "'");
+    if (n > 0 && H5Awrite(attr.id, H5T_NATIVE_INT64, values.data()) < 0) fail(objectPath, "writing attribute '" + name + "' failed");
+}
+
+void Hdf5Writer::setAttribute(const std::string& objectPath, const std::string& name, const std::vector<std::string>& values) {
+    if (H5Aexists_by_name(static_cast<hid_t>(file_), objectPath.c_str(), name.c_str(), H5P_DEFAULT) > 0)
+        H5Adelete_by_name(static_cast<hid_t>(file_), objectPath.c_str(), name.c_str(), H5P_DEFAULT);
+    Handle type(H5Tcopy(H5T_C_S1), H5Tclose);
+    H5Tset_size(type.id, H5T_VARIABLE);
+    H5Tset_cset(type.id, H5T_CSET_UTF8);
+    const hsize_t n = values.size();
+    Handle space(H5Screate_simple(1, &n, nullptr), H5Sclose);
+    Handle attr(H5Acreate_by_name(static_cast<hid_t>(file_), objectPath.c_str(), name.c_str(), type.id, space.id, H5P_DEFAULT,
+                                  H5P_DEFAULT, H5P_DEFAULT),
+                H5Aclose);
+    if (attr.id < 0) fail(objectPath, "cannot create attribute '" + name + "'");
+    std::vector<const char*> ptrs;
+    for (const auto& v : values) ptrs.push_back(v.c_str());
+    if (n > 0 && H5Awrite(attr.id, type.id, ptrs.data()) < 0) fail(objectPath, "writing attribute '" + name + "' failed");
+}
+
 void Hdf5Writer::commit() {
     if (file_ < 0) throw Hdf5Error(path_ + ": already written");
     const herr_t closed = H5Fclose(static_cast<hid_t>(file_));

@@ -37,6 +37,8 @@ public:
     void writeStrings(const std::string& datasetPath, const std::vector<std::string>& values);  // UTF-8, variable length
     void setAttribute(const std::string& objectPath, const std::string& name, const std::string& value);
     void setAttribute(const std::string& objectPath, const std::string& name, double value);
+    void setAttribute(const std::string& objectPath, const std::string& name, const std::vector<std::int64_t>& values);
+    void setAttribute(const std::string& objectPath, const std::string& name, const std::vector<std::string>& values);
 
     // Closes the file and renames it onto the target path.
     void commit();

@@ -360,6 +360,13 @@ private Q_SLOTS:
         QVERIFY(w.run() != nullptr);
         QCOMPARE(w.run()->rows(), static_cast<std::int64_t>(b4.obsNames.size()));
 
+        // Export as .h5ad with the run's embeddings (checked in detail by tst_anndata_export).
+        QSignalSpy exported(&w, &MainWindow::annDataExported);
+        w.exportAnnData(dir.filePath("b4.h5ad"));
+        QVERIFY(exported.wait(20000));
+        QCOMPARE(exported.first().at(1).toString(), QString());
+        QVERIFY(QFileInfo(dir.filePath("b4.h5ad")).size() > 0);
+
         // Gene direction: a gene that is not there is named; one that is gives a map.
         w.similarityPanel()->setMode(SimilarityMapMode::GeneDirection);
         w.similarityPanel()->setGene("NOT_A_GENE");
