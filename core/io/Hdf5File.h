@@ -1,10 +1,14 @@
 // A small, read-only view of an HDF5 file over the C API: links, shapes,
-// element types, numeric and string datasets, attributes. Every failure is
-// an Hdf5Error naming the file and the object path. (Debian's libhdf5 is
-// built thread-safe, so readers may run on worker threads.)
+// element types, numeric and string datasets, attributes, and bulk reads of
+// large arrays on several threads. Every failure is an Hdf5Error naming the
+// file and the object path. (Debian's libhdf5 is built thread-safe, so
+// readers may run on worker threads.)
 #pragma once
 
+#include "core/common/UninitializedVector.h"
+
 #include <cstdint>
+#include <functional>
 #include <optional>
 #include <stdexcept>
 #include <string>
@@ -54,6 +58,35 @@ public:
     // Elements [first, first + count) of a 1-D dataset.
     std::vector<float> readFloats(const std::string& datasetPath, std::int64_t first, std::int64_t count) const;
     std::vector<std::int64_t> readInt64(const std::string& datasetPath, std::int64_t first, std::int64_t count) const;
+
+    // Bulk reads for large arrays (a sparse matrix's data and indices): the
+    // same values and errors as readFloats/readInt32/readInt64, in a vector
+    // that was never zero-filled (every element is read). Where the stored
+    // bytes already are the requested type (native byte order, no filters,
+    // contiguous storage or 1-D chunks of >= 1 MiB, the default file driver)
+    // they are read with pread by bulkThreads() threads straight into the
+    // result, each thread faulting in the pages it fills; anything else
+    // (anndata's own small chunks, compressed, big-endian, other types) goes
+    // through H5Dread, in pieces, with a second thread faulting in memory
+    // ahead of it. `visit`, if given, is called once for every block of the
+    // result, with its first element index, once the block holds its final
+    // values (blocks run concurrently, on the reading threads), so that
+    // checks over every value run while the block is still in the CPU cache.
+    // An exception thrown by `visit` stops the read and is rethrown here.
+    template <typename T>
+    using BlockVisitor = std::function<void(const T* block, std::size_t first, std::size_t count)>;
+    UninitializedVector<float> readFloatsBulk(const std::string& datasetPath,
+                                              const BlockVisitor<float>& visit = {}) const;
+    UninitializedVector<std::int32_t> readInt32Bulk(const std::string& datasetPath,
+                                                    const BlockVisitor<std::int32_t>& visit = {}) const;
+    UninitializedVector<std::int64_t> readInt64Bulk(const std::string& datasetPath,
+                                                    const BlockVisitor<std::int64_t>& visit = {}) const;
+    // Whether a bulk read of `datasetPath` as float / int32 / int64 (`size` 4
+    // or 8 bytes, `cls` Float or Integer) takes the direct pread path.
+    bool readsDirectly(const std::string& datasetPath, Hdf5Class cls, std::size_t size) const;
+    // Threads used by the bulk reads: one per hardware thread, at most 8.
+    static unsigned bulkThreads();
+
     // Variable- or fixed-length strings (1-D, or a scalar as one element).
     std::vector<std::string> readStrings(const std::string& datasetPath) const;
 

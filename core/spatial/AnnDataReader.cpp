@@ -7,7 +7,10 @@
 #include "core/io/Hdf5File.h"
 
 #include <algorithm>
+#include <atomic>
 #include <cmath>
+#include <limits>
+#include <mutex>
 #include <sstream>
 
 namespace hescape {
@@ -46,6 +49,10 @@ public:
     }
 
 private:
+    // Called for every block of the bulk reads (on their threads), so that
+    // cancelling stops a large read within a block rather than at its end.
+    void checkStop() const { progress_.throwIfCancelled(); }
+
     void step(double f, const std::string& what) {
         progress_.throwIfCancelled();
         progress_.update(f, what);
@@ -150,14 +157,54 @@ private:
         }
     }
 
-    // Branch-free so the compiler vectorises it: this scans every stored value.
-    static bool allIntegral(const std::vector<float>& v) {
-        bool integral = true;
-        for (const float x : v) {
-            const bool small = x > -2.0e9f && x < 2.0e9f;
-            integral &= small && static_cast<float>(static_cast<std::int32_t>(small ? x : 0.0f)) == x;
+    // Whether every value is a whole number of magnitude below 2e9 (NaN and
+    // infinity are not). This scans every stored value, so it is written for
+    // the vectoriser (GCC 12 does not vectorise a float -> int -> float round
+    // trip): below 2^23, adding and subtracting 2^23 rounds to the nearest
+    // integer in IEEE arithmetic; from 2^23 on every float is an integer.
+    // Checked against the round-trip form for all 2^32 floats.
+    static bool allIntegral(const float* v, std::size_t n) {
+        constexpr float two23 = 8388608.0f;
+        std::uint32_t bad = 0;
+        for (std::size_t i = 0; i < n; ++i) {
+            const float a = std::fabs(v[i]);
+            const float rounded = (a + two23) - two23;
+            const bool whole = (a < 2.0e9f) & ((rounded == a) | (a >= two23));
+            bad |= static_cast<std::uint32_t>(!whole);
         }
-        return integral;
+        return bad == 0;
+    }
+
+    // A sparse matrix's data, with whether every value is a whole number,
+    // checked block by block while the bulk read has the block in cache.
+    UninitializedVector<float> readSparseData(const std::string& path, bool& integral) {
+        const bool storedAsIntegers = f_.type(path).cls == Hdf5Class::Integer;
+        std::atomic<bool> allWhole{true};
+        auto data = f_.readFloatsBulk(path, [&](const float* v, std::size_t, std::size_t n) {
+            checkStop();
+            if (!storedAsIntegers && !allIntegral(v, n)) allWhole.store(false, std::memory_order_relaxed);
+        });
+        integral = storedAsIntegers || allWhole.load();
+        return data;
+    }
+
+    // A sparse matrix's indices and their bounds, taken the same way.
+    UninitializedVector<std::int32_t> readSparseIndices(const std::string& path, ExpressionMatrix::IndexBounds& bounds) {
+        std::mutex mutex;
+        bounds = {std::numeric_limits<std::int32_t>::max(), std::numeric_limits<std::int32_t>::min()};
+        auto indices = f_.readInt32Bulk(path, [&](const std::int32_t* v, std::size_t, std::size_t n) {
+            checkStop();
+            std::int32_t lo = std::numeric_limits<std::int32_t>::max();
+            std::int32_t hi = std::numeric_limits<std::int32_t>::min();
+            for (std::size_t i = 0; i < n; ++i) {  // vectorised min/max
+                lo = std::min(lo, v[i]);
+                hi = std::max(hi, v[i]);
+            }
+            const std::lock_guard lock(mutex);
+            bounds.min = std::min(bounds.min, lo);
+            bounds.max = std::max(bounds.max, hi);
+        });
+        return indices;
     }
 
     ExpressionMatrix readMatrix(const std::string& path) {
@@ -166,7 +213,9 @@ private:
                 const auto shape = f_.shape(path);
                 if (shape.size() != 2) fail(path, "must be 2-D, found " + std::to_string(shape.size()) + "-D");
                 const Hdf5Type t = f_.type(path);
-                auto m = ExpressionMatrix::dense(shape[0], shape[1], f_.readFloats(path));
+                auto m = ExpressionMatrix::denseFromBulk(
+                    shape[0], shape[1],
+                    f_.readFloatsBulk(path, [this](const float*, std::size_t, std::size_t) { checkStop(); }));
                 m.setIntegerValued(t.cls == Hdf5Class::Integer);
                 return m;
             }
@@ -184,12 +233,14 @@ private:
             if (shape.size() != 2) fail(path, "attribute 'shape' must have two entries");
             for (const char* part : {"/data", "/indices", "/indptr"})
                 if (!f_.isDataset(path + part)) fail(path + part, "is missing");
-            const Hdf5Type t = f_.type(path + "/data");
-            auto data = f_.readFloats(path + "/data");
-            const bool integral = t.cls == Hdf5Class::Integer || allIntegral(data);
-            auto m = ExpressionMatrix::sparse(enc == "csr_matrix" ? MatrixLayout::Csr : MatrixLayout::Csc, shape[0],
-                                              shape[1], f_.readInt64(path + "/indptr"), f_.readInt32(path + "/indices"),
-                                              std::move(data));
+            bool integral = false;
+            auto data = readSparseData(path + "/data", integral);
+            auto indptr = f_.readInt64Bulk(path + "/indptr");
+            ExpressionMatrix::IndexBounds bounds;
+            auto indices = readSparseIndices(path + "/indices", bounds);
+            auto m = ExpressionMatrix::sparseFromBulk(enc == "csr_matrix" ? MatrixLayout::Csr : MatrixLayout::Csc,
+                                                      shape[0], shape[1], std::move(indptr), std::move(indices),
+                                                      std::move(data), bounds);
             m.setIntegerValued(integral);
             return m;
         } catch (const std::invalid_argument& e) {
@@ -197,6 +248,14 @@ private:
         } catch (const Hdf5Error& e) {
             throw DatasetError(e.what());
         }
+    }
+
+    // double -> float as HDF5 converts: nearest, and out of range becomes
+    // infinity (a plain cast of such a value is undefined behaviour).
+    static float toFloat(double v) {
+        if (v > std::numeric_limits<float>::max()) return std::numeric_limits<float>::infinity();
+        if (v < std::numeric_limits<float>::lowest()) return -std::numeric_limits<float>::infinity();
+        return static_cast<float>(v);
     }
 
     void readObsm(SpatialDataset& ds) {
@@ -212,13 +271,18 @@ private:
             Embedding e;
             e.rows = shape[0];
             e.dims = shape[1];
-            e.values = f_.readFloats(path);
             if (name == "spatial") {
                 if (e.dims < 2) fail(path, "needs at least two columns (x, y)");
-                // Read as double: pixel coordinates of large images exceed float precision.
+                // Read as double: pixel coordinates of large images exceed
+                // float precision. The float copy is made from these rather
+                // than read a second time.
                 const auto xy = f_.readDoubles(path);
+                e.values.resize(xy.size());
+                for (std::size_t i = 0; i < xy.size(); ++i) e.values[i] = toFloat(xy[i]);
                 ds.coordinates.resize(static_cast<std::size_t>(e.rows));
                 for (std::int64_t i = 0; i < e.rows; ++i) ds.coordinates[i] = {xy[i * e.dims], xy[i * e.dims + 1]};
+            } else {
+                e.values = f_.readFloats(path);
             }
             ds.obsm.emplace(name, std::move(e));
         }

@@ -7,7 +7,8 @@
 
 namespace hescape {
 
-ExpressionMatrix ExpressionMatrix::dense(std::int64_t rows, std::int64_t cols, std::vector<float> values) {
+template <typename Values>
+ExpressionMatrix ExpressionMatrix::makeDense(std::int64_t rows, std::int64_t cols, Values values) {
     if (rows < 0 || cols < 0 || static_cast<std::int64_t>(values.size()) != rows * cols) {
         throw std::invalid_argument("dense matrix: " + std::to_string(values.size()) + " values for shape " +
                                     std::to_string(rows) + " x " + std::to_string(cols));
@@ -16,13 +17,15 @@ ExpressionMatrix ExpressionMatrix::dense(std::int64_t rows, std::int64_t cols, s
     m.layout_ = MatrixLayout::Dense;
     m.rows_ = rows;
     m.cols_ = cols;
-    m.dense_ = std::move(values);
+    auto owned = std::make_shared<const Values>(std::move(values));  // moving keeps the buffer where it is
+    m.dense_ = *owned;
+    m.storage_ = std::move(owned);
     return m;
 }
 
-ExpressionMatrix ExpressionMatrix::sparse(MatrixLayout layout, std::int64_t rows, std::int64_t cols,
-                                          std::vector<std::int64_t> indptr, std::vector<std::int32_t> indices,
-                                          std::vector<float> data) {
+template <typename Indptr, typename Indices, typename Data>
+ExpressionMatrix ExpressionMatrix::makeSparse(MatrixLayout layout, std::int64_t rows, std::int64_t cols, Indptr indptr,
+                                              Indices indices, Data data, std::optional<IndexBounds> knownBounds) {
     if (layout == MatrixLayout::Dense) throw std::invalid_argument("sparse(): layout must be CSR or CSC");
     const std::int64_t major = layout == MatrixLayout::Csr ? rows : cols;
     const std::int64_t minor = layout == MatrixLayout::Csr ? cols : rows;
@@ -44,7 +47,8 @@ ExpressionMatrix ExpressionMatrix::sparse(MatrixLayout layout, std::int64_t rows
             throw std::invalid_argument("indptr is not monotone at position " + std::to_string(i));
         }
     }
-    for (std::size_t i = 0; i < indices.size(); ++i) {
+    const bool boundsInRange = knownBounds && knownBounds->min >= 0 && knownBounds->max < minor;
+    for (std::size_t i = 0; !boundsInRange && i < indices.size(); ++i) {
         if (indices[i] < 0 || indices[i] >= minor) {
             throw std::invalid_argument("indices[" + std::to_string(i) + "] = " + std::to_string(indices[i]) +
                                         " is outside 0.." + std::to_string(minor - 1));
@@ -54,10 +58,38 @@ ExpressionMatrix ExpressionMatrix::sparse(MatrixLayout layout, std::int64_t rows
     m.layout_ = layout;
     m.rows_ = rows;
     m.cols_ = cols;
-    m.indptr_ = std::move(indptr);
-    m.indices_ = std::move(indices);
-    m.data_ = std::move(data);
+    struct Arrays {
+        Indptr indptr;
+        Indices indices;
+        Data data;
+    };
+    auto owned = std::make_shared<const Arrays>(Arrays{std::move(indptr), std::move(indices), std::move(data)});
+    m.indptr_ = owned->indptr;
+    m.indices_ = owned->indices;
+    m.data_ = owned->data;
+    m.storage_ = std::move(owned);
     return m;
+}
+
+ExpressionMatrix ExpressionMatrix::dense(std::int64_t rows, std::int64_t cols, std::vector<float> values) {
+    return makeDense(rows, cols, std::move(values));
+}
+
+ExpressionMatrix ExpressionMatrix::denseFromBulk(std::int64_t rows, std::int64_t cols, UninitializedVector<float> values) {
+    return makeDense(rows, cols, std::move(values));
+}
+
+ExpressionMatrix ExpressionMatrix::sparse(MatrixLayout layout, std::int64_t rows, std::int64_t cols,
+                                          std::vector<std::int64_t> indptr, std::vector<std::int32_t> indices,
+                                          std::vector<float> data, std::optional<IndexBounds> knownBounds) {
+    return makeSparse(layout, rows, cols, std::move(indptr), std::move(indices), std::move(data), knownBounds);
+}
+
+ExpressionMatrix ExpressionMatrix::sparseFromBulk(MatrixLayout layout, std::int64_t rows, std::int64_t cols,
+                                                  UninitializedVector<std::int64_t> indptr,
+                                                  UninitializedVector<std::int32_t> indices,
+                                                  UninitializedVector<float> data, std::optional<IndexBounds> knownBounds) {
+    return makeSparse(layout, rows, cols, std::move(indptr), std::move(indices), std::move(data), knownBounds);
 }
 
 std::int64_t ExpressionMatrix::storedValues() const {

@@ -2,10 +2,15 @@
 // values kept as float (integer counts are exact in float up to 2^24).
 // Gene (column) access is what views need; for CSR a column index is built
 // once (buildColumnIndex) so that switching genes does not scan the matrix.
+// The arrays never change after construction, so copies share them.
 #pragma once
+
+#include "core/common/UninitializedVector.h"
 
 #include <cstdint>
 #include <memory>
+#include <optional>
+#include <span>
 #include <string>
 #include <vector>
 
@@ -17,11 +22,27 @@ class ExpressionMatrix {
 public:
     ExpressionMatrix() = default;
     static ExpressionMatrix dense(std::int64_t rows, std::int64_t cols, std::vector<float> values);
+    // The smallest and largest entry of a sparse matrix's indices.
+    struct IndexBounds {
+        std::int32_t min = 0;
+        std::int32_t max = -1;
+    };
     // Validates indptr (length, monotone, ends at nnz) and index ranges;
-    // throws std::invalid_argument with a message naming the field.
+    // throws std::invalid_argument with a message naming the field. A caller
+    // that has already computed the exact bounds of `indices` (a bulk reader
+    // does, while each block is in cache) passes them to spare a pass over
+    // every index; out-of-range bounds still get the full scan, so the
+    // message names the first bad index either way.
     static ExpressionMatrix sparse(MatrixLayout layout, std::int64_t rows, std::int64_t cols,
                                    std::vector<std::int64_t> indptr, std::vector<std::int32_t> indices,
-                                   std::vector<float> data);
+                                   std::vector<float> data, std::optional<IndexBounds> knownBounds = std::nullopt);
+    // The same, keeping the arrays of Hdf5File's bulk reads as they are (a
+    // copy into std::vectors would cost another pass over a 1 GB matrix).
+    static ExpressionMatrix denseFromBulk(std::int64_t rows, std::int64_t cols, UninitializedVector<float> values);
+    static ExpressionMatrix sparseFromBulk(MatrixLayout layout, std::int64_t rows, std::int64_t cols,
+                                           UninitializedVector<std::int64_t> indptr,
+                                           UninitializedVector<std::int32_t> indices, UninitializedVector<float> data,
+                                           std::optional<IndexBounds> knownBounds = std::nullopt);
 
     MatrixLayout layout() const { return layout_; }
     std::int64_t rows() const { return rows_; }
@@ -51,13 +72,22 @@ private:
         std::vector<std::int32_t> rows;
         std::vector<float> data;
     };
+    template <typename Values>
+    static ExpressionMatrix makeDense(std::int64_t rows, std::int64_t cols, Values values);
+    template <typename Indptr, typename Indices, typename Data>
+    static ExpressionMatrix makeSparse(MatrixLayout layout, std::int64_t rows, std::int64_t cols, Indptr indptr,
+                                       Indices indices, Data data, std::optional<IndexBounds> knownBounds);
+
     MatrixLayout layout_ = MatrixLayout::Dense;
     std::int64_t rows_ = 0;
     std::int64_t cols_ = 0;
-    std::vector<float> dense_;
-    std::vector<std::int64_t> indptr_;
-    std::vector<std::int32_t> indices_;
-    std::vector<float> data_;
+    // Views of the arrays, which storage_ owns (std::vectors or bulk-read
+    // buffers, whichever the matrix was made from).
+    std::span<const float> dense_;
+    std::span<const std::int64_t> indptr_;
+    std::span<const std::int32_t> indices_;
+    std::span<const float> data_;
+    std::shared_ptr<const void> storage_;
     bool integerValued_ = false;
     std::shared_ptr<const ColumnIndex> columnIndex_;
 };

@@ -1,9 +1,13 @@
 // AnnData reader against anndata itself: a corpus written by Debian's
 // python3-anndata (dense/CSR/CSC, int and float, categoricals in both
 // encodings, strings, bools, obsm, layers) must read back identical to what
-// anndata wrote; every file of the bad corpus fails with a message naming the
-// file and the field; and the real squidpy Visium file reads as documented.
+// anndata wrote; a larger matrix in every storage layout gives the same values
+// through the direct (pread) and the H5Dread bulk paths; every file of the bad
+// corpus fails with a message naming the file and the field; and the real
+// squidpy Visium file reads as documented.
 #include "core/spatial/AnnDataReader.h"
+
+#include "core/io/Hdf5File.h"
 
 #include <QDir>
 #include <QFile>
@@ -14,7 +18,11 @@
 #include <QTemporaryDir>
 #include <QtTest/QtTest>
 
+#include <algorithm>
+#include <atomic>
 #include <cmath>
+#include <mutex>
+#include <set>
 
 using namespace hescape;
 
@@ -133,6 +141,70 @@ private Q_SLOTS:
         QCOMPARE(ds.spotDiameter.value_or(0), 89.5);
     }
 
+    void bulkPathsReadTheSameValues_data() {
+        QTest::addColumn<QString>("name");
+        QTest::addColumn<bool>("xDirect");       // X/data and X/indices
+        QTest::addColumn<bool>("countsDirect");  // layers/counts/data and indices
+        QTest::newRow("anndata's own small chunks (H5Dread)") << "bulk_anndata.h5ad" << false << false;
+        QTest::newRow("gzip (H5Dread)") << "bulk_gzip.h5ad" << false << false;
+        QTest::newRow("contiguous (direct)") << "bulk_contiguous.h5ad" << true << true;
+        QTest::newRow("1.2 MB chunks (direct)") << "bulk_bigchunks.h5ad" << true << true;
+        QTest::newRow("big-endian (H5Dread)") << "bulk_bigendian.h5ad" << false << false;
+        QTest::newRow("user block: contiguous direct, chunks H5Dread") << "bulk_userblock.h5ad" << true << false;
+    }
+
+    void bulkPathsReadTheSameValues() {
+        QFETCH(QString, name);
+        QFETCH(bool, xDirect);
+        QFETCH(bool, countsDirect);
+        {
+            const Hdf5File f(file(name));
+            QCOMPARE(f.readsDirectly("/X/data", Hdf5Class::Float, 4), xDirect);
+            QCOMPARE(f.readsDirectly("/X/indices", Hdf5Class::Integer, 4), xDirect);
+            QCOMPARE(f.readsDirectly("/layers/counts/data", Hdf5Class::Float, 4), countsDirect);
+            // Bulk reads equal H5Dread's (readFloats/readInt32), and every
+            // element is visited exactly once, in blocks that do not overlap.
+            for (const char* part : {"/X/data", "/layers/counts/data"}) {
+                std::mutex m;
+                std::set<std::size_t> firsts;
+                std::atomic<std::size_t> visited{0};
+                std::atomic<bool> repeated{false};
+                const auto bulk = f.readFloatsBulk(part, [&](const float*, std::size_t first, std::size_t n) {
+                    visited += n;  // called on the reading threads: no QVERIFY here
+                    const std::lock_guard lock(m);
+                    if (!firsts.insert(first).second) repeated = true;
+                });
+                QVERIFY2(std::ranges::equal(bulk, f.readFloats(part)), part);
+                QCOMPARE(visited.load(), bulk.size());
+                QVERIFY(!repeated);
+                QVERIFY(firsts.size() > 1);  // several blocks: the threads had work to share
+            }
+            QVERIFY(std::ranges::equal(f.readInt32Bulk("/X/indices"), f.readInt32("/X/indices")));
+            QVERIFY(std::ranges::equal(f.readInt64Bulk("/X/indptr"), f.readInt64("/X/indptr")));
+        }
+        // The whole data set, against anndata's numbers and the gzip file
+        // (which always goes through H5Dread).
+        const SpatialDataset ds = readAnnData(file(name));
+        const SpatialDataset ref = readAnnData(file("bulk_gzip.h5ad"));
+        const QJsonObject e = expected_["bulk"].toObject();
+        QCOMPARE(ds.observationCount(), 3000);
+        QCOMPARE(ds.geneCount(), 2000);
+        QCOMPARE(ds.expression.storedValues(), e["nnz"].toInteger());
+        QVERIFY(!ds.expression.integerValued());  // one 0.5, in the last block
+        QVERIFY(ds.rawCounts && ds.rawCounts->integerValued());
+        double sum = 0, countsSum = 0;
+        for (const double v : ds.expression.rowSums()) sum += v;
+        for (const double v : ds.rawCounts->rowSums()) countsSum += v;
+        QCOMPARE(sum, e["sum"].toDouble());
+        QCOMPARE(countsSum, e["counts_sum"].toDouble());
+        for (std::int64_t r = 0; r < ds.observationCount(); r += 7) QVERIFY(ds.expression.row(r) == ref.expression.row(r));
+        const auto col = ds.expression.column(7);
+        const auto expectedCol = e["column_7"].toArray();
+        for (int r = 0; r < 3000; ++r) QCOMPARE(double(col[r]), expectedCol[r].toDouble());
+        QCOMPARE(ds.coordinates.size(), std::size_t{3000});
+        QCOMPARE(ds.coordinates[2999].x, ref.coordinates[2999].x);
+    }
+
     void badFilesNameFileAndField_data() {
         QTest::addColumn<QString>("name");
         QTest::addColumn<QString>("field");
@@ -146,6 +218,13 @@ private Q_SLOTS:
         QTest::newRow("encoding") << "bad_encoding.h5ad" << "/X" << "unknown encoding 'coo_matrix'";
         QTest::newRow("var length") << "bad_var_length.h5ad" << "/X" << "var has 2 genes";
         QTest::newRow("truncated") << "bad_truncated.h5ad" << "" << "HDF5";
+        QTest::newRow("indices, direct path") << "bad_bulk_indices.h5ad" << "/X"
+                                              << "indices[1500000] = 2000 is outside 0..1999";
+        QTest::newRow("indices, H5Dread path") << "bad_bulk_indices_gzip.h5ad" << "/X"
+                                               << "indices[1500000] = 2000 is outside 0..1999";
+        QTest::newRow("damaged gzip data") << "bad_bulk_corrupt_gzip.h5ad" << "/X/data" << "reading failed";
+        QTest::newRow("data beyond the end of the file") << "bad_bulk_truncated.h5ad" << "/X/data"
+                                                         << "lie beyond the end of the file";
         QTest::newRow("not HDF5") << "bad_not_hdf5.h5ad" << "" << "not an HDF5 file";
         QTest::newRow("missing") << "nope.h5ad" << "" << "no such file";
     }
