@@ -1,11 +1,17 @@
 // Reads the embeddings of a run file (written by `hescape train --results`)
 // or an embeddings file (`hescape embed`), computes cross-modal retrieval
-// both ways (whole set and HESCAPE's in-batch protocol) and the per-pair
-// alignment, prints a table (or JSON), and writes everything into the file
-// under /eval/<split> (atomically; the rest of the file is kept).
+// both ways (whole set and HESCAPE's in-batch protocol), the per-pair
+// alignment, gene-expression prediction from the image embeddings (ridge to
+// the top-50 variable genes, fitted on the train split: trained embeddings vs
+// the untrained model's, HESCAPE's central comparison) and batch effects by
+// section in each modality's embeddings; prints a table (or JSON), and writes
+// everything into the file under /eval/<split> (atomically; the rest of the
+// file is kept).
 #include "app/cli/EvalCommand.h"
 
 #include "app/cli/JsonWriter.h"
+#include "core/eval/BatchMetrics.h"
+#include "core/eval/ExpressionPrediction.h"
 #include "core/eval/RetrievalMetrics.h"
 #include "core/io/Hdf5File.h"
 #include "core/io/Hdf5Writer.h"
@@ -61,6 +67,93 @@ std::string scoresJson(const RetrievalScores& s) {
     return o.str();
 }
 
+// The expression-prediction comparison: needs the train split and the
+// evaluated split with their expression and the untrained image embeddings.
+struct PredictionResult {
+    bool available = false;
+    std::string why;  // when not available
+    ExpressionPredictionReport trained, untrained;
+};
+
+PredictionResult predictFromFile(const Hdf5File& f, const std::string& split) {
+    PredictionResult r;
+    const std::vector<std::string> parts = {"/embeddings/train", "/embeddings/" + split};
+    if (split == "train") {
+        r.why = "the evaluated split is the training split";
+        return r;
+    }
+    for (const auto& g : parts) {
+        for (const char* d : {"/image", "/image_initial", "/expression"}) {
+            if (!f.isDataset(g + d)) {
+                r.why = g + d + " is missing (written by `hescape train --results`)";
+                return r;
+            }
+        }
+    }
+    std::vector<float> trained, untrained, expression;
+    std::vector<bool> train, test;
+    std::int64_t dim = 0, genes = 0;
+    for (std::size_t k = 0; k < parts.size(); ++k) {
+        const auto shape = f.shape(parts[k] + "/image");
+        const auto eshape = f.shape(parts[k] + "/expression");
+        dim = shape[1];
+        genes = eshape[1];
+        for (const auto& [name, into] : {std::pair{"/image", &trained}, {"/image_initial", &untrained}, {"/expression", &expression}}) {
+            const auto v = f.readFloats(parts[k] + name);
+            into->insert(into->end(), v.begin(), v.end());
+        }
+        train.insert(train.end(), static_cast<std::size_t>(shape[0]), k == 0);
+        test.insert(test.end(), static_cast<std::size_t>(shape[0]), k == 1);
+    }
+    const auto geneNames = f.readStrings("/genes");
+    const EmbeddingView expr(expression, genes);
+    const auto top = topVariableGenes(expr, train, std::min<std::int64_t>(50, genes));
+    const auto targets = selectColumns(expr, top);
+    std::vector<std::string> names;
+    for (const auto c : top) names.push_back(static_cast<std::size_t>(c) < geneNames.size() ? geneNames[static_cast<std::size_t>(c)] : std::to_string(c));
+    const EmbeddingView y(targets, static_cast<std::int64_t>(top.size()));
+    r.trained = predictExpression(EmbeddingView(trained, dim), y, names, train, test);
+    r.untrained = predictExpression(EmbeddingView(untrained, dim), y, names, train, test);
+    r.available = true;
+    return r;
+}
+
+// Batch effects by section over every split's embeddings of one modality.
+struct BatchResult {
+    bool available = false;
+    std::string why;
+    BatchEffectReport image, gene;
+    std::vector<std::string> sections;
+};
+
+BatchResult batchEffectsFromFile(const Hdf5File& f) {
+    BatchResult r;
+    std::vector<float> image, gene;
+    std::vector<int> batch;
+    std::int64_t dim = 0;
+    for (const auto& split : f.children("/embeddings")) {
+        const std::string g = "/embeddings/" + split;
+        dim = f.shape(g + "/image")[1];
+        for (const auto& [name, into] : {std::pair{"/image", &image}, {"/gene", &gene}}) {
+            const auto v = f.readFloats(g + name);
+            into->insert(into->end(), v.begin(), v.end());
+        }
+        for (const auto& s : f.readStrings(g + "/section")) {
+            auto it = std::find(r.sections.begin(), r.sections.end(), s);
+            if (it == r.sections.end()) it = r.sections.insert(r.sections.end(), s);
+            batch.push_back(static_cast<int>(it - r.sections.begin()));
+        }
+    }
+    if (r.sections.size() < 2 || batch.size() < 20) {
+        r.why = "fewer than two sections or twenty spots";
+        return r;
+    }
+    r.image = batchEffectReport(EmbeddingView(image, dim), batch);
+    r.gene = batchEffectReport(EmbeddingView(gene, dim), batch);
+    r.available = true;
+    return r;
+}
+
 void store(Hdf5Writer& w, const std::string& group, const RetrievalScores& s) {
     w.createGroup(group);
     w.setAttribute(group, "recall_at_1", s.recallAt1);
@@ -108,6 +201,8 @@ int runEval(const std::vector<std::string>& args) {
     try {
         RetrievalReport whole, batch;
         std::vector<float> alignment;
+        PredictionResult prediction;
+        BatchResult batches;
         {
             const Hdf5File f(path);
             if (!f.isGroup("/embeddings")) throw Hdf5Error(f.where("/embeddings") + "is missing (not a run or embeddings file)");
@@ -130,6 +225,8 @@ int runEval(const std::vector<std::string>& args) {
             whole = wholeSetRetrieval(image, gene);
             batch = inBatchRetrieval(image, gene, 64);
             alignment = pairCosine(image, gene);
+            prediction = predictFromFile(f, split);
+            batches = batchEffectsFromFile(f);
         }
         std::vector<float> sorted = alignment;
         std::sort(sorted.begin(), sorted.end());
@@ -144,6 +241,28 @@ int runEval(const std::vector<std::string>& args) {
             store(w, g + "/retrieval/in_batch/gene_to_image", batch.geneToImage);
             w.writeFloats(g + "/alignment", alignment.data(), {static_cast<std::int64_t>(alignment.size())});
             w.setAttribute(g, "mean_alignment", meanAlignment);
+            if (prediction.available) {
+                for (const auto& [name, rep] : {std::pair{"trained", &prediction.trained}, {"untrained", &prediction.untrained}}) {
+                    const std::string p = g + "/expression_prediction/" + name;
+                    w.writeStrings(p + "/gene", rep->genes);
+                    w.writeDoubles(p + "/pearson", rep->pearson);
+                    w.setAttribute(p, "mean_pearson", rep->meanPearson);
+                    w.setAttribute(p, "median_pearson", rep->medianPearson);
+                    w.setAttribute(p, "alpha", rep->alpha);
+                }
+            }
+            if (batches.available) {
+                for (const auto& [name, rep] : {std::pair{"image", &batches.image}, {"gene", &batches.gene}}) {
+                    const std::string p = std::string("/eval/batch_effects/") + name;
+                    w.createGroup(p);
+                    w.setAttribute(p, "batch_key", std::string("section"));
+                    w.setAttribute(p, "silhouette_batch", rep->batchSilhouette.score);
+                    w.setAttribute(p, "ilisi_median", rep->ilisi.median);
+                    w.setAttribute(p, "ilisi_normalised", rep->ilisi.normalised);
+                    w.setAttribute(p, "knn_batch_accuracy", rep->knn.accuracy);
+                    w.setAttribute(p, "knn_batch_balanced_accuracy", rep->knn.balancedAccuracy);
+                }
+            }
             w.commit();
         }
         if (json) {
@@ -152,7 +271,24 @@ int runEval(const std::vector<std::string>& args) {
                       << ", \"gene_to_image\": " << scoresJson(whole.geneToImage) << "}, \"in_batch\": {\"image_to_gene\": "
                       << scoresJson(batch.imageToGene) << ", \"gene_to_image\": " << scoresJson(batch.geneToImage)
                       << "}, \"alignment\": {\"mean\": " << jsonNumber(meanAlignment) << ", \"median\": " << jsonNumber(medianAlignment)
-                      << "}}\n";
+                      << "}";
+            if (prediction.available) {
+                std::cout << ", \"expression_prediction\": {\"genes\": " << prediction.trained.genes.size()
+                          << ", \"trained\": {\"mean_pearson\": " << jsonNumber(prediction.trained.meanPearson)
+                          << ", \"median_pearson\": " << jsonNumber(prediction.trained.medianPearson)
+                          << "}, \"untrained\": {\"mean_pearson\": " << jsonNumber(prediction.untrained.meanPearson)
+                          << ", \"median_pearson\": " << jsonNumber(prediction.untrained.medianPearson) << "}}";
+            }
+            if (batches.available) {
+                std::cout << ", \"batch_effects\": {\"batch_key\": \"section\", \"sections\": " << batches.sections.size();
+                for (const auto& [name, rep] : {std::pair{"image", &batches.image}, {"gene", &batches.gene}}) {
+                    std::cout << ", \"" << name << "\": {\"silhouette_batch\": " << jsonNumber(rep->batchSilhouette.score)
+                              << ", \"ilisi_median\": " << jsonNumber(rep->ilisi.median)
+                              << ", \"knn_batch_balanced_accuracy\": " << jsonNumber(rep->knn.balancedAccuracy) << "}";
+                }
+                std::cout << "}";
+            }
+            std::cout << "}\n";
             return 0;
         }
         std::printf("%s, split %s: %zu pairs\n\n", path.c_str(), split.c_str(), alignment.size());
@@ -168,6 +304,26 @@ int runEval(const std::vector<std::string>& args) {
         row("in-batch (64), gene->image", batch.geneToImage);
         std::printf("\nalignment (cosine of each pair's image and gene embedding): mean %.3f, median %.3f\n", meanAlignment,
                     medianAlignment);
+        if (prediction.available) {
+            std::printf("\ngene-expression prediction (ridge from image embeddings to the %zu most variable genes, fitted on\n"
+                        "train, Pearson r on %s):\n| image embeddings | mean r | median r | genes scored |\n|--|--:|--:|--:|\n",
+                        prediction.trained.genes.size(), split.c_str());
+            for (const auto& [name, rep] : {std::pair{"after training", &prediction.trained}, {"untrained model", &prediction.untrained}})
+                std::printf("| %s | %.3f | %.3f | %lld |\n", name, rep->meanPearson, rep->medianPearson,
+                            static_cast<long long>(rep->scoredGenes));
+        } else {
+            std::printf("\ngene-expression prediction: not computed (%s)\n", prediction.why.c_str());
+        }
+        if (batches.available) {
+            std::printf("\nbatch effects by section (%zu sections, all splits; 1 - |silhouette| and iLISI high = well mixed,\n"
+                        "kNN batch accuracy high = sections separable):\n"
+                        "| embeddings | silhouette batch | iLISI (median) | iLISI normalised | kNN batch accuracy (balanced) |\n"
+                        "|--|--:|--:|--:|--:|\n",
+                        batches.sections.size());
+            for (const auto& [name, rep] : {std::pair{"image", &batches.image}, {"gene", &batches.gene}})
+                std::printf("| %s | %.3f | %.2f | %.3f | %.3f (chance %.3f) |\n", name, rep->batchSilhouette.score, rep->ilisi.median,
+                            rep->ilisi.normalised, rep->knn.balancedAccuracy, rep->knn.chanceBalanced);
+        }
         if (write) std::printf("written to %s under /eval/%s\n", path.c_str(), split.c_str());
         return 0;
     } catch (const std::exception& e) {

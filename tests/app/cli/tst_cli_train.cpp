@@ -138,11 +138,28 @@ private Q_SLOTS:
         QCOMPARE(whole["gallery"].toInt(), 187);
         QVERIFY(whole["mean_rank"].toDouble() >= 1 && whole["mean_rank"].toDouble() <= 187);
         QCOMPARE(ev["in_batch"].toObject()["image_to_gene"].toObject()["gallery"].toInt(), 64);
+        // Expression prediction (ridge to the 50 most variable genes, trained vs untrained
+        // embeddings) and batch effects by section are there, with values in range.
+        const QJsonObject pred = ev["expression_prediction"].toObject();
+        QCOMPARE(pred["genes"].toInt(), 50);
+        for (const char* which : {"trained", "untrained"}) {
+            const double r = pred[which].toObject()["mean_pearson"].toDouble(-9);
+            QVERIFY2(r >= -1 && r <= 1, which);
+        }
+        const QJsonObject batch = ev["batch_effects"].toObject();
+        QCOMPARE(batch["sections"].toInt(), 2);
+        for (const char* which : {"image", "gene"}) {
+            const QJsonObject b = batch[which].toObject();
+            QVERIFY(b["silhouette_batch"].toDouble(-1) >= 0 && b["silhouette_batch"].toDouble(-1) <= 1);
+            QVERIFY(b["ilisi_median"].toDouble() >= 1 && b["ilisi_median"].toDouble() <= 2);
+            QVERIFY(b["knn_batch_balanced_accuracy"].toDouble(-1) >= 0);
+        }
         py = runProcess(QStringLiteral(HESCAPE_TEST_PYTHON),
                         {"-c", "import h5py,sys; f=h5py.File(sys.argv[1]); g=f['eval/validation'];"
                                " print(g['alignment'].shape, round(float(g['retrieval/whole/image_to_gene'].attrs['gallery'])),"
-                               " len(f['steps/loss']))", results});
-        QCOMPARE(QString::fromUtf8(py.out).trimmed(), QStringLiteral("(187,) 187 16"));  // the run's own data kept
+                               " len(f['steps/loss']), g['expression_prediction/trained/pearson'].shape,"
+                               " f['eval/batch_effects/image'].attrs['batch_key'])", results});
+        QCOMPARE(QString::fromUtf8(py.out).trimmed(), QStringLiteral("(187,) 187 16 (50,) section"));  // the run's own data kept
         r = hescapeCli({"eval", results, "--split", "nope"});
         QVERIFY2(r.exitCode == 1 && r.err.contains("/embeddings/nope: no such split (the file has: train, validation)"), r.err.constData());
         r = hescapeCli({"eval", config});
