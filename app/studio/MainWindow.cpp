@@ -493,6 +493,7 @@ void MainWindow::openRunFile(const QString& path) {
                                  .arg(run_->dim)
                                  .arg(sections.join(QStringLiteral(", "))));
         matchRunToDataset();
+        mapsDock_->raise();
         if (maps_->mode() == SimilarityMapMode::Off) maps_->setMode(SimilarityMapMode::Alignment);
         else applyColoring();
         Q_EMIT runLoaded(path);
@@ -539,7 +540,7 @@ bool MainWindow::applySimilarityMap() {
     switch (mode) {
         case SimilarityMapMode::Alignment:
             values = alignmentMap(*run_, runRows_);
-            legend.title = tr("alignment (image·gene cosine)");
+            legend.title = tr("alignment (cosine)");
             style.colormap = ColormapId::Coolwarm;
             break;
         case SimilarityMapMode::QueryImageToGene:
