@@ -7,12 +7,14 @@
 #include "app/studio/TrainingPanel.h"
 #include "core/common/Version.h"
 #include "core/eval/AnnDataExport.h"
+#include "core/eval/RunMetrics.h"
 #include "core/eval/SimilarityMaps.h"
 #include "core/slide/PyramidTiffConverter.h"
 #include "widgets/slideview/SlidePropertiesPanel.h"
 #include "widgets/slideview/SlideView.h"
 #include "widgets/spatial/LayersPanel.h"
 #include "widgets/spatial/SpotColoringPanel.h"
+#include "widgets/eval/MetricsTable.h"
 #include "widgets/eval/SimilarityMapPanel.h"
 
 #include "core/spatial/DatasetOpener.h"
@@ -115,10 +117,16 @@ MainWindow::MainWindow(QWidget* parent) : QMainWindow(parent) {
     addDockWidget(Qt::RightDockWidgetArea, trainingDock_);
     tabifyDockWidget(spatialDock_, trainingDock_);
 
-    maps_ = new SimilarityMapPanel(this);
+    auto* mapsBox = new QWidget(this);
+    auto* mapsLayout = new QVBoxLayout(mapsBox);
+    mapsLayout->setContentsMargins(0, 0, 0, 0);
+    maps_ = new SimilarityMapPanel(mapsBox);
+    mapsLayout->addWidget(maps_);
+    metrics_ = new MetricsTable(mapsBox);
+    mapsLayout->addWidget(metrics_, 1);
     mapsDock_ = new QDockWidget(tr("Similarity maps"), this);
     mapsDock_->setObjectName(QStringLiteral("mapsDock"));
-    mapsDock_->setWidget(maps_);
+    mapsDock_->setWidget(mapsBox);
     addDockWidget(Qt::RightDockWidgetArea, mapsDock_);
     tabifyDockWidget(trainingDock_, mapsDock_);
     spatialDock_->raise();
@@ -474,9 +482,14 @@ void MainWindow::finishDatasetLoad(const DatasetLoadResult& r) {
 }
 
 void MainWindow::openRunFile(const QString& path) {
-    auto* watcher = new QFutureWatcher<std::pair<std::shared_ptr<const RunEmbeddings>, QString>>(this);
+    struct Loaded {
+        std::shared_ptr<const RunEmbeddings> run;
+        std::vector<NamedMetric> metrics;
+        QString error;
+    };
+    auto* watcher = new QFutureWatcher<Loaded>(this);
     connect(watcher, &QFutureWatcherBase::finished, this, [this, watcher, path] {
-        auto [run, error] = watcher->result();
+        auto [run, metrics, error] = watcher->result();
         watcher->deleteLater();
         if (!run) {
             maps_->showMessage(error);
@@ -485,6 +498,10 @@ void MainWindow::openRunFile(const QString& path) {
         }
         run_ = std::move(run);
         queryObs_ = -1;
+        std::vector<MetricRow> rows;
+        for (const auto& m : metrics)
+            rows.push_back({QString::fromStdString(m.split), QString::fromStdString(m.protocol), QString::fromStdString(m.metric), m.value});
+        metrics_->setRows(rows);
         QStringList sections;
         for (const auto& s : run_->sections()) sections << QString::fromStdString(s);
         maps_->setRunSummary(tr("%1: %2 pairs, %3-d embeddings; sections %4")
@@ -499,11 +516,12 @@ void MainWindow::openRunFile(const QString& path) {
         Q_EMIT runLoaded(path);
     });
     const std::string file = path.toStdString();
-    watcher->setFuture(QtConcurrent::run([file]() -> std::pair<std::shared_ptr<const RunEmbeddings>, QString> {
+    watcher->setFuture(QtConcurrent::run([file]() -> Loaded {
         try {
-            return {std::make_shared<const RunEmbeddings>(readRunEmbeddings(file)), QString()};
+            auto run = std::make_shared<const RunEmbeddings>(readRunEmbeddings(file));
+            return {std::move(run), runRetrievalMetrics(file), QString()};
         } catch (const std::exception& e) {
-            return {nullptr, QString::fromStdString(e.what())};
+            return {nullptr, {}, QString::fromStdString(e.what())};
         }
     }));
 }

@@ -29,6 +29,7 @@ class LayersPanel;
 class SpotColoringPanel;
 class TrainingPanel;
 class SimilarityMapPanel;
+class MetricsTable;
 struct RunEmbeddings;
 
 class MainWindow : public QMainWindow {
@@ -48,6 +49,7 @@ public:
     LayersPanel* layersPanel() const { return layers_; }
     TrainingPanel* trainingPanel() const { return training_; }
     SimilarityMapPanel* similarityPanel() const { return maps_; }
+    MetricsTable* metricsTable() const { return metrics_; }
     // Opens a run's results (or embeddings) file in the background for the
     // similarity maps; emits runLoaded or shows the error and keeps the last run.
     void openRunFile(const QString& path);
@@ -141,6 +143,7 @@ private:
     std::optional<Registration> registration_;
     std::vector<float> spotValues_;  // what the spots show now (for hover)
     SimilarityMapPanel* maps_;
+    MetricsTable* metrics_;
     QDockWidget* mapsDock_;
     std::shared_ptr<const RunEmbeddings> run_;
     std::vector<std::int64_t> runRows_;  // per observation: its row in run_, or -1

@@ -10,7 +10,9 @@
 #include "app/studio/TrainingPanel.h"
 #include "widgets/spatial/LayersPanel.h"
 #include "widgets/spatial/SpotColoringPanel.h"
+#include "widgets/eval/MetricsTable.h"
 #include "widgets/eval/SimilarityMapPanel.h"
+#include <QTableWidget>
 #include "core/engine/RunResultsFile.h"
 #include "core/eval/SimilarityMaps.h"
 #include "core/spatial/AnnDataReader.h"
@@ -330,6 +332,19 @@ private Q_SLOTS:
         QCOMPARE(w.similarityPanel()->mode(), SimilarityMapMode::Alignment);
         QCOMPARE(v->spots().count(), b4.obsNames.size());
         for (const float a : v->spots().values()) QVERIFY(std::abs(a - 1.f) < 1e-5f);
+        // The metrics table: perfectly aligned pairs are all found first.
+        const auto& rows = w.metricsTable()->rows();
+        const auto r1 = std::find_if(rows.begin(), rows.end(), [](const MetricRow& m) {
+            return m.group == "whole, image->gene" && m.metric == "recall@1";
+        });
+        QVERIFY(r1 != rows.end());
+        QCOMPARE(r1->value, 1.0);
+        QCOMPARE(w.metricsTable()->table()->rowCount(), static_cast<int>(rows.size()));
+        QCOMPARE(w.metricsTable()->exportCsv(dir.filePath("metrics.csv")), QString());
+        QFile csv(dir.filePath("metrics.csv"));
+        QVERIFY(csv.open(QIODevice::ReadOnly));
+        QCOMPARE(csv.readLine(), QByteArray("split,protocol,metric,value\n"));
+        QVERIFY(csv.readAll().contains("test,\"whole, image->gene\",recall@1,1\n"));
         QVERIFY(v->spotLegend().title.startsWith("alignment"));
 
         // Query: a click on spot 17 colours every spot by its similarity to 17.
