@@ -164,6 +164,34 @@ private Q_SLOTS:
         QVERIFY2(r.exitCode == 1 && r.err.contains("/embeddings/nope: no such split (the file has: train, validation)"), r.err.constData());
         r = hescapeCli({"eval", config});
         QVERIFY2(r.exitCode == 1 && r.err.contains(config.toUtf8()), r.err.constData());
+
+        // Embeddings kept in an AnnData file's obsm (as other tools write them):
+        // retrieval, batch effects by an obs column and a linear probe of a label.
+        const QString h5ad = dir_.filePath("emb.h5ad");
+        py = runProcess(QStringLiteral(HESCAPE_TEST_PYTHON),
+                        {"-c", "import h5py, numpy as np, anndata, pandas as pd, sys\n"
+                               "f = h5py.File(sys.argv[1]); im, ge, sec, ex = [], [], [], []\n"
+                               "for s in f['embeddings']:\n"
+                               "    g = f['embeddings'][s]; im.append(g['image'][:]); ge.append(g['gene'][:])\n"
+                               "    sec += [x.decode() for x in g['section'][:]]; ex.append(g['expression'][:])\n"
+                               "ex = np.vstack(ex); lab = np.where(ex[:, 0] > np.median(ex[:, 0]), 'high', 'low')\n"
+                               "a = anndata.AnnData(X=ex, obs=pd.DataFrame({'section': pd.Categorical(sec), 'lab': pd.Categorical(lab)},"
+                               " index=[str(i) for i in range(len(sec))]))\n"
+                               "a.obsm['X_image_emb'] = np.vstack(im); a.obsm['X_gene_emb'] = np.vstack(ge); a.write_h5ad(sys.argv[2])\n",
+                         results, h5ad});
+        QVERIFY2(py.exitCode == 0, py.err.constData());
+        r = hescapeCli({"eval", h5ad, "--json", "--batch-key", "section", "--label-key", "lab", "--test-batches", "C2"});
+        QVERIFY2(r.exitCode == 0, r.err.constData());
+        const QJsonObject ad = QJsonDocument::fromJson(r.out).object();
+        QCOMPARE(ad["pairs"].toInt(), 470);
+        QCOMPARE(ad["batch_effects"].toObject()["batch_key"].toString(), QStringLiteral("section"));
+        const QJsonObject probe = ad["label_probe"].toObject();
+        QCOMPARE(probe["test_rows"].toInt(), 187);
+        QVERIFY(probe["macro_auroc"].toDouble(-1) >= 0 && probe["macro_auroc"].toDouble(-1) <= 1);
+        r = hescapeCli({"eval", h5ad, "--image-key", "X_nope"});
+        QVERIFY2(r.exitCode == 1 && r.err.contains("obsm has no 'X_nope' (it has: X_gene_emb, X_image_emb)"), r.err.constData());
+        r = hescapeCli({"eval", h5ad, "--batch-key", "section", "--label-key", "lab", "--test-batches", "Z9"});
+        QVERIFY2(r.exitCode == 1 && r.err.contains("obs 'section' has no value 'Z9'"), r.err.constData());
     }
 
     void sectionInTwoSplitsFails() {
