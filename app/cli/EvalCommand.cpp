@@ -13,6 +13,7 @@
 #include "core/eval/BatchMetrics.h"
 #include "core/eval/ExpressionPrediction.h"
 #include "core/eval/RetrievalMetrics.h"
+#include "core/eval/RunMetrics.h"
 #include "core/io/Hdf5File.h"
 #include "core/eval/LabelProbe.h"
 #include "core/io/Hdf5Writer.h"
@@ -76,93 +77,6 @@ std::string scoresJson(const RetrievalScores& s) {
       << ", \"mean_rank\": " << jsonNumber(s.meanRank) << ", \"median_rank\": " << jsonNumber(s.medianRank)
       << ", \"queries\": " << s.queries << ", \"gallery\": " << s.gallery << "}";
     return o.str();
-}
-
-// The expression-prediction comparison: needs the train split and the
-// evaluated split with their expression and the untrained image embeddings.
-struct PredictionResult {
-    bool available = false;
-    std::string why;  // when not available
-    ExpressionPredictionReport trained, untrained;
-};
-
-PredictionResult predictFromFile(const Hdf5File& f, const std::string& split) {
-    PredictionResult r;
-    const std::vector<std::string> parts = {"/embeddings/train", "/embeddings/" + split};
-    if (split == "train") {
-        r.why = "the evaluated split is the training split";
-        return r;
-    }
-    for (const auto& g : parts) {
-        for (const char* d : {"/image", "/image_initial", "/expression"}) {
-            if (!f.isDataset(g + d)) {
-                r.why = g + d + " is missing (written by `hescape train --results`)";
-                return r;
-            }
-        }
-    }
-    std::vector<float> trained, untrained, expression;
-    std::vector<bool> train, test;
-    std::int64_t dim = 0, genes = 0;
-    for (std::size_t k = 0; k < parts.size(); ++k) {
-        const auto shape = f.shape(parts[k] + "/image");
-        const auto eshape = f.shape(parts[k] + "/expression");
-        dim = shape[1];
-        genes = eshape[1];
-        for (const auto& [name, into] : {std::pair{"/image", &trained}, {"/image_initial", &untrained}, {"/expression", &expression}}) {
-            const auto v = f.readFloats(parts[k] + name);
-            into->insert(into->end(), v.begin(), v.end());
-        }
-        train.insert(train.end(), static_cast<std::size_t>(shape[0]), k == 0);
-        test.insert(test.end(), static_cast<std::size_t>(shape[0]), k == 1);
-    }
-    const auto geneNames = f.readStrings("/genes");
-    const EmbeddingView expr(expression, genes);
-    const auto top = topVariableGenes(expr, train, std::min<std::int64_t>(50, genes));
-    const auto targets = selectColumns(expr, top);
-    std::vector<std::string> names;
-    for (const auto c : top) names.push_back(static_cast<std::size_t>(c) < geneNames.size() ? geneNames[static_cast<std::size_t>(c)] : std::to_string(c));
-    const EmbeddingView y(targets, static_cast<std::int64_t>(top.size()));
-    r.trained = predictExpression(EmbeddingView(trained, dim), y, names, train, test);
-    r.untrained = predictExpression(EmbeddingView(untrained, dim), y, names, train, test);
-    r.available = true;
-    return r;
-}
-
-// Batch effects by section over every split's embeddings of one modality.
-struct BatchResult {
-    bool available = false;
-    std::string why;
-    BatchEffectReport image, gene;
-    std::vector<std::string> sections;
-};
-
-BatchResult batchEffectsFromFile(const Hdf5File& f) {
-    BatchResult r;
-    std::vector<float> image, gene;
-    std::vector<int> batch;
-    std::int64_t dim = 0;
-    for (const auto& split : f.children("/embeddings")) {
-        const std::string g = "/embeddings/" + split;
-        dim = f.shape(g + "/image")[1];
-        for (const auto& [name, into] : {std::pair{"/image", &image}, {"/gene", &gene}}) {
-            const auto v = f.readFloats(g + name);
-            into->insert(into->end(), v.begin(), v.end());
-        }
-        for (const auto& s : f.readStrings(g + "/section")) {
-            auto it = std::find(r.sections.begin(), r.sections.end(), s);
-            if (it == r.sections.end()) it = r.sections.insert(r.sections.end(), s);
-            batch.push_back(static_cast<int>(it - r.sections.begin()));
-        }
-    }
-    if (r.sections.size() < 2 || batch.size() < 20) {
-        r.why = "fewer than two sections or twenty spots";
-        return r;
-    }
-    r.image = batchEffectReport(EmbeddingView(image, dim), batch);
-    r.gene = batchEffectReport(EmbeddingView(gene, dim), batch);
-    r.available = true;
-    return r;
 }
 
 void store(Hdf5Writer& w, const std::string& group, const RetrievalScores& s) {

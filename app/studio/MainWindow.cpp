@@ -519,7 +519,7 @@ void MainWindow::openRunFile(const QString& path) {
     watcher->setFuture(QtConcurrent::run([file]() -> Loaded {
         try {
             auto run = std::make_shared<const RunEmbeddings>(readRunEmbeddings(file));
-            return {std::move(run), runRetrievalMetrics(file), QString()};
+            return {std::move(run), runMetrics(file), QString()};
         } catch (const std::exception& e) {
             return {nullptr, {}, QString::fromStdString(e.what())};
         }

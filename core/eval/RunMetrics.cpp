@@ -5,6 +5,7 @@
 #include "core/eval/RetrievalMetrics.h"
 #include "core/io/Hdf5File.h"
 
+#include <algorithm>
 #include <cmath>
 #include <numeric>
 
@@ -38,6 +39,106 @@ std::vector<NamedMetric> runRetrievalMetrics(const std::string& path) {
         const auto cosine = pairCosine(iv, gv);
         out.push_back({split, "alignment", "mean cosine", std::accumulate(cosine.begin(), cosine.end(), 0.0) / static_cast<double>(cosine.size())});
         out.push_back({split, "alignment", "pairs", static_cast<double>(cosine.size())});
+    }
+    return out;
+}
+
+PredictionResult predictFromFile(const Hdf5File& f, const std::string& split) {
+    PredictionResult r;
+    const std::vector<std::string> parts = {"/embeddings/train", "/embeddings/" + split};
+    if (split == "train") {
+        r.why = "the evaluated split is the training split";
+        return r;
+    }
+    for (const auto& g : parts) {
+        for (const char* d : {"/image", "/image_initial", "/expression"}) {
+            if (!f.isDataset(g + d)) {
+                r.why = g + d + " is missing (written by `hescape train --results`)";
+                return r;
+            }
+        }
+    }
+    std::vector<float> trained, untrained, expression;
+    std::vector<bool> train, test;
+    std::int64_t dim = 0, genes = 0;
+    for (std::size_t k = 0; k < parts.size(); ++k) {
+        const auto shape = f.shape(parts[k] + "/image");
+        const auto eshape = f.shape(parts[k] + "/expression");
+        dim = shape[1];
+        genes = eshape[1];
+        for (const auto& [name, into] : {std::pair{"/image", &trained}, {"/image_initial", &untrained}, {"/expression", &expression}}) {
+            const auto v = f.readFloats(parts[k] + name);
+            into->insert(into->end(), v.begin(), v.end());
+        }
+        train.insert(train.end(), static_cast<std::size_t>(shape[0]), k == 0);
+        test.insert(test.end(), static_cast<std::size_t>(shape[0]), k == 1);
+    }
+    const auto geneNames = f.readStrings("/genes");
+    const EmbeddingView expr(expression, genes);
+    const auto top = topVariableGenes(expr, train, std::min<std::int64_t>(50, genes));
+    const auto targets = selectColumns(expr, top);
+    std::vector<std::string> names;
+    for (const auto c : top) names.push_back(static_cast<std::size_t>(c) < geneNames.size() ? geneNames[static_cast<std::size_t>(c)] : std::to_string(c));
+    const EmbeddingView y(targets, static_cast<std::int64_t>(top.size()));
+    r.trained = predictExpression(EmbeddingView(trained, dim), y, names, train, test);
+    r.untrained = predictExpression(EmbeddingView(untrained, dim), y, names, train, test);
+    r.available = true;
+    return r;
+}
+
+BatchResult batchEffectsFromFile(const Hdf5File& f) {
+    BatchResult r;
+    std::vector<float> image, gene;
+    std::vector<int> batch;
+    std::int64_t dim = 0;
+    for (const auto& split : f.children("/embeddings")) {
+        const std::string g = "/embeddings/" + split;
+        dim = f.shape(g + "/image")[1];
+        for (const auto& [name, into] : {std::pair{"/image", &image}, {"/gene", &gene}}) {
+            const auto v = f.readFloats(g + name);
+            into->insert(into->end(), v.begin(), v.end());
+        }
+        for (const auto& s : f.readStrings(g + "/section")) {
+            auto it = std::find(r.sections.begin(), r.sections.end(), s);
+            if (it == r.sections.end()) it = r.sections.insert(r.sections.end(), s);
+            batch.push_back(static_cast<int>(it - r.sections.begin()));
+        }
+    }
+    if (r.sections.size() < 2 || batch.size() < 20) {
+        r.why = "fewer than two sections or twenty spots";
+        return r;
+    }
+    r.image = batchEffectReport(EmbeddingView(image, dim), batch);
+    r.gene = batchEffectReport(EmbeddingView(gene, dim), batch);
+    r.available = true;
+    return r;
+}
+
+std::vector<NamedMetric> runMetrics(const std::string& path) {
+    std::vector<NamedMetric> out = runRetrievalMetrics(path);
+    const Hdf5File f(path);
+    const auto splits = f.children("/embeddings");
+    std::string split;
+    for (const char* s : {"test", "validation"})
+        if (split.empty() && std::count(splits.begin(), splits.end(), s)) split = s;
+    if (!split.empty()) {
+        const PredictionResult p = predictFromFile(f, split);
+        if (p.available) {
+            for (const auto& [name, rep] : {std::pair{"expression prediction, trained", &p.trained},
+                                            {"expression prediction, untrained", &p.untrained}}) {
+                out.push_back({split, name, "mean Pearson r", rep->meanPearson});
+                out.push_back({split, name, "median Pearson r", rep->medianPearson});
+                out.push_back({split, name, "genes scored", static_cast<double>(rep->scoredGenes)});
+            }
+        }
+    }
+    const BatchResult b = batchEffectsFromFile(f);
+    if (b.available) {
+        for (const auto& [name, rep] : {std::pair{"batch by section, image", &b.image}, {"batch by section, gene", &b.gene}}) {
+            out.push_back({"all", name, "silhouette batch", rep->batchSilhouette.score});
+            out.push_back({"all", name, "iLISI median", rep->ilisi.median});
+            out.push_back({"all", name, "kNN batch accuracy (balanced)", rep->knn.balancedAccuracy});
+        }
     }
     return out;
 }

@@ -1,11 +1,37 @@
-// The retrieval and alignment numbers of every split of a run (or embeddings)
-// file as flat (split, protocol, metric, value) rows, for tables and CSV.
+// The evaluation of a run (or embeddings) file, shared by `hescape eval` and
+// the app: retrieval and alignment of every split as flat (split, protocol,
+// metric, value) rows for tables and CSV; gene-expression prediction from the
+// trained vs the untrained image embeddings; batch effects by section.
 #pragma once
+
+#include "core/eval/BatchMetrics.h"
+#include "core/eval/ExpressionPrediction.h"
 
 #include <string>
 #include <vector>
 
 namespace hescape {
+
+class Hdf5File;
+
+// Ridge from image embeddings to the 50 most variable genes, fitted on the
+// train split, scored on `split`; needs each split's expression and
+// image_initial (written by `hescape train --results`).
+struct PredictionResult {
+    bool available = false;
+    std::string why;  // when not available
+    ExpressionPredictionReport trained, untrained;
+};
+PredictionResult predictFromFile(const Hdf5File& f, const std::string& split);
+
+// Batch effects by section over every split's embeddings, per modality.
+struct BatchResult {
+    bool available = false;
+    std::string why;
+    BatchEffectReport image, gene;
+    std::vector<std::string> sections;
+};
+BatchResult batchEffectsFromFile(const Hdf5File& f);
 
 struct NamedMetric {
     std::string split, protocol, metric;
@@ -14,5 +40,8 @@ struct NamedMetric {
 
 // Throws Hdf5Error naming the file and the dataset.
 std::vector<NamedMetric> runRetrievalMetrics(const std::string& path);
+// All of it: retrieval and alignment per split, then expression prediction on
+// the test (else validation) split and batch effects, where the file allows.
+std::vector<NamedMetric> runMetrics(const std::string& path);
 
 }  // namespace hescape

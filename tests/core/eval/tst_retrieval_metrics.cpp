@@ -1,8 +1,11 @@
 // Cross-modal retrieval metrics against numpy on the same embeddings (whole
 // set and HESCAPE's in-batch protocol, both directions, recall@1/5/10, mean
 // and median rank, per-pair cosine); blocked ranks equal unblocked ones; a
-// hand-computed case; mismatched shapes are refused.
+// hand-computed case; mismatched shapes are refused; a whole run file gives
+// the app's table rows (retrieval, alignment, expression prediction, batch).
+#include "core/engine/RunResultsFile.h"
 #include "core/eval/RetrievalMetrics.h"
+#include "core/eval/RunMetrics.h"
 
 #include <QFile>
 #include <QJsonArray>
@@ -12,6 +15,8 @@
 #include <QTemporaryDir>
 #include <QtTest/QtTest>
 
+#include <cmath>
+#include <limits>
 #include <random>
 
 using namespace hescape;
@@ -104,6 +109,50 @@ private Q_SLOTS:
         QCOMPARE(s.meanRank, 7.0 / 3.0);
         QCOMPARE(s.medianRank, 2.0);
         QCOMPARE(s.chanceAt5, 1.0);
+    }
+
+    void runFileRows() {
+        // Two sections; expression follows the image embeddings linearly, the
+        // untrained embeddings are noise: prediction must favour the trained ones.
+        QTemporaryDir dir;
+        std::mt19937 rng(11);
+        std::normal_distribution<float> normal;
+        RunResults r;
+        r.genes = {"G0", "G1", "G2"};
+        for (const char* split : {"train", "test"}) {
+            PairEmbeddings e;
+            e.split = split;
+            e.dim = 4;
+            e.genes = 3;
+            for (int i = 0; i < 120; ++i) {
+                float v[4];
+                for (auto& x : v) x = normal(rng);
+                e.image.insert(e.image.end(), v, v + 4);
+                for (const float x : v) e.gene.push_back(x + 0.3f * normal(rng));
+                for (int k = 0; k < 4; ++k) e.imageInitial.push_back(normal(rng));
+                for (int g = 0; g < 3; ++g) e.expression.push_back(v[g] * 2.f + v[3] + 0.2f * normal(rng));
+                e.section.push_back(i % 2 ? "S1" : "S2");
+                e.obsName.push_back(std::string(split) + std::to_string(i));
+                e.centreX.push_back(0);
+                e.centreY.push_back(0);
+            }
+            r.embeddings.push_back(e);
+        }
+        const QString path = dir.filePath("run.h5");
+        writeRunResults(path.toStdString(), r);
+        const auto rows = runMetrics(path.toStdString());
+        auto value = [&](const std::string& split, const std::string& group, const std::string& metric) {
+            for (const auto& m : rows)
+                if (m.split == split && m.protocol == group && m.metric == metric) return m.value;
+            return std::numeric_limits<double>::quiet_NaN();
+        };
+        QCOMPARE(value("test", "whole, image->gene", "gallery"), 120.0);
+        QVERIFY(value("test", "whole, image->gene", "recall@5") > 0.5);
+        QVERIFY(value("test", "expression prediction, trained", "mean Pearson r") > 0.9);
+        QVERIFY(std::abs(value("test", "expression prediction, untrained", "mean Pearson r")) < 0.3);
+        QCOMPARE(value("test", "expression prediction, trained", "genes scored"), 3.0);
+        const double knn = value("all", "batch by section, image", "kNN batch accuracy (balanced)");
+        QVERIFY2(knn >= 0 && knn <= 1, qPrintable(QString::number(knn)));
     }
 
     void badShapes() {
