@@ -5,6 +5,7 @@
 #include "app/studio/RecentFiles.h"
 #include "app/studio/RegistrationDialog.h"
 #include "app/studio/TrainingPanel.h"
+#include "app/studio/TrainingRunner.h"
 #include "core/common/Version.h"
 #include "core/eval/AnnDataExport.h"
 #include "core/eval/RunMetrics.h"
@@ -116,6 +117,15 @@ MainWindow::MainWindow(QWidget* parent) : QMainWindow(parent) {
     trainingDock_->setWidget(training_);
     addDockWidget(Qt::RightDockWidgetArea, trainingDock_);
     tabifyDockWidget(spatialDock_, trainingDock_);
+    // A finished training run opens in the Similarity maps dock, once the
+    // engine is done (its evaluation would otherwise compete with the end of
+    // the training for the cores).
+    connect(training_->runner(), &TrainingRunner::resultsWritten, this, [this](const QString& path) { pendingRun_ = path; });
+    connect(training_->runner(), &TrainingRunner::finished, this, [this] {
+        if (pendingRun_.isEmpty()) return;
+        openRunFile(pendingRun_);
+        pendingRun_.clear();
+    });
 
     auto* mapsBox = new QWidget(this);
     auto* mapsLayout = new QVBoxLayout(mapsBox);

@@ -148,6 +148,7 @@ private:
     std::shared_ptr<const RunEmbeddings> run_;
     std::vector<std::int64_t> runRows_;  // per observation: its row in run_, or -1
     std::int64_t queryObs_ = -1;
+    QString pendingRun_;  // results of a training run, opened when it has finished
     QString valueLabel_;
 };
 

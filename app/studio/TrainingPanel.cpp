@@ -82,6 +82,11 @@ TrainingPanel::TrainingPanel(QWidget* parent) : QWidget(parent), runner_(new Tra
     layout->addWidget(progress_);
     status_ = new QLabel(tr("Idle."), this);
     status_->setWordWrap(true);
+    // Two lines' height, whatever the text: a label that changes its size
+    // with every progress update makes the whole window lay out and repaint
+    // (GL included) on the GUI thread while the engine trains.
+    status_->setSizePolicy(QSizePolicy::Ignored, QSizePolicy::Fixed);
+    status_->setFixedHeight(2 * status_->fontMetrics().lineSpacing() + 4);
     layout->addWidget(status_);
     log_ = new QPlainTextEdit(this);
     log_->setReadOnly(true);

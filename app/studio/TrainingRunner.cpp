@@ -9,6 +9,10 @@
 
 #include <QMetaObject>
 
+#include <sys/resource.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
 #include <algorithm>
 #include <thread>
 
@@ -39,7 +43,12 @@ void TrainingRunner::start(const TrainingSettings& s) {
     auto cancel = cancel_;
     auto pause = pause_;
     QMetaObject::invokeMethod(worker_, [this, s, cancel, pause] {
-        // Leave a core to the GUI thread so the window keeps painting.
+        // Leave a core to the GUI thread so the window keeps painting, and
+        // run below it: a nice value on this thread (Linux nices threads one
+        // by one) is inherited by the threads it starts (patch extraction,
+        // the OpenMP team of its torch operations), so on a busy machine the
+        // scheduler serves the GUI first.
+        ::setpriority(PRIO_PROCESS, static_cast<id_t>(::syscall(SYS_gettid)), 10);
         const int cores = std::max(1, static_cast<int>(std::thread::hardware_concurrency()));
         at::set_num_threads(std::max(1, cores - 1));
         TrainConfig c;
@@ -97,6 +106,8 @@ void TrainingRunner::start(const TrainingSettings& s) {
                 results.configText = "{\"written_by\": \"HEScape Studio training panel\"}";
                 writeRunResults(s.resultsFile.toStdString(), results);
                 summary += tr(" Results: %1").arg(s.resultsFile);
+                const QString written = s.resultsFile;
+                QMetaObject::invokeMethod(this, [this, written] { Q_EMIT resultsWritten(written); });
             }
             done([this, summary] { Q_EMIT finished(summary); });
         } catch (const CancelledError&) {

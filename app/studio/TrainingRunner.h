@@ -52,6 +52,7 @@ Q_SIGNALS:
     void stepDone(int step, int total, double loss, double temperature);
     void epochDone(int epoch, double validationLoss, double recallAt1, double recallAt5, double chanceAt5);
     void finished(const QString& summary);  // also names the results file when one was written
+    void resultsWritten(const QString& path);  // before finished, when the settings name a results file
     void failed(const QString& message);
     void stopped();
 

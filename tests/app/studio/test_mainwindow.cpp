@@ -509,6 +509,11 @@ private Q_SLOTS:
               static_cast<long long>(worstAt), static_cast<long long>(clock.elapsed()));
         QVERIFY2(worst < 50, qPrintable(QString::number(worst)));
         QVERIFY(panel->startButton()->isEnabled());
+        // The run's results open in the Similarity maps dock: C5's spots coloured by alignment.
+        QTRY_VERIFY_WITH_TIMEOUT(w.run() != nullptr, 20000);
+        QVERIFY(w.run()->path.find("/runs/run-") != std::string::npos);
+        QCOMPARE(w.run()->rows(), std::int64_t{834 + 181 + 178});
+        QTRY_VERIFY(!w.metricsTable()->rows().empty());
 
         // Stop during a run: the runner reports it and the panel is ready again.
         QSignalSpy stopped(panel->runner(), &TrainingRunner::stopped);
