@@ -4,6 +4,8 @@
 // Cholesky factorisation solves every gene at once.
 #include "core/eval/ExpressionPrediction.h"
 
+#include "core/eval/ModelInputs.h"
+
 #include <algorithm>
 #include <cmath>
 #include <limits>
@@ -25,12 +27,6 @@ void requireMatrix(EmbeddingView m, const char* name) {
         throw std::invalid_argument(std::string(name) + ": empty matrix");
 }
 
-void requireMask(const std::vector<bool>& mask, std::int64_t rows, const char* name) {
-    if (static_cast<std::int64_t>(mask.size()) != rows)
-        throw std::invalid_argument(std::string(name) + ": " + std::to_string(mask.size()) + " entries for " +
-                                    std::to_string(rows) + " rows");
-}
-
 std::vector<std::int64_t> selectedRows(const std::vector<bool>& mask) {
     std::vector<std::int64_t> rows;
     for (std::size_t i = 0; i < mask.size(); ++i)
@@ -38,71 +34,6 @@ std::vector<std::int64_t> selectedRows(const std::vector<bool>& mask) {
     return rows;
 }
 
-void requireFinite(EmbeddingView m, const std::vector<std::int64_t>& rows, const char* name) {
-    for (const std::int64_t r : rows) {
-        const float* p = m.row(r);
-        for (std::int64_t j = 0; j < m.dim; ++j)
-            if (!std::isfinite(p[j]))
-                throw std::invalid_argument(std::string(name) + ": row " + std::to_string(r) + ", column " +
-                                            std::to_string(j) + " is not a finite number");
-    }
-}
-
-// Per-column mean and population variance over the given rows (two passes,
-// in double, as numpy / StandardScaler compute them).
-void columnMoments(EmbeddingView m, const std::vector<std::int64_t>& rows, std::vector<double>& mean,
-                   std::vector<double>& var) {
-    const auto d = static_cast<std::size_t>(m.dim);
-    mean.assign(d, 0.0);
-    var.assign(d, 0.0);
-    for (const std::int64_t r : rows) {
-        const float* p = m.row(r);
-        for (std::size_t j = 0; j < d; ++j) mean[j] += p[j];
-    }
-    const auto n = static_cast<double>(rows.size());
-    for (double& v : mean) v /= n;
-    for (const std::int64_t r : rows) {
-        const float* p = m.row(r);
-        for (std::size_t j = 0; j < d; ++j) {
-            const double c = p[j] - mean[j];
-            var[j] += c * c;
-        }
-    }
-    for (double& v : var) v /= n;
-}
-
-// StandardScaler's scale: the standard deviation, except 1 for features it
-// deems constant (variance within the rounding error of a two-pass
-// computation, sklearn's _is_constant_feature) so they are not blown up.
-std::vector<double> standardScale(const std::vector<double>& mean, const std::vector<double>& var, std::size_t n) {
-    const double eps = std::numeric_limits<double>::epsilon();
-    const auto nd = static_cast<double>(n);
-    std::vector<double> scale(mean.size(), 1.0);
-    for (std::size_t j = 0; j < mean.size(); ++j) {
-        const double bound = nd * eps * var[j] + (nd * mean[j] * eps) * (nd * mean[j] * eps);
-        if (var[j] > bound) scale[j] = std::sqrt(var[j]);
-    }
-    return scale;
-}
-
-// Four independent partial sums: strict IEEE order forbids the compiler to
-// vectorise one running sum, and the dot products are the whole cost.
-double dot(const double* a, const double* b, std::int64_t n) {
-    double s0 = 0, s1 = 0, s2 = 0, s3 = 0;
-    std::int64_t i = 0;
-    for (; i + 4 <= n; i += 4) {
-        s0 += a[i] * b[i];
-        s1 += a[i + 1] * b[i + 1];
-        s2 += a[i + 2] * b[i + 2];
-        s3 += a[i + 3] * b[i + 3];
-    }
-    for (; i < n; ++i) s0 += a[i] * b[i];
-    return (s0 + s1) + (s2 + s3);
-}
-
-// In-place Cholesky factorisation of the symmetric positive definite d x d
-// matrix `a` (lower triangle used and overwritten with L), then solves
-// L L' X = B for the d x k right-hand sides B (row-major, overwritten).
 void choleskySolve(std::vector<double>& a, std::vector<double>& b, std::int64_t d, std::int64_t k) {
     const auto at = [d](std::int64_t i, std::int64_t j) { return static_cast<std::size_t>(i * d + j); };
     for (std::int64_t j = 0; j < d; ++j) {
@@ -152,8 +83,8 @@ RidgeModel fitRidge(EmbeddingView features, EmbeddingView targets, const std::ve
         throw std::invalid_argument("alpha: must be a positive number, got " + std::to_string(alpha));
     const std::vector<std::int64_t> rows = selectedRows(trainRows);
     if (rows.empty()) throw std::invalid_argument("trainRows: no row selected");
-    requireFinite(features, rows, "features");
-    requireFinite(targets, rows, "targets");
+    requireFiniteRows(features, rows, "features");
+    requireFiniteRows(targets, rows, "targets");
 
     const std::int64_t d = features.dim, g = targets.dim;
     std::vector<double> xMean, xVar, yMean, yVar;
@@ -278,11 +209,11 @@ ExpressionPredictionReport predictExpression(EmbeddingView features, EmbeddingVi
             throw std::invalid_argument("testRows: row " + std::to_string(i) + " is also a training row");
     const std::vector<std::int64_t> test = selectedRows(testRows);
     if (test.empty()) throw std::invalid_argument("testRows: no row selected");
-    if (targets.rows == features.rows) requireFinite(targets, test, "targets");
+    if (targets.rows == features.rows) requireFiniteRows(targets, test, "targets");
 
     const double alpha = options.alpha.value_or(100.0 / static_cast<double>(features.dim * targets.dim));
     const RidgeModel model = fitRidge(features, targets, trainRows, alpha, options.standardize);
-    requireFinite(features, test, "features");
+    requireFiniteRows(features, test, "features");
     const std::vector<double> predicted = model.predict(features, testRows);
 
     ExpressionPredictionReport report;
@@ -322,7 +253,7 @@ std::vector<std::int64_t> topVariableGenes(EmbeddingView expression, const std::
     if (count <= 0) throw std::invalid_argument("count: must be positive, got " + std::to_string(count));
     const std::vector<std::int64_t> rows = selectedRows(trainRows);
     if (rows.empty()) throw std::invalid_argument("trainRows: no row selected");
-    requireFinite(expression, rows, "expression");
+    requireFiniteRows(expression, rows, "expression");
     std::vector<double> mean, var;
     columnMoments(expression, rows, mean, var);
     std::vector<std::int64_t> order(var.size());

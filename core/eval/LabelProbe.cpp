@@ -3,6 +3,8 @@
 // double, and its scores (one-vs-rest AUROC, balanced accuracy).
 #include "core/eval/LabelProbe.h"
 
+#include "core/eval/ModelInputs.h"
+
 #include <algorithm>
 #include <cmath>
 #include <deque>
@@ -16,20 +18,6 @@ namespace {
 
 constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
 
-void requireMask(const std::vector<bool>& mask, std::int64_t rows, const char* name) {
-    if (static_cast<std::int64_t>(mask.size()) != rows)
-        throw std::invalid_argument(std::string(name) + ": " + std::to_string(mask.size()) + " entries for " +
-                                    std::to_string(rows) + " rows");
-}
-
-void requireFiniteRow(EmbeddingView m, std::int64_t r, const char* name) {
-    const float* p = m.row(r);
-    for (std::int64_t j = 0; j < m.dim; ++j)
-        if (!std::isfinite(p[j]))
-            throw std::invalid_argument(std::string(name) + ": row " + std::to_string(r) + ", column " +
-                                        std::to_string(j) + " is not a finite number");
-}
-
 // Rows selected by the mask whose label is present (non-negative).
 std::vector<std::int64_t> labelledRows(const std::vector<bool>& mask, const std::vector<std::int32_t>& labels) {
     std::vector<std::int64_t> rows;
@@ -38,21 +26,7 @@ std::vector<std::int64_t> labelledRows(const std::vector<bool>& mask, const std:
     return rows;
 }
 
-// Four independent partial sums: strict IEEE order forbids the compiler to
-// vectorise one running sum, and the dot products are the whole cost.
-double dot(const double* a, const double* b, std::size_t n) {
-    double s0 = 0, s1 = 0, s2 = 0, s3 = 0;
-    std::size_t i = 0;
-    for (; i + 4 <= n; i += 4) {
-        s0 += a[i] * b[i];
-        s1 += a[i + 1] * b[i + 1];
-        s2 += a[i + 2] * b[i + 2];
-        s3 += a[i + 3] * b[i + 3];
-    }
-    for (; i < n; ++i) s0 += a[i] * b[i];
-    return (s0 + s1) + (s2 + s3);
-}
-
+using hescape::dot;  // the pointer form, beside this vector form
 double dot(const std::vector<double>& a, const std::vector<double>& b) { return dot(a.data(), b.data(), a.size()); }
 
 // log(1 + exp(s)) without overflow.
@@ -259,10 +233,8 @@ LogisticModel fitLogistic(EmbeddingView features, const std::vector<std::int32_t
     const std::vector<std::int64_t> rows = labelledRows(trainRows, labels);
     if (rows.empty()) throw std::invalid_argument("trainRows: no selected row has a label");
     std::vector<std::int64_t> counts(static_cast<std::size_t>(classes), 0);
-    for (const std::int64_t r : rows) {
-        requireFiniteRow(features, r, "features");
-        ++counts[static_cast<std::size_t>(labels[static_cast<std::size_t>(r)])];
-    }
+    requireFiniteRows(features, rows, "features");
+    for (const std::int64_t r : rows) ++counts[static_cast<std::size_t>(labels[static_cast<std::size_t>(r)])];
     for (std::size_t k = 0; k < counts.size(); ++k)
         if (counts[k] == 0)
             throw std::invalid_argument("labels: class " + std::to_string(k) + " has no training rows");
@@ -275,25 +247,10 @@ LogisticModel fitLogistic(EmbeddingView features, const std::vector<std::int32_t
     model.shift.assign(d, 0.0);
     model.scale.assign(d, 1.0);
     if (options.standardize) {
-        // StandardScaler on the training rows: mean, population standard
-        // deviation, and scale 1 for features it deems constant (variance
-        // within the rounding error of a two-pass computation).
-        std::vector<double> var(d, 0.0);
-        for (const std::int64_t r : rows)
-            for (std::size_t j = 0; j < d; ++j) model.shift[j] += features.row(r)[j];
-        const auto n = static_cast<double>(rows.size());
-        for (double& m : model.shift) m /= n;
-        for (const std::int64_t r : rows)
-            for (std::size_t j = 0; j < d; ++j) {
-                const double c = features.row(r)[j] - model.shift[j];
-                var[j] += c * c;
-            }
-        const double eps = std::numeric_limits<double>::epsilon();
-        for (std::size_t j = 0; j < d; ++j) {
-            var[j] /= n;
-            const double bound = n * eps * var[j] + (n * model.shift[j] * eps) * (n * model.shift[j] * eps);
-            if (var[j] > bound) model.scale[j] = std::sqrt(var[j]);
-        }
+        // StandardScaler on the training rows.
+        std::vector<double> var;
+        columnMoments(features, rows, model.shift, var);
+        model.scale = standardScale(model.shift, var, rows.size());
     }
 
     const Objective objective(features, rows, labels, model.outputs, model.shift, model.scale, options.C);
@@ -436,7 +393,7 @@ LabelProbeReport runLabelProbe(EmbeddingView features, const std::vector<std::in
         for (const LabelProbeClassScore& c : report.classes)
             if (c.trainCount == 0) throw std::invalid_argument("labels: class '" + c.name + "' has no training rows");
     if (test.empty()) throw std::invalid_argument("testRows: no selected row has a label");
-    for (const std::int64_t r : test) requireFiniteRow(features, r, "features");
+    requireFiniteRows(features, test, "features");
 
     const LogisticModel model = fitLogistic(features, labels, k, trainRows, options);
     std::vector<bool> testMask(labels.size(), false);
