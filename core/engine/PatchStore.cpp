@@ -6,8 +6,6 @@
 #include "core/io/Hdf5File.h"
 #include "core/io/Hdf5Writer.h"
 
-#include <hdf5.h>
-
 #include <filesystem>
 #include <iomanip>
 #include <sstream>
@@ -46,15 +44,7 @@ PatchSet readStore(const std::string& file, const std::string& key, int size) {
     const auto skippedWhy = f.readStrings("/skipped/reason");
     if (skippedObs.size() != skippedWhy.size()) throw Hdf5Error(file + ": /skipped: lengths differ");
     for (std::size_t i = 0; i < skippedObs.size(); ++i) set.skipped.push_back({skippedObs[i], skippedWhy[i]});
-    set.rgb.resize(static_cast<std::size_t>(n) * size * size * 3);
-    // Hdf5File reads numbers as int/float; the pixels are read here directly.
-    const hid_t h = H5Fopen(file.c_str(), H5F_ACC_RDONLY, H5P_DEFAULT);
-    if (h < 0) throw Hdf5Error(file + ": cannot open");
-    const hid_t d = H5Dopen2(h, "/rgb", H5P_DEFAULT);
-    const herr_t ok = d < 0 || set.rgb.empty() ? (d < 0 ? -1 : 0) : H5Dread(d, H5T_NATIVE_UINT8, H5S_ALL, H5S_ALL, H5P_DEFAULT, set.rgb.data());
-    if (d >= 0) H5Dclose(d);
-    H5Fclose(h);
-    if (ok < 0) throw Hdf5Error(file + ": /rgb: reading failed (truncated?)");
+    set.rgb = f.readUInt8("/rgb");
     return set;
 }
 

@@ -6,6 +6,8 @@
 #include "core/io/Hdf5File.h"
 
 #include <hdf5.h>
+
+#include "core/io/Hdf5Handle.h"
 #include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -44,17 +46,7 @@ constexpr std::size_t kBigBufferBytes = std::size_t{32} << 20;
 constexpr std::uint64_t kMinDirectChunkBytes = std::uint64_t{1} << 20;
 constexpr std::uint64_t kMaxDirectChunks = 512;
 
-struct Handle {
-    hid_t id = H5I_INVALID_HID;
-    herr_t (*close)(hid_t) = nullptr;
-    Handle(hid_t i, herr_t (*c)(hid_t)) : id(i), close(c) {}
-    ~Handle() {
-        if (id >= 0 && close) close(id);
-    }
-    Handle(const Handle&) = delete;
-    Handle& operator=(const Handle&) = delete;
-    bool ok() const { return id >= 0; }
-};
+using Handle = Hdf5Handle;
 
 void silenceHdf5() { H5Eset_auto2(H5E_DEFAULT, nullptr, nullptr); }
 
@@ -609,6 +601,9 @@ std::vector<std::int64_t> Hdf5File::readInt64(const std::string& p) const {
 }
 std::vector<std::int32_t> Hdf5File::readInt32(const std::string& p) const {
     return readNumeric<std::int32_t>(file_, *this, p, H5T_NATIVE_INT32, std::nullopt);
+}
+std::vector<std::uint8_t> Hdf5File::readUInt8(const std::string& p) const {
+    return readNumeric<std::uint8_t>(file_, *this, p, H5T_NATIVE_UINT8, std::nullopt);
 }
 std::vector<float> Hdf5File::readFloats(const std::string& p, std::int64_t first, std::int64_t count) const {
     return readNumeric<float>(file_, *this, p, H5T_NATIVE_FLOAT, std::make_pair(first, count));

@@ -55,6 +55,7 @@ public:
     std::vector<float> readFloats(const std::string& datasetPath) const;
     std::vector<std::int64_t> readInt64(const std::string& datasetPath) const;
     std::vector<std::int32_t> readInt32(const std::string& datasetPath) const;
+    std::vector<std::uint8_t> readUInt8(const std::string& datasetPath) const;
     // Elements [first, first + count) of a 1-D dataset.
     std::vector<float> readFloats(const std::string& datasetPath, std::int64_t first, std::int64_t count) const;
     std::vector<std::int64_t> readInt64(const std::string& datasetPath, std::int64_t first, std::int64_t count) const;

@@ -4,6 +4,8 @@
 
 #include <hdf5.h>
 
+#include "core/io/Hdf5Handle.h"
+
 #include <filesystem>
 #include <unistd.h>
 
@@ -11,16 +13,7 @@ namespace hescape {
 
 namespace {
 
-struct Handle {
-    hid_t id = H5I_INVALID_HID;
-    herr_t (*close)(hid_t) = nullptr;
-    Handle(hid_t i, herr_t (*c)(hid_t)) : id(i), close(c) {}
-    ~Handle() {
-        if (id >= 0 && close) close(id);
-    }
-    Handle(const Handle&) = delete;
-    Handle& operator=(const Handle&) = delete;
-};
+using Handle = Hdf5Handle;
 
 std::string parentOf(const std::string& p) {
     const auto slash = p.find_last_of('/');
@@ -113,74 +106,72 @@ void Hdf5Writer::writeInt64(const std::string& p, const std::vector<std::int64_t
     write(p, H5T_NATIVE_INT64, v.data(), {static_cast<std::int64_t>(v.size())}, 0);
 }
 
+namespace {
+
+// Variable-length UTF-8 strings, as h5py writes Python str.
+hid_t utf8StringType() {
+    const hid_t type = H5Tcopy(H5T_C_S1);
+    H5Tset_size(type, H5T_VARIABLE);
+    H5Tset_cset(type, H5T_CSET_UTF8);
+    return type;
+}
+
+std::vector<const char*> cStrings(const std::vector<std::string>& values) {
+    std::vector<const char*> ptrs;
+    ptrs.reserve(values.size());
+    for (const auto& s : values) ptrs.push_back(s.c_str());
+    return ptrs;
+}
+
+}  // namespace
+
 void Hdf5Writer::writeStrings(const std::string& p, const std::vector<std::string>& values) {
     prepareDatasetPath(p);
-    Handle type(H5Tcopy(H5T_C_S1), H5Tclose);
-    H5Tset_size(type.id, H5T_VARIABLE);
-    H5Tset_cset(type.id, H5T_CSET_UTF8);
+    Handle type(utf8StringType(), H5Tclose);
     const hsize_t n = values.size();
     Handle space(H5Screate_simple(1, &n, nullptr), H5Sclose);
     Handle set(H5Dcreate2(static_cast<hid_t>(file_), p.c_str(), type.id, space.id, H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT), H5Dclose);
     if (set.id < 0) fail(p, "cannot create the dataset");
-    std::vector<const char*> ptrs;
-    ptrs.reserve(values.size());
-    for (const auto& s : values) ptrs.push_back(s.c_str());
+    const auto ptrs = cStrings(values);
     if (n > 0 && H5Dwrite(set.id, type.id, H5S_ALL, H5S_ALL, H5P_DEFAULT, ptrs.data()) < 0) fail(p, "writing failed");
 }
 
-void Hdf5Writer::setAttribute(const std::string& objectPath, const std::string& name, const std::string& value) {
-    if (H5Aexists_by_name(static_cast<hid_t>(file_), objectPath.c_str(), name.c_str(), H5P_DEFAULT) > 0)
-        H5Adelete_by_name(static_cast<hid_t>(file_), objectPath.c_str(), name.c_str(), H5P_DEFAULT);
-    Handle type(H5Tcopy(H5T_C_S1), H5Tclose);
-    H5Tset_size(type.id, H5T_VARIABLE);
-    H5Tset_cset(type.id, H5T_CSET_UTF8);
-    Handle space(H5Screate(H5S_SCALAR), H5Sclose);
-    Handle attr(H5Acreate_by_name(static_cast<hid_t>(file_), objectPath.c_str(), name.c_str(), type.id, space.id, H5P_DEFAULT,
-                                  H5P_DEFAULT, H5P_DEFAULT),
+void Hdf5Writer::writeAttribute(const std::string& objectPath, const std::string& name, std::int64_t type, std::int64_t space,
+                                const void* data, bool empty) {
+    const auto file = static_cast<hid_t>(file_);
+    if (H5Aexists_by_name(file, objectPath.c_str(), name.c_str(), H5P_DEFAULT) > 0)
+        H5Adelete_by_name(file, objectPath.c_str(), name.c_str(), H5P_DEFAULT);
+    Handle attr(H5Acreate_by_name(file, objectPath.c_str(), name.c_str(), static_cast<hid_t>(type), static_cast<hid_t>(space),
+                                  H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT),
                 H5Aclose);
     if (attr.id < 0) fail(objectPath, "cannot create attribute '" + name + "'");
+    if (!empty && H5Awrite(attr.id, static_cast<hid_t>(type), data) < 0) fail(objectPath, "writing attribute '" + name + "' failed");
+}
+
+void Hdf5Writer::setAttribute(const std::string& objectPath, const std::string& name, const std::string& value) {
+    Handle type(utf8StringType(), H5Tclose);
+    Handle space(H5Screate(H5S_SCALAR), H5Sclose);
     const char* ptr = value.c_str();
-    if (H5Awrite(attr.id, type.id, &ptr) < 0) fail(objectPath, "writing attribute '" + name + "' failed");
+    writeAttribute(objectPath, name, type.id, space.id, &ptr, false);
 }
 
 void Hdf5Writer::setAttribute(const std::string& objectPath, const std::string& name, double value) {
-    if (H5Aexists_by_name(static_cast<hid_t>(file_), objectPath.c_str(), name.c_str(), H5P_DEFAULT) > 0)
-        H5Adelete_by_name(static_cast<hid_t>(file_), objectPath.c_str(), name.c_str(), H5P_DEFAULT);
     Handle space(H5Screate(H5S_SCALAR), H5Sclose);
-    Handle attr(H5Acreate_by_name(static_cast<hid_t>(file_), objectPath.c_str(), name.c_str(), H5T_NATIVE_DOUBLE, space.id,
-                                  H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT),
-                H5Aclose);
-    if (attr.id < 0) fail(objectPath, "cannot create attribute '" + name + "'");
-    if (H5Awrite(attr.id, H5T_NATIVE_DOUBLE, &value) < 0) fail(objectPath, "writing attribute '" + name + "' failed");
+    writeAttribute(objectPath, name, H5T_NATIVE_DOUBLE, space.id, &value, false);
 }
 
 void Hdf5Writer::setAttribute(const std::string& objectPath, const std::string& name, const std::vector<std::int64_t>& values) {
-    if (H5Aexists_by_name(static_cast<hid_t>(file_), objectPath.c_str(), name.c_str(), H5P_DEFAULT) > 0)
-        H5Adelete_by_name(static_cast<hid_t>(file_), objectPath.c_str(), name.c_str(), H5P_DEFAULT);
     const hsize_t n = values.size();
     Handle space(H5Screate_simple(1, &n, nullptr), H5Sclose);
-    Handle attr(H5Acreate_by_name(static_cast<hid_t>(file_), objectPath.c_str(), name.c_str(), H5T_NATIVE_INT64, space.id,
-                                  H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT),
-                H5Aclose);
-    if (attr.id < 0) fail(objectPath, "cannot create attribute '" + name + "'");
-    if (n > 0 && H5Awrite(attr.id, H5T_NATIVE_INT64, values.data()) < 0) fail(objectPath, "writing attribute '" + name + "' failed");
+    writeAttribute(objectPath, name, H5T_NATIVE_INT64, space.id, values.data(), n == 0);
 }
 
 void Hdf5Writer::setAttribute(const std::string& objectPath, const std::string& name, const std::vector<std::string>& values) {
-    if (H5Aexists_by_name(static_cast<hid_t>(file_), objectPath.c_str(), name.c_str(), H5P_DEFAULT) > 0)
-        H5Adelete_by_name(static_cast<hid_t>(file_), objectPath.c_str(), name.c_str(), H5P_DEFAULT);
-    Handle type(H5Tcopy(H5T_C_S1), H5Tclose);
-    H5Tset_size(type.id, H5T_VARIABLE);
-    H5Tset_cset(type.id, H5T_CSET_UTF8);
+    Handle type(utf8StringType(), H5Tclose);
     const hsize_t n = values.size();
     Handle space(H5Screate_simple(1, &n, nullptr), H5Sclose);
-    Handle attr(H5Acreate_by_name(static_cast<hid_t>(file_), objectPath.c_str(), name.c_str(), type.id, space.id, H5P_DEFAULT,
-                                  H5P_DEFAULT, H5P_DEFAULT),
-                H5Aclose);
-    if (attr.id < 0) fail(objectPath, "cannot create attribute '" + name + "'");
-    std::vector<const char*> ptrs;
-    for (const auto& v : values) ptrs.push_back(v.c_str());
-    if (n > 0 && H5Awrite(attr.id, type.id, ptrs.data()) < 0) fail(objectPath, "writing attribute '" + name + "' failed");
+    const auto ptrs = cStrings(values);
+    writeAttribute(objectPath, name, type.id, space.id, ptrs.data(), n == 0);
 }
 
 void Hdf5Writer::commit() {

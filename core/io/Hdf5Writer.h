@@ -46,6 +46,9 @@ public:
 private:
     void write(const std::string& datasetPath, std::int64_t memType, const void* data, const std::vector<std::int64_t>& shape,
                std::int64_t chunkRows);
+    // Replaces the attribute if there is one; `type` and `space` are hid_t.
+    void writeAttribute(const std::string& objectPath, const std::string& name, std::int64_t type, std::int64_t space,
+                        const void* data, bool empty);
     // Creates the parents and removes an object already at the path.
     void prepareDatasetPath(const std::string& objectPath);
     [[noreturn]] void fail(const std::string& objectPath, const std::string& what) const;
