@@ -248,23 +248,34 @@ PairEmbeddings ClipTrainer::embed(const std::string& which) {
     torch::NoGradGuard guard;
     for (std::int64_t start = 0; start < s.count; start += kEvalBatch) {
         const std::int64_t n = std::min<std::int64_t>(kEvalBatch, s.count - start);
-        std::vector<std::int64_t> rows(static_cast<std::size_t>(n));
-        std::iota(rows.begin(), rows.end(), start);
-        torch::Tensor img, gen;
-        {
-            const CudaAutocast autocast(config_.bf16);
-            img = model_->encodeImage(imagesToTensor(s, rows, config_.patches.outputPixels, device));
-            gen = model_->encodeGenes(genesToTensor(s, rows, genes_.size(), device));
-        }
+        auto [img, gen] = encodeRows(s, start, n, device);
         namespace F = torch::nn::functional;
         for (auto* t : {&img, &gen}) {
-            auto unit = F::normalize(t->to(torch::kFloat), F::NormalizeFuncOptions().p(2).dim(1)).to(torch::kCPU).contiguous();
+            auto unit = F::normalize(*t, F::NormalizeFuncOptions().p(2).dim(1)).to(torch::kCPU).contiguous();
             auto& out = t == &img ? e.image : e.gene;
             out.insert(out.end(), unit.data_ptr<float>(), unit.data_ptr<float>() + unit.numel());
         }
     }
     model_->train();
     return e;
+}
+
+std::pair<torch::Tensor, torch::Tensor> ClipTrainer::encode(const torch::Tensor& images, const torch::Tensor& expression) {
+    torch::Tensor img, gen;
+    {
+        const CudaAutocast autocast(config_.bf16);
+        img = model_->encodeImage(images);
+        gen = model_->encodeGenes(expression);
+    }
+    // Losses and metrics (normalisation, logits, softmax) run in float32.
+    return {img.to(torch::kFloat), gen.to(torch::kFloat)};
+}
+
+std::pair<torch::Tensor, torch::Tensor> ClipTrainer::encodeRows(const PreparedSplit& s, std::int64_t start, std::int64_t n,
+                                                                torch::Device device) {
+    std::vector<std::int64_t> rows(static_cast<std::size_t>(n));
+    std::iota(rows.begin(), rows.end(), start);
+    return encode(imagesToTensor(s, rows, config_.patches.outputPixels, device), genesToTensor(s, rows, genes_.size(), device));
 }
 
 RunResults ClipTrainer::startResults() {
@@ -332,16 +343,7 @@ EvalMetrics ClipTrainer::evaluate(const std::string& which) {
     for (std::int64_t start = 0; start < s.count; start += kEvalBatch) {
         const std::int64_t n = std::min<std::int64_t>(kEvalBatch, s.count - start);
         if (n < 2) break;  // a batch of one has no negatives
-        std::vector<std::int64_t> rows(static_cast<std::size_t>(n));
-        std::iota(rows.begin(), rows.end(), start);
-        torch::Tensor img, gen;
-        {
-            const CudaAutocast autocast(config_.bf16);
-            img = model_->encodeImage(imagesToTensor(s, rows, config_.patches.outputPixels, device));
-            gen = model_->encodeGenes(genesToTensor(s, rows, genes_.size(), device));
-        }
-        img = img.to(torch::kFloat);
-        gen = gen.to(torch::kFloat);
+        const auto [img, gen] = encodeRows(s, start, n, device);
         lossSum += loss_->forward(img, gen).item<double>();
         const auto z = loss_->logits(img, gen);
         const auto target = torch::arange(n, torch::TensorOptions().dtype(torch::kLong).device(device)).unsqueeze(1);
@@ -410,14 +412,8 @@ void ClipTrainer::train(const std::function<void(const TrainStep&)>& onStep, con
         auto images = imagesToTensor(train_, rows, config_.patches.outputPixels, device);
         if (config_.augment && config_.augmentation.any()) images = augmentPatches(images, config_.augmentation, rng);
         optimizer.zero_grad();
-        torch::Tensor imageEmbedding, geneEmbedding;
-        {
-            const CudaAutocast autocast(config_.bf16);
-            imageEmbedding = model_->encodeImage(images);
-            geneEmbedding = model_->encodeGenes(genesToTensor(train_, rows, genes_.size(), device));
-        }
-        // The loss (normalisation, logits, softmax) runs in float32.
-        const auto value = loss_->forward(imageEmbedding.to(torch::kFloat), geneEmbedding.to(torch::kFloat));
+        const auto [imageEmbedding, geneEmbedding] = encode(images, genesToTensor(train_, rows, genes_.size(), device));
+        const auto value = loss_->forward(imageEmbedding, geneEmbedding);
         const double lossValue = value.item<double>();
         if (!std::isfinite(lossValue)) {
             throw std::runtime_error("training stopped at step " + std::to_string(step + 1) +

@@ -17,6 +17,7 @@
 #include <functional>
 #include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 namespace hescape {
@@ -124,6 +125,13 @@ public:
     ContrastiveLoss& loss() { return loss_; }
 
 private:
+    // Both encoders under the run's precision (bf16 autocast on CUDA when
+    // asked for); float32 out, for the losses and metrics.
+    std::pair<torch::Tensor, torch::Tensor> encode(const torch::Tensor& images, const torch::Tensor& expression);
+    // The same for the consecutive pairs [start, start + n) of a split.
+    std::pair<torch::Tensor, torch::Tensor> encodeRows(const PreparedSplit& s, std::int64_t start, std::int64_t n,
+                                                       torch::Device device);
+
     TrainConfig config_;
     std::vector<std::string> genes_;
     PreparedSplit train_, validation_, test_, unassigned_;
