@@ -14,6 +14,7 @@
 #include "core/eval/ExpressionPrediction.h"
 #include "core/eval/RetrievalMetrics.h"
 #include "core/eval/RunMetrics.h"
+#include "core/eval/SimilarityMaps.h"
 #include "core/io/Hdf5File.h"
 #include "core/eval/LabelProbe.h"
 #include "core/io/Hdf5Writer.h"
@@ -48,26 +49,6 @@ constexpr const char* kUsage =
     "on the other batches and scored (AUROC, balanced accuracy) on these. Nothing is written.\n"
     "  --image-key K   obsm key of the image embeddings (default X_image_emb)\n"
     "  --gene-key K    obsm key of the gene embeddings (default X_gene_emb)\n";
-
-struct Loaded {
-    std::vector<float> image, gene;
-    std::int64_t dim = 0;
-};
-
-Loaded load(const Hdf5File& f, const std::string& split) {
-    const std::string g = "/embeddings/" + split;
-    Loaded l;
-    const auto shape = f.shape(g + "/image");
-    if (shape.size() != 2 || f.shape(g + "/gene") != shape) throw Hdf5Error(f.where(g) + "image and gene must both be [n, dim]");
-    l.dim = shape[1];
-    l.image = f.readFloats(g + "/image");
-    l.gene = f.readFloats(g + "/gene");
-    for (const float v : l.image)
-        if (!std::isfinite(v)) throw Hdf5Error(f.where(g + "/image") + "holds a value that is not finite");
-    for (const float v : l.gene)
-        if (!std::isfinite(v)) throw Hdf5Error(f.where(g + "/gene") + "holds a value that is not finite");
-    return l;
-}
 
 std::string scoresJson(const RetrievalScores& s) {
     std::ostringstream o;
@@ -315,7 +296,7 @@ int runEval(const std::vector<std::string>& args) {
                 for (const auto& s : splits) have += (have.empty() ? "" : ", ") + s;
                 throw Hdf5Error(f.where("/embeddings/" + split) + "no such split (the file has: " + (have.empty() ? "none" : have) + ")");
             }
-            const Loaded l = load(f, split);
+            const EmbeddingPair l = readEmbeddingPair(f, split);
             const EmbeddingView image(l.image, l.dim), gene(l.gene, l.dim);
             whole = wholeSetRetrieval(image, gene);
             batch = inBatchRetrieval(image, gene, 64);

@@ -3,6 +3,7 @@
 #include "core/eval/RunMetrics.h"
 
 #include "core/eval/RetrievalMetrics.h"
+#include "core/eval/SimilarityMaps.h"
 #include "core/io/Hdf5File.h"
 
 #include <algorithm>
@@ -16,14 +17,8 @@ std::vector<NamedMetric> runRetrievalMetrics(const std::string& path) {
     if (!f.isGroup("/embeddings")) throw Hdf5Error(f.where("/embeddings") + "is missing (not a run or embeddings file)");
     std::vector<NamedMetric> out;
     for (const auto& split : f.children("/embeddings")) {
-        const std::string g = "/embeddings/" + split;
-        const auto shape = f.shape(g + "/image");
-        if (shape.size() != 2 || f.shape(g + "/gene") != shape) throw Hdf5Error(f.where(g) + "image and gene must both be [n, dim]");
-        const auto image = f.readFloats(g + "/image"), gene = f.readFloats(g + "/gene");
-        for (const auto* v : {&image, &gene})
-            for (const float x : *v)
-                if (!std::isfinite(x)) throw Hdf5Error(f.where(g) + "holds a value that is not finite");
-        const EmbeddingView iv(image, shape[1]), gv(gene, shape[1]);
+        const EmbeddingPair pair = readEmbeddingPair(f, split);
+        const EmbeddingView iv(pair.image, pair.dim), gv(pair.gene, pair.dim);
         if (iv.rows < 2) continue;
         const RetrievalReport whole = wholeSetRetrieval(iv, gv), batch = inBatchRetrieval(iv, gv, 64);
         auto add = [&](const std::string& protocol, const RetrievalScores& s) {
@@ -88,28 +83,18 @@ PredictionResult predictFromFile(const Hdf5File& f, const std::string& split) {
 
 BatchResult batchEffectsFromFile(const Hdf5File& f) {
     BatchResult r;
-    std::vector<float> image, gene;
+    // Every split's pairs with their sections, as the maps read them.
+    const RunEmbeddings run = readRunEmbeddings(f.path());
+    r.sections = run.sections();
     std::vector<int> batch;
-    std::int64_t dim = 0;
-    for (const auto& split : f.children("/embeddings")) {
-        const std::string g = "/embeddings/" + split;
-        dim = f.shape(g + "/image")[1];
-        for (const auto& [name, into] : {std::pair{"/image", &image}, {"/gene", &gene}}) {
-            const auto v = f.readFloats(g + name);
-            into->insert(into->end(), v.begin(), v.end());
-        }
-        for (const auto& s : f.readStrings(g + "/section")) {
-            auto it = std::find(r.sections.begin(), r.sections.end(), s);
-            if (it == r.sections.end()) it = r.sections.insert(r.sections.end(), s);
-            batch.push_back(static_cast<int>(it - r.sections.begin()));
-        }
-    }
+    for (const auto& s : run.section)
+        batch.push_back(static_cast<int>(std::find(r.sections.begin(), r.sections.end(), s) - r.sections.begin()));
     if (r.sections.size() < 2 || batch.size() < 20) {
         r.why = "fewer than two sections or twenty spots";
         return r;
     }
-    r.image = batchEffectReport(EmbeddingView(image, dim), batch);
-    r.gene = batchEffectReport(EmbeddingView(gene, dim), batch);
+    r.image = batchEffectReport(EmbeddingView(run.image, run.dim), batch);
+    r.gene = batchEffectReport(EmbeddingView(run.gene, run.dim), batch);
     r.available = true;
     return r;
 }

@@ -33,6 +33,21 @@ std::vector<std::string> RunEmbeddings::sections() const {
     return out;
 }
 
+EmbeddingPair readEmbeddingPair(const Hdf5File& f, const std::string& split) {
+    const std::string g = "/embeddings/" + split;
+    const auto shape = f.shape(g + "/image");
+    if (shape.size() != 2 || f.shape(g + "/gene") != shape) throw Hdf5Error(f.where(g) + "image and gene must both be [n, dim]");
+    EmbeddingPair p;
+    p.rows = shape[0];
+    p.dim = shape[1];
+    p.image = f.readFloats(g + "/image");
+    p.gene = f.readFloats(g + "/gene");
+    for (const auto* v : {&p.image, &p.gene})
+        for (const float x : *v)
+            if (!std::isfinite(x)) throw Hdf5Error(f.where(g + (v == &p.image ? "/image" : "/gene")) + "holds a value that is not finite");
+    return p;
+}
+
 RunEmbeddings readRunEmbeddings(const std::string& path) {
     const Hdf5File f(path);
     if (!f.isGroup("/embeddings")) throw Hdf5Error(f.where("/embeddings") + "is missing (not a run or embeddings file)");
@@ -40,23 +55,17 @@ RunEmbeddings readRunEmbeddings(const std::string& path) {
     r.path = path;
     for (const auto& split : f.children("/embeddings")) {
         const std::string g = "/embeddings/" + split;
-        const auto shape = f.shape(g + "/image");
-        if (shape.size() != 2 || f.shape(g + "/gene") != shape) throw Hdf5Error(f.where(g) + "image and gene must both be [n, dim]");
-        if (r.dim == 0) r.dim = shape[1];
-        if (shape[1] != r.dim) throw Hdf5Error(f.where(g + "/image") + "has another dimension than the other splits");
+        const EmbeddingPair pair = readEmbeddingPair(f, split);
+        if (r.dim == 0) r.dim = pair.dim;
+        if (pair.dim != r.dim) throw Hdf5Error(f.where(g + "/image") + "has another dimension than the other splits");
         const auto section = f.readStrings(g + "/section");
         const auto names = f.readStrings(g + "/obs_name");
-        if (static_cast<std::int64_t>(section.size()) != shape[0] || static_cast<std::int64_t>(names.size()) != shape[0])
+        if (static_cast<std::int64_t>(section.size()) != pair.rows || static_cast<std::int64_t>(names.size()) != pair.rows)
             throw Hdf5Error(f.where(g) + "section and obs_name must have one entry per row of image");
-        const auto image = f.readFloats(g + "/image");
-        const auto gene = f.readFloats(g + "/gene");
-        for (const auto* v : {&image, &gene})
-            for (const float x : *v)
-                if (!std::isfinite(x)) throw Hdf5Error(f.where(g + (v == &image ? "/image" : "/gene")) + "holds a value that is not finite");
         r.section.insert(r.section.end(), section.begin(), section.end());
         r.obsName.insert(r.obsName.end(), names.begin(), names.end());
-        r.image.insert(r.image.end(), image.begin(), image.end());
-        r.gene.insert(r.gene.end(), gene.begin(), gene.end());
+        r.image.insert(r.image.end(), pair.image.begin(), pair.image.end());
+        r.gene.insert(r.gene.end(), pair.gene.begin(), pair.gene.end());
     }
     if (r.section.empty()) throw Hdf5Error(f.where("/embeddings") + "holds no embeddings");
     return r;

@@ -26,6 +26,18 @@ struct RunEmbeddings {
     std::vector<std::string> sections() const;  // distinct, in order of appearance
 };
 
+class Hdf5File;
+
+// The image and gene embeddings of one split (/embeddings/<split>): the one
+// reader behind the maps, `hescape eval` and the app's metrics. Throws
+// Hdf5Error naming the file and dataset when the two differ in shape or
+// hold a value that is not finite.
+struct EmbeddingPair {
+    std::int64_t rows = 0, dim = 0;
+    std::vector<float> image, gene;
+};
+EmbeddingPair readEmbeddingPair(const Hdf5File& f, const std::string& split);
+
 // Every split of the file, one after the other. Throws Hdf5Error naming the
 // file and the dataset (missing groups, shapes that disagree, NaN values).
 RunEmbeddings readRunEmbeddings(const std::string& path);
