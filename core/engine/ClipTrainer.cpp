@@ -79,6 +79,36 @@ void readScriptState(torch::serialize::InputArchive& archive, ClipModel& model) 
     }
 }
 
+// Loads the model's and the loss's weights from a checkpoint, refusing one
+// made for another model: Module::load adopts the saved tensors whatever
+// their shape, so a checkpoint of, say, another embedding width would load
+// "fine" and give wrong-sized embeddings.
+void loadModelState(const std::string& path, torch::serialize::InputArchive& archive, ClipModel& model, ContrastiveLoss& loss) {
+    std::vector<std::pair<std::string, std::vector<std::int64_t>>> expected;
+    for (const auto& p : model->named_parameters()) expected.emplace_back(p.key(), p.value().sizes().vec());
+    for (const auto& b : model->named_buffers()) expected.emplace_back(b.key(), b.value().sizes().vec());
+    torch::serialize::InputArchive modelArchive, lossArchive;
+    archive.read("model", modelArchive);
+    archive.read("loss", lossArchive);
+    model->load(modelArchive);
+    loss->load(lossArchive);
+    const auto shape = [](const std::vector<std::int64_t>& v) {
+        std::string out = "[";
+        for (std::size_t i = 0; i < v.size(); ++i) out += (i ? ", " : "") + std::to_string(v[i]);
+        return out + "]";
+    };
+    const auto params = model->named_parameters();
+    const auto buffers = model->named_buffers();
+    for (const auto& [name, sizes] : expected) {
+        const torch::Tensor* t = params.find(name);
+        if (!t) t = buffers.find(name);
+        if (t && t->sizes().vec() != sizes) {
+            throw std::runtime_error(path + ": made for another model: " + name + " is " + shape(t->sizes().vec()) +
+                                     ", this configuration needs " + shape(sizes));
+        }
+    }
+}
+
 void saveCheckpoint(const std::string& path, ClipModel& model, ContrastiveLoss& loss, torch::optim::Optimizer& optimizer,
                     const RunState& state) {
     torch::serialize::OutputArchive archive, modelArchive, lossArchive, optimizerArchive;
@@ -102,14 +132,11 @@ void saveCheckpoint(const std::string& path, ClipModel& model, ContrastiveLoss& 
 
 RunState loadCheckpoint(const std::string& path, ClipModel& model, ContrastiveLoss& loss, torch::optim::Optimizer& optimizer) {
     if (!std::filesystem::exists(path)) throw std::runtime_error(path + ": no such checkpoint");
-    torch::serialize::InputArchive archive, modelArchive, lossArchive, optimizerArchive;
+    torch::serialize::InputArchive archive, optimizerArchive;
     try {
         archive.load_from(path);
-        archive.read("model", modelArchive);
-        archive.read("loss", lossArchive);
+        loadModelState(path, archive, model, loss);
         archive.read("optimizer", optimizerArchive);
-        model->load(modelArchive);
-        loss->load(lossArchive);
         optimizer.load(optimizerArchive);
         readScriptState(archive, model);
         RunState s;
@@ -318,12 +345,9 @@ void ClipTrainer::finishResults(RunResults& r) {
 void ClipTrainer::loadWeights(const std::string& path) {
     if (!std::filesystem::exists(path)) throw std::runtime_error(path + ": no such checkpoint");
     try {
-        torch::serialize::InputArchive archive, modelArchive, lossArchive;
+        torch::serialize::InputArchive archive;
         archive.load_from(path);
-        archive.read("model", modelArchive);
-        archive.read("loss", lossArchive);
-        model_->load(modelArchive);
-        loss_->load(lossArchive);
+        loadModelState(path, archive, model_, loss_);
         readScriptState(archive, model_);
         model_->moveTo(model_->parameters().front().device());
     } catch (const c10::Error& e) {

@@ -318,6 +318,17 @@ private Q_SLOTS:
         const PairEmbeddings again = u.embed("unassigned");
         QCOMPARE(again.obsName, e.obsName);
         for (std::size_t i = 0; i < e.image.size(); ++i) QVERIFY(std::abs(again.image[i] - e.image[i]) < 1e-5f);
+        // A checkpoint of another model (another embedding width) is refused, naming the file.
+        TrainConfig wider = fresh;
+        wider.embedDim = 32;
+        ClipTrainer w(wider);
+        w.prepare();
+        try {
+            w.loadWeights(c.checkpoint);
+            QFAIL("no error");
+        } catch (const std::runtime_error& err) {
+            QVERIFY2(QString(err.what()).startsWith(QString::fromStdString(c.checkpoint) + ": made for another model:"), err.what());
+        }
     }
 
     void bf16AndCudaNeedAGpu() {
