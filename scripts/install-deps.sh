@@ -17,7 +17,7 @@ PACKAGES=(
   xvfb xauth libgl1-mesa-dri mesa-utils
   # independent references used by tests and benchmarks (/usr/bin/python3)
   python3 python3-numpy python3-scipy python3-sklearn python3-torch
-  python3-anndata python3-h5py python3-openslide python3-pil
+  python3-anndata python3-h5py python3-openslide python3-pil umap-learn
 )
 
 SUDO=()

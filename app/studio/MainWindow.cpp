@@ -46,6 +46,7 @@
 #include <QVBoxLayout>
 
 #include <algorithm>
+#include <array>
 #include <cmath>
 #include <limits>
 #include <map>
@@ -196,6 +197,23 @@ void MainWindow::buildMenus() {
     recent_ = new RecentFiles(recentMenu, this);
     connect(recent_, &RecentFiles::openRequested, this, &MainWindow::openFile);
     file->addSeparator();
+    file->addAction(tr("Open Sess&ion\u2026"), QKeySequence(Qt::CTRL | Qt::ALT | Qt::Key_S), this, [this] {
+        QSettings s;
+        const QString path = QFileDialog::getOpenFileName(this, tr("Open session"), s.value("lastSessionDir").toString(),
+                                                          tr("HEScape sessions (*.hescape);;All files (*)"));
+        if (path.isEmpty()) return;
+        s.setValue("lastSessionDir", QFileInfo(path).absolutePath());
+        openSession(path);
+    });
+    file->addAction(tr("&Save Session"), QKeySequence::Save, this, [this] {
+        if (sessionPath_.isEmpty()) showSaveSessionDialog();
+        else saveSession(sessionPath_);
+    });
+    file->addAction(tr("Save Session &As\u2026"), QKeySequence::SaveAs, this, &MainWindow::showSaveSessionDialog);
+    QMenu* recentSessionMenu = file->addMenu(tr("Recent Sessio&ns"));
+    recentSessions_ = new RecentFiles(recentSessionMenu, this, QStringLiteral("recentSessions"));
+    connect(recentSessions_, &RecentFiles::openRequested, this, &MainWindow::openSession);
+    file->addSeparator();
     file->addAction(tr("&Export View as PNG\u2026"), QKeySequence(Qt::CTRL | Qt::Key_E), this,
                     &MainWindow::showExportDialog);
     file->addAction(tr("Export Data as .&h5ad\u2026"), QKeySequence(Qt::CTRL | Qt::SHIFT | Qt::Key_E), this, [this] {
@@ -317,7 +335,11 @@ void MainWindow::finishLoad(const SlideLoadResult& r) {
         return convertAndOpen(r.path);
     }
     busy_ = false;
-    if (!r.slide) return reportError(r.path, r.error);
+    if (!r.slide) {
+        reportError(r.path, r.error);
+        if (pendingSession_) failSession(r.error);
+        return;
+    }
     currentPath_ = r.path;
     currentSlide_ = r.slide;
     lastError_.clear();
@@ -338,6 +360,11 @@ void MainWindow::finishLoad(const SlideLoadResult& r) {
     refreshSections();
     training_->setSectionsFromFolder(QFileInfo(r.path).absolutePath());
     Q_EMIT slideLoaded(r.path);
+    if (pendingSession_) {
+        if (!pendingSession_->dataset.isEmpty()) openDataset(pendingSession_->dataset);
+        else finishSession();
+        return;
+    }
     // A data set of the same name beside the slide belongs to it (the demo's layout).
     if (const QString companion = companionDataset(r.path); !companion.isEmpty()) openDataset(companion);
     else busy_ = false;
@@ -434,7 +461,11 @@ void MainWindow::openDataset(const QString& path) {
 
 void MainWindow::finishDatasetLoad(const DatasetLoadResult& r) {
     busy_ = false;
-    if (!r.dataset) return reportError(r.path, r.error);
+    if (!r.dataset) {
+        reportError(r.path, r.error);
+        if (pendingSession_) failSession(r.error);
+        return;
+    }
     const SpatialDataset& ds = *r.dataset;
     dataset_ = r.dataset;
     datasetPath_ = r.path;
@@ -448,6 +479,8 @@ void MainWindow::finishDatasetLoad(const DatasetLoadResult& r) {
     } catch (const std::exception& e) {
         statusBar()->showMessage(tr("Ignoring the saved registration: %1").arg(QString::fromStdString(e.what())), 8000);
     }
+    // A session's registration wins over the one saved beside the data set.
+    if (pendingSession_ && pendingSession_->registration) registration_ = pendingSession_->registration;
     placeSpots();
     std::int64_t onSlide = 0;
     const auto& xy = view_->spots().positions();
@@ -488,6 +521,25 @@ void MainWindow::finishDatasetLoad(const DatasetLoadResult& r) {
     spatialDock_->raise();
     statusBar()->showMessage(tr("Read %1 (%2 observations, %3 genes)").arg(r.path).arg(ds.observationCount()).arg(ds.geneCount()), 6000);
     Q_EMIT datasetLoaded(r.path);
+    if (pendingSession_) {
+        const SessionColoring& sc = pendingSession_->coloring;
+        SpotColoring c;
+        c.source = sc.source == QLatin1String("annotation") ? SpotColoring::Source::Annotation : SpotColoring::Source::Gene;
+        c.genes = sc.genes;
+        c.annotation = sc.annotation;
+        for (const auto n : {Normalisation::Raw, Normalisation::Log1p, Normalisation::CountsPer10kLog1p})
+            if (sc.normalisation.toStdString() == normalisationName(n)) c.normalisation = n;
+        c.colormap = colormapFromName(sc.colormap.toStdString()).value_or(ColormapId::Viridis);
+        c.autoRange = sc.autoRange;
+        c.vmin = sc.vmin;
+        c.vmax = sc.vmax;
+        c.outline = sc.outline;
+        if (c.source == SpotColoring::Source::Gene && c.genes.isEmpty() && start >= 0) c.genes = {QString::fromStdString(ds.geneNames[start])};
+        coloringPanel_->setColoring(c);
+        if (!pendingSession_->run.isEmpty()) openRunFile(pendingSession_->run);
+        else finishSession();
+        return;
+    }
     if (start >= 0) coloringPanel_->setGenes({QString::fromStdString(ds.geneNames[start])});
 }
 
@@ -504,6 +556,7 @@ void MainWindow::openRunFile(const QString& path) {
         if (!run) {
             maps_->showMessage(error);
             statusBar()->showMessage(error, 8000);
+            if (pendingSession_) failSession(error);
             return;  // the run already open stays
         }
         run_ = std::move(run);
@@ -520,7 +573,13 @@ void MainWindow::openRunFile(const QString& path) {
                                  .arg(run_->dim)
                                  .arg(sections.join(QStringLiteral(", "))));
         matchRunToDataset();
+        runPath_ = path;
         mapsDock_->raise();
+        if (pendingSession_) {
+            Q_EMIT runLoaded(path);
+            finishSession();
+            return;
+        }
         if (maps_->mode() == SimilarityMapMode::Off) maps_->setMode(SimilarityMapMode::Alignment);
         else applyColoring();
         Q_EMIT runLoaded(path);
@@ -771,9 +830,11 @@ void MainWindow::convertAndOpen(const QString& imagePath) {
         busy_ = false;
         if (error == QLatin1String("cancelled")) {
             statusBar()->showMessage(tr("Conversion cancelled"), 5000);
+            if (pendingSession_) failSession(tr("conversion of %1 cancelled").arg(imagePath));
             return;
         }
         reportError(imagePath, error);
+        if (pendingSession_) failSession(error);
     });
     watcher->setFuture(QtConcurrent::run([imagePath, target, cancel, guard]() -> QString {
         Progress progress;
@@ -876,6 +937,147 @@ void MainWindow::showCursor(QPointF p, bool inside) {
         text += tr("  \u00B7  %1, %2 \u00B5m").arg(p.x() * mpp->x, 0, 'f', 1).arg(p.y() * mpp->y, 0, 'f', 1);
     }
     positionLabel_->setText(text);
+}
+
+namespace {
+const std::array<std::pair<SimilarityMapMode, const char*>, 5> kMapModes{{{SimilarityMapMode::Off, "off"},
+                                                                          {SimilarityMapMode::Alignment, "alignment"},
+                                                                          {SimilarityMapMode::QueryImageToGene, "image-to-gene"},
+                                                                          {SimilarityMapMode::QueryGeneToImage, "gene-to-image"},
+                                                                          {SimilarityMapMode::GeneDirection, "gene-direction"}}};
+}  // namespace
+
+Session MainWindow::captureSession() const {
+    Session s;
+    s.slide = currentPath_;
+    if (dataset_) s.dataset = datasetPath_;
+    if (run_) s.run = runPath_;
+    s.registration = registration_;
+    const SpotColoring c = coloringPanel_->coloring();
+    s.coloring.source = c.source == SpotColoring::Source::Annotation ? QStringLiteral("annotation") : QStringLiteral("gene");
+    s.coloring.genes = c.genes;
+    s.coloring.annotation = c.annotation;
+    s.coloring.normalisation = QString::fromStdString(normalisationName(c.normalisation));
+    s.coloring.colormap = QString::fromStdString(colormapName(c.colormap));
+    s.coloring.autoRange = c.autoRange;
+    s.coloring.vmin = c.vmin;
+    s.coloring.vmax = c.vmax;
+    s.coloring.outline = c.outline;
+    s.slideLayer = {layers_->isLayerVisible(slideLayer_), layers_->layerOpacity(slideLayer_)};
+    s.spotsLayer = {layers_->isLayerVisible(spotsLayer_), layers_->layerOpacity(spotsLayer_)};
+    for (const auto& [mode, name] : kMapModes)
+        if (maps_->mode() == mode) s.similarityMap = QLatin1String(name);
+    s.similarityGene = maps_->gene();
+    s.queryObservation = queryObs_;
+    s.selection.assign(view_->selectedSpots().begin(), view_->selectedSpots().end());
+    s.viewCenter = view_->center();
+    s.viewDownsample = view_->downsample();
+    s.minimap = minimapAction_->isChecked();
+    s.scaleBar = scaleBarAction_->isChecked();
+    return s;
+}
+
+bool MainWindow::saveSession(const QString& path) {
+    if (currentPath_.isEmpty()) {
+        lastError_ = tr("Open a slide first: a session starts from a slide.");
+        statusBar()->showMessage(lastError_, 6000);
+        return false;
+    }
+    try {
+        writeSession(path, captureSession());
+    } catch (const std::exception& e) {
+        lastError_ = QString::fromStdString(e.what());
+        showWarning(tr("Could not save the session"), lastError_);
+        return false;
+    }
+    sessionPath_ = path;
+    recentSessions_->add(path);
+    statusBar()->showMessage(tr("Saved session %1").arg(path), 6000);
+    return true;
+}
+
+void MainWindow::showSaveSessionDialog() {
+    QSettings s;
+    const QString start = sessionPath_.isEmpty() ? QFileInfo(currentPath_).absolutePath() + QStringLiteral("/session.hescape") : sessionPath_;
+    QString path = QFileDialog::getSaveFileName(this, tr("Save session"), start, tr("HEScape sessions (*.hescape)"));
+    if (path.isEmpty()) return;
+    if (QFileInfo(path).suffix().isEmpty()) path += QStringLiteral(".hescape");
+    saveSession(path);
+}
+
+void MainWindow::openSession(const QString& path) {
+    if (pendingSession_) {
+        statusBar()->showMessage(tr("Still restoring %1").arg(pendingSessionPath_), 6000);
+        return;
+    }
+    try {
+        pendingSession_ = readSession(path);
+    } catch (const std::exception& e) {
+        lastError_ = QString::fromStdString(e.what());
+        statusBar()->showMessage(lastError_, 8000);
+        showWarning(tr("Could not open the session"), lastError_);
+        Q_EMIT sessionFailed(path, lastError_);
+        return;
+    }
+    pendingSessionPath_ = path;
+    statusBar()->showMessage(tr("Restoring session %1\u2026").arg(QFileInfo(path).fileName()));
+    if (pendingSession_->slide == currentPath_ && currentSlide_) {
+        // The slide is already open: go on with its data set.
+        if (!pendingSession_->dataset.isEmpty()) openDataset(pendingSession_->dataset);
+        else finishSession();
+    } else {
+        openFile(pendingSession_->slide);
+    }
+}
+
+void MainWindow::showWarning(const QString& title, const QString& text) {
+    // Window-modal and opened asynchronously, like reportError's box.
+    auto* box = new QMessageBox(QMessageBox::Warning, title, text, QMessageBox::Ok, this);
+    box->setAttribute(Qt::WA_DeleteOnClose);
+    box->open();
+}
+
+void MainWindow::failSession(const QString& message) {
+    const QString path = pendingSessionPath_;
+    pendingSession_.reset();
+    pendingSessionPath_.clear();
+    lastError_ = tr("Session %1: %2").arg(QFileInfo(path).fileName(), message);
+    statusBar()->showMessage(lastError_, 10000);
+    Q_EMIT sessionFailed(path, lastError_);
+}
+
+void MainWindow::finishSession() {
+    const Session s = *pendingSession_;
+    const QString path = pendingSessionPath_;
+    pendingSession_.reset();
+    pendingSessionPath_.clear();
+    busy_ = false;
+    layers_->setLayerState(slideLayer_, s.slideLayer.visible, s.slideLayer.opacity);
+    if (dataset_) layers_->setLayerState(spotsLayer_, s.spotsLayer.visible, s.spotsLayer.opacity);
+    minimapAction_->setChecked(s.minimap);
+    scaleBarAction_->setChecked(s.scaleBar);
+    if (run_) {
+        const std::int64_t n = dataset_ ? dataset_->observationCount() : 0;
+        queryObs_ = s.queryObservation < n ? s.queryObservation : -1;
+        maps_->setGene(s.similarityGene);
+        for (const auto& [mode, name] : kMapModes)
+            if (s.similarityMap == QLatin1String(name)) maps_->setMode(mode);
+        applyColoring();
+    }
+    if (dataset_) {
+        std::vector<std::int64_t> selection;
+        for (const qint64 i : s.selection)
+            if (i < dataset_->observationCount()) selection.push_back(i);
+        if (selection.size() < s.selection.size())
+            statusBar()->showMessage(tr("%1 selected spots of the session are not in the data set").arg(s.selection.size() - selection.size()), 8000);
+        view_->setSelectedSpots(std::move(selection));
+    }
+    if (s.viewDownsample > 0) view_->setView(s.viewCenter, s.viewDownsample);
+    sessionPath_ = path;
+    recentSessions_->add(path);
+    setWindowTitle(QStringLiteral("%1 \u2014 HEScape Studio").arg(QFileInfo(path).fileName()));
+    statusBar()->showMessage(tr("Restored session %1").arg(path), 6000);
+    Q_EMIT sessionRestored(path);
 }
 
 }  // namespace hescape

@@ -4,6 +4,7 @@
 #pragma once
 
 #include "app/studio/DatasetLoadTask.h"
+#include "app/studio/SessionFile.h"
 #include "app/studio/SlideLoadTask.h"
 #include "core/spatial/RegistrationFile.h"
 #include "widgets/slideview/SlideView.h"
@@ -54,6 +55,8 @@ public:
     // similarity maps; emits runLoaded or shows the error and keeps the last run.
     void openRunFile(const QString& path);
     const RunEmbeddings* run() const { return run_.get(); }
+    QString runPath() const { return runPath_; }
+    QString datasetPath() const { return datasetPath_; }
     // Writes the data set (with the open run's embeddings and alignment) as
     // .h5ad in the background; emits annDataExported (error empty on success).
     void exportAnnData(const QString& path);
@@ -70,6 +73,17 @@ public:
     // The dataset -> slide map in use (the saved registration, else the format's).
     AffineTransform datasetToSlide() const;
 
+    // Sessions: everything open and how it is shown, in one file.
+    Session captureSession() const;
+    // Writes the session atomically; false (and the message in lastError) on failure.
+    bool saveSession(const QString& path);
+    // Reads the session, then opens its slide, data set and run in the
+    // background, one after the other, and applies its settings; emits
+    // sessionRestored, or sessionFailed (a bad file changes nothing open).
+    void openSession(const QString& path);
+    QString sessionPath() const { return sessionPath_; }
+    RecentFiles* recentSessions() const { return recentSessions_; }
+
     SlideView* slideView() const { return view_; }
     SlidePropertiesPanel* propertiesPanel() const { return panel_; }
     QString currentPath() const { return currentPath_; }
@@ -84,6 +98,8 @@ Q_SIGNALS:
     void coloringApplied();
     void runLoaded(const QString& path);
     void annDataExported(const QString& path, const QString& error);
+    void sessionRestored(const QString& path);
+    void sessionFailed(const QString& path, const QString& message);
 
 protected:
     void closeEvent(QCloseEvent* e) override;
@@ -114,6 +130,10 @@ private:
     void refreshSections();
     void placeSpots();
     void showRegistrationDialog();
+    void failSession(const QString& message);
+    void showWarning(const QString& title, const QString& text);
+    void finishSession();
+    void showSaveSessionDialog();
 
     SlideView* view_;
     SlidePropertiesPanel* panel_;
@@ -146,10 +166,15 @@ private:
     MetricsTable* metrics_;
     QDockWidget* mapsDock_;
     std::shared_ptr<const RunEmbeddings> run_;
+    QString runPath_;
     std::vector<std::int64_t> runRows_;  // per observation: its row in run_, or -1
     std::int64_t queryObs_ = -1;
     QString pendingRun_;  // results of a training run, opened when it has finished
     QString valueLabel_;
+    RecentFiles* recentSessions_ = nullptr;
+    QString sessionPath_;                  // the session file last saved or opened
+    std::optional<Session> pendingSession_;  // being restored
+    QString pendingSessionPath_;
 };
 
 }  // namespace hescape

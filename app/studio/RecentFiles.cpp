@@ -1,4 +1,4 @@
-// RecentFiles: persists the list under "recentFiles" and mirrors it in a menu.
+// RecentFiles: persists the list under its QSettings key and mirrors it in a menu.
 #include "app/studio/RecentFiles.h"
 
 #include <QFileInfo>
@@ -7,13 +7,12 @@
 
 namespace hescape {
 
-namespace {
-constexpr const char* kKey = "recentFiles";
+RecentFiles::RecentFiles(QMenu* menu, QObject* parent, QString settingsKey)
+    : QObject(parent), menu_(menu), key_(std::move(settingsKey)) {
+    rebuildMenu();
 }
 
-RecentFiles::RecentFiles(QMenu* menu, QObject* parent) : QObject(parent), menu_(menu) { rebuildMenu(); }
-
-QStringList RecentFiles::paths() const { return QSettings().value(kKey).toStringList(); }
+QStringList RecentFiles::paths() const { return QSettings().value(key_).toStringList(); }
 
 void RecentFiles::add(const QString& path) {
     const QString abs = QFileInfo(path).absoluteFilePath();
@@ -21,12 +20,12 @@ void RecentFiles::add(const QString& path) {
     list.removeAll(abs);
     list.prepend(abs);
     while (list.size() > kMaxEntries) list.removeLast();
-    QSettings().setValue(kKey, list);
+    QSettings().setValue(key_, list);
     rebuildMenu();
 }
 
 void RecentFiles::clear() {
-    QSettings().remove(kKey);
+    QSettings().remove(key_);
     rebuildMenu();
 }
 

@@ -1,4 +1,4 @@
-// The File ▸ Open Recent list, kept in QSettings, most recent first.
+// A File ▸ Open Recent list (slides or sessions), kept in QSettings, most recent first.
 #pragma once
 
 #include <QObject>
@@ -12,7 +12,8 @@ class RecentFiles : public QObject {
     Q_OBJECT
 public:
     static constexpr int kMaxEntries = 10;
-    explicit RecentFiles(QMenu* menu, QObject* parent = nullptr);
+    // `settingsKey`: where the list lives in QSettings (slides and sessions keep separate lists).
+    explicit RecentFiles(QMenu* menu, QObject* parent = nullptr, QString settingsKey = QStringLiteral("recentFiles"));
 
     void add(const QString& path);
     void clear();
@@ -24,6 +25,7 @@ Q_SIGNALS:
 private:
     void rebuildMenu();
     QMenu* menu_;
+    QString key_;
 };
 
 }  // namespace hescape

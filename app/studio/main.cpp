@@ -18,13 +18,14 @@
 namespace {
 
 constexpr const char* kHelp =
-    "usage: hescape-studio [options] [SLIDE]\n\n"
+    "usage: hescape-studio [options] [SLIDE | SESSION.hescape]\n\n"
     "HEScape Studio: whole-slide histology x spatial transcriptomics.\n"
     "Opens SLIDE (any format OpenSlide reads, or a PNG/JPEG/TIFF image) if given.\n\n"
     "options:\n"
     "  -h, --help              show this help and exit\n"
     "  --version               show the version and exit\n"
     "  --run RESULTS.h5        open a training run's results for the similarity maps\n"
+    "  --session FILE.hescape  restore a saved session (slide, data, run, colours, view)\n"
     "  --screenshot FILE.png   once SLIDE is fully drawn, save the window as FILE.png and quit\n"
     "  --size WxH              window size (e.g. 1400x900)\n";
 
@@ -56,7 +57,9 @@ int main(int argc, char** argv) {
     const QCommandLineOption screenshot(QStringLiteral("screenshot"), QStringLiteral("save window"), QStringLiteral("file"));
     const QCommandLineOption size(QStringLiteral("size"), QStringLiteral("window size"), QStringLiteral("WxH"));
     const QCommandLineOption run(QStringLiteral("run"), QStringLiteral("run results"), QStringLiteral("file"));
+    const QCommandLineOption session(QStringLiteral("session"), QStringLiteral("session file"), QStringLiteral("file"));
     parser.addOption(run);
+    parser.addOption(session);
     parser.addOption(screenshot);
     parser.addOption(size);
     parser.process(app);
@@ -67,8 +70,17 @@ int main(int argc, char** argv) {
         if (wh.size() == 2) window.resize(wh[0].toInt(), wh[1].toInt());
     }
     window.show();
-    const QStringList files = parser.positionalArguments();
-    if (!files.isEmpty()) window.openFile(files.first());
+    QStringList files = parser.positionalArguments();
+    QString sessionFile = parser.value(session);
+    if (!files.isEmpty() && files.first().endsWith(QLatin1String(".hescape"))) sessionFile = files.takeFirst();
+    bool sessionPending = !sessionFile.isEmpty();
+    if (sessionPending) {
+        QObject::connect(&window, &hescape::MainWindow::sessionRestored, &window, [&sessionPending] { sessionPending = false; });
+        QObject::connect(&window, &hescape::MainWindow::sessionFailed, &window, [&sessionPending] { sessionPending = false; });
+        window.openSession(sessionFile);
+    } else if (!files.isEmpty()) {
+        window.openFile(files.first());
+    }
     bool runPending = parser.isSet(run);
     if (runPending) {
         // The maps need the slide's data set; open the run once it is there.
@@ -86,10 +98,10 @@ int main(int argc, char** argv) {
         auto* poll = new QTimer(&app);
         auto* clock = new QElapsedTimer;
         clock->start();
-        QObject::connect(poll, &QTimer::timeout, &app, [&window, out, poll, clock, &runPending] {
-            const bool loaded = window.slideView()->slide() && window.slideView()->isFullyLoaded() && !window.isBusy() &&
+        QObject::connect(poll, &QTimer::timeout, &app, [&window, out, poll, clock, &runPending, &sessionPending] {
+            const bool loaded = window.slideView()->slide() && window.slideView()->isFullyLoaded() && !window.isBusy() && !sessionPending &&
                                 (!runPending || !window.similarityPanel()->message().isEmpty());
-            const bool failed = !window.lastError().isEmpty() && !window.isBusy();
+            const bool failed = !window.lastError().isEmpty() && !window.isBusy() && !sessionPending;
             if (!loaded && !failed && clock->elapsed() < 60000) return;
             poll->stop();
             window.slideView()->update();

@@ -128,6 +128,25 @@ void SpotColoringPanel::setAnnotation(const QString& name) {
     else annotation_->setCurrentIndex(i);  // emits through the connection above
 }
 
+void SpotColoringPanel::setColoring(const SpotColoring& c) {
+    {
+        const QSignalBlocker b1(source_), b2(geneEdit_), b3(annotation_), b4(normalisation_), b5(colormap_), b6(autoRange_),
+            b7(vmin_), b8(vmax_), b9(outline_);
+        geneEdit_->setText(c.genes.join(QLatin1Char(' ')));
+        if (const int i = annotation_->findText(c.annotation); i >= 0) annotation_->setCurrentIndex(i);
+        source_->setCurrentIndex(c.source == SpotColoring::Source::Annotation && annotation_->currentIndex() >= 0 ? 1 : 0);
+        if (const int i = normalisation_->findData(static_cast<int>(c.normalisation)); i >= 0) normalisation_->setCurrentIndex(i);
+        if (const int i = colormap_->findData(static_cast<int>(c.colormap)); i >= 0) colormap_->setCurrentIndex(i);
+        autoRange_->setChecked(c.autoRange);
+        vmin_->setEnabled(!c.autoRange);
+        vmax_->setEnabled(!c.autoRange);
+        vmin_->setValue(c.vmin);
+        vmax_->setValue(c.vmax);
+        outline_->setChecked(c.outline);
+    }
+    Q_EMIT coloringChanged();
+}
+
 SpotColoring SpotColoringPanel::coloring() const {
     SpotColoring c;
     c.source = source_->currentIndex() == 1 ? SpotColoring::Source::Annotation : SpotColoring::Source::Gene;

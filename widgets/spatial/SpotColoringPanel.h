@@ -52,6 +52,8 @@ public:
 
     void setGenes(const QStringList& genes);  // programmatic choice (tests, sessions)
     void setAnnotation(const QString& name);
+    // Every field at once (sessions); emits coloringChanged once.
+    void setColoring(const SpotColoring& c);
 
 Q_SIGNALS:
     void coloringChanged();

@@ -5,6 +5,7 @@
 // files and drag-and-drop work.
 #include "app/studio/MainWindow.h"
 #include "app/studio/RecentFiles.h"
+#include "tests/app/studio/ToyRun.h"
 #include "widgets/slideview/SlidePropertiesPanel.h"
 #include "widgets/slideview/SlideView.h"
 #include "app/studio/TrainingPanel.h"
@@ -295,28 +296,8 @@ private Q_SLOTS:
         // own partner, drawn in the colormap's top colour.
         QTemporaryDir dir;
         const SpatialDataset b4 = readAnnData(HESCAPE_SOURCE_DIR "/resources/demo/her2st/B4.h5ad");
-        PairEmbeddings e;
-        e.split = "test";
-        e.dim = 16;
-        std::mt19937 rng(4);
-        std::normal_distribution<float> normal;
-        for (std::size_t i = 0; i < b4.obsNames.size(); ++i) {
-            std::vector<float> v(16);
-            double n = 0;
-            for (auto& x : v) {
-                x = normal(rng);
-                n += x * x;
-            }
-            for (auto& x : v) x = static_cast<float>(x / std::sqrt(n));
-            e.image.insert(e.image.end(), v.begin(), v.end());
-            e.gene.insert(e.gene.end(), v.begin(), v.end());
-            e.section.push_back("B4");
-            e.obsName.push_back(b4.obsNames[i]);
-            e.centreX.push_back(0);
-            e.centreY.push_back(0);
-        }
         const QString runPath = dir.filePath("toy-run.h5");
-        writeEmbeddings(runPath.toStdString(), {}, "none", {e});
+        writeAlignedToyRun(runPath.toStdString(), b4, "B4");
 
         MainWindow w;
         w.resize(1200, 800);

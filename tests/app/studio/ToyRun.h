@@ -1,0 +1,36 @@
+// A toy run file for a demo section: each spot's gene embedding equals its
+// image embedding (random unit vectors, fixed seed), so every alignment is 1
+// and every spot's best partner is itself. Shared by the main-window tests.
+#pragma once
+
+#include "core/engine/RunResultsFile.h"
+#include "core/spatial/AnnDataReader.h"
+
+#include <cmath>
+#include <random>
+#include <string>
+
+inline void writeAlignedToyRun(const std::string& runPath, const hescape::SpatialDataset& section, const std::string& sectionName,
+                               int dim = 16) {
+    hescape::PairEmbeddings e;
+    e.split = "test";
+    e.dim = dim;
+    std::mt19937 rng(4);
+    std::normal_distribution<float> normal;
+    for (std::size_t i = 0; i < section.obsNames.size(); ++i) {
+        std::vector<float> v(static_cast<std::size_t>(dim));
+        double n = 0;
+        for (auto& x : v) {
+            x = normal(rng);
+            n += x * x;
+        }
+        for (auto& x : v) x = static_cast<float>(x / std::sqrt(n));
+        e.image.insert(e.image.end(), v.begin(), v.end());
+        e.gene.insert(e.gene.end(), v.begin(), v.end());
+        e.section.push_back(sectionName);
+        e.obsName.push_back(section.obsNames[i]);
+        e.centreX.push_back(0);
+        e.centreY.push_back(0);
+    }
+    hescape::writeEmbeddings(runPath, {}, "none", {e});
+}
