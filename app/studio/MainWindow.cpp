@@ -4,6 +4,7 @@
 
 #include "app/studio/RecentFiles.h"
 #include "app/studio/RegistrationDialog.h"
+#include "app/studio/RunComparisonDialog.h"
 #include "app/studio/TrainingPanel.h"
 #include "app/studio/TrainingRunner.h"
 #include "core/common/Version.h"
@@ -122,6 +123,8 @@ MainWindow::MainWindow(QWidget* parent) : QMainWindow(parent) {
     // engine is done (its evaluation would otherwise compete with the end of
     // the training for the cores).
     connect(training_->runner(), &TrainingRunner::resultsWritten, this, [this](const QString& path) { pendingRun_ = path; });
+    // While it trains, the maps show the model as it is now (the dashboard's live view).
+    connect(training_->runner(), &TrainingRunner::snapshotReady, this, &MainWindow::showTrainingSnapshot);
     connect(training_->runner(), &TrainingRunner::finished, this, [this] {
         if (pendingRun_.isEmpty()) return;
         openRunFile(pendingRun_);
@@ -193,6 +196,7 @@ void MainWindow::buildMenus() {
         mapsDock_->raise();
         Q_EMIT maps_->openRunRequested();
     });
+    file->addAction(tr("Com&pare Runs\u2026"), this, &MainWindow::showRunComparison);
     QMenu* recentMenu = file->addMenu(tr("Open &Recent"));
     recent_ = new RecentFiles(recentMenu, this);
     connect(recent_, &RecentFiles::openRequested, this, &MainWindow::openFile);
@@ -1028,6 +1032,28 @@ void MainWindow::openSession(const QString& path) {
     } else {
         openFile(pendingSession_->slide);
     }
+}
+
+void MainWindow::showTrainingSnapshot(const TrainingSnapshot& shot) {
+    run_ = shot.embeddings;
+    runPath_.clear();  // a live run has no file; the finished run opens from its results
+    maps_->setRunSummary(tr("Live training, step %1: %2 pairs, %3-d embeddings").arg(shot.step).arg(run_->rows()).arg(run_->dim));
+    matchRunToDataset();
+    if (maps_->mode() == SimilarityMapMode::Off) maps_->setMode(SimilarityMapMode::Alignment);
+    else applyColoring();
+    Q_EMIT liveRunUpdated(shot.step);
+}
+
+RunComparisonDialog* MainWindow::showRunComparison() {
+    QStringList runs = RunComparisonDialog::savedRuns();
+    if (!runPath_.isEmpty()) {
+        runs.removeAll(QFileInfo(runPath_).absoluteFilePath());
+        runs.prepend(QFileInfo(runPath_).absoluteFilePath());
+    }
+    auto* dialog = new RunComparisonDialog(runs, this);
+    dialog->setAttribute(Qt::WA_DeleteOnClose);
+    dialog->show();
+    return dialog;
 }
 
 void MainWindow::showWarning(const QString& title, const QString& text) {

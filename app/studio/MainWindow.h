@@ -24,6 +24,8 @@ class QProgressDialog;
 namespace hescape {
 
 class RecentFiles;
+class RunComparisonDialog;
+struct TrainingSnapshot;
 class SlidePropertiesPanel;
 class SlideView;
 class LayersPanel;
@@ -82,6 +84,8 @@ public:
     // sessionRestored, or sessionFailed (a bad file changes nothing open).
     void openSession(const QString& path);
     QString sessionPath() const { return sessionPath_; }
+    // File ▸ Compare Runs: two runs' metrics side by side (non-modal).
+    RunComparisonDialog* showRunComparison();
     RecentFiles* recentSessions() const { return recentSessions_; }
 
     SlideView* slideView() const { return view_; }
@@ -99,6 +103,7 @@ Q_SIGNALS:
     void runLoaded(const QString& path);
     void annDataExported(const QString& path, const QString& error);
     void sessionRestored(const QString& path);
+    void liveRunUpdated(int step);  // a training snapshot replaced the maps' run
     void sessionFailed(const QString& path, const QString& message);
 
 protected:
@@ -130,6 +135,7 @@ private:
     void refreshSections();
     void placeSpots();
     void showRegistrationDialog();
+    void showTrainingSnapshot(const TrainingSnapshot& shot);
     void failSession(const QString& message);
     void showWarning(const QString& title, const QString& text);
     void finishSession();

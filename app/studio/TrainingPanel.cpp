@@ -127,6 +127,15 @@ TrainingPanel::TrainingPanel(QWidget* parent) : QWidget(parent), runner_(new Tra
                               .arg(r5, 0, 'f', 3)
                               .arg(chance, 0, 'f', 3));
             });
+    connect(runner_, &TrainingRunner::snapshotReady, this, [this](const TrainingSnapshot& shot) {
+        if (shot.split.isEmpty()) return;
+        appendLog(tr("step %1: whole-set recall@5 on %2, image\u2192gene %3, gene\u2192image %4 (chance %5)")
+                      .arg(shot.step)
+                      .arg(shot.split)
+                      .arg(shot.recallAt5ImageToGene, 0, 'f', 3)
+                      .arg(shot.recallAt5GeneToImage, 0, 'f', 3)
+                      .arg(shot.chanceAt5, 0, 'f', 3));
+    });
     connect(runner_, &TrainingRunner::finished, this, [this](const QString& summary) {
         appendLog(summary);
         status_->setText(tr("Finished in %1 s. %2").arg(clock_.elapsed() / 1000.0, 0, 'f', 1).arg(summary));

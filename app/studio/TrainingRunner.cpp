@@ -4,6 +4,8 @@
 #include "app/studio/TrainingRunner.h"
 
 #include "core/engine/ClipTrainer.h"
+#include "core/eval/RetrievalMetrics.h"
+#include "core/eval/SimilarityMaps.h"
 
 #include <ATen/Parallel.h>
 
@@ -17,6 +19,35 @@
 #include <thread>
 
 namespace hescape {
+
+namespace {
+
+// Every prepared split's embeddings under the model as it is now, as one
+// RunEmbeddings (what the similarity maps and the embedding view take), and
+// the whole-set recall@5 of the test split (else validation) into `shot`.
+std::shared_ptr<const RunEmbeddings> liveEmbeddings(ClipTrainer& trainer, TrainingSnapshot& shot) {
+    auto run = std::make_shared<RunEmbeddings>();
+    run->path = "live";
+    for (const char* which : {"train", "validation", "test"}) {
+        if (trainer.split(which).count == 0) continue;
+        const PairEmbeddings e = trainer.embed(which);
+        run->dim = e.dim;
+        run->section.insert(run->section.end(), e.section.begin(), e.section.end());
+        run->obsName.insert(run->obsName.end(), e.obsName.begin(), e.obsName.end());
+        run->image.insert(run->image.end(), e.image.begin(), e.image.end());
+        run->gene.insert(run->gene.end(), e.gene.begin(), e.gene.end());
+        if (std::string(which) != "train" && e.section.size() > 1) {
+            const RetrievalReport r = wholeSetRetrieval(EmbeddingView(e.image, e.dim), EmbeddingView(e.gene, e.dim));
+            shot.split = QString::fromLatin1(which);
+            shot.recallAt5ImageToGene = r.imageToGene.recallAt5;
+            shot.recallAt5GeneToImage = r.geneToImage.recallAt5;
+            shot.chanceAt5 = r.imageToGene.chanceAt5;
+        }
+    }
+    return run;
+}
+
+}  // namespace
 
 TrainingRunner::TrainingRunner(QObject* parent)
     : QObject(parent),
@@ -83,14 +114,24 @@ void TrainingRunner::start(const TrainingSettings& s) {
                                     .arg(trainer.genes().size())
                                     .arg(trainer.split("validation").count));
             RunResults results = trainer.startResults();
+            const int snapshots = s.snapshots;
+            const auto snapshot = [this, &trainer](int step) {
+                TrainingSnapshot shot;
+                shot.step = step;
+                shot.embeddings = liveEmbeddings(trainer, shot);
+                QMetaObject::invokeMethod(this, [this, shot] { Q_EMIT snapshotReady(shot); });
+            };
+            if (snapshots > 0) snapshot(0);
             trainer.train(
-                [this, &results](const TrainStep& st) {
+                [this, &results, &snapshot, snapshots](const TrainStep& st) {
                     ClipTrainer::recordStep(results, st);
-                    Q_EMIT stepDone(st.step, st.totalSteps, st.loss, st.temperature);
+                    Q_EMIT stepDone(st.step, st.totalSteps, st.loss, st.temperature, st.learningRate);
                     if (st.validation) {
                         Q_EMIT epochDone(st.epoch + 1, st.validation->loss, st.validation->recallAt1, st.validation->recallAt5,
-                                         st.validation->chanceAt5);
+                                         st.validation->chanceAt5, st.step);
                     }
+                    const int every = std::max(1, st.totalSteps / std::max(1, snapshots));
+                    if (snapshots > 0 && (st.step % every == 0 || st.step == st.totalSteps || st.stoppedEarly)) snapshot(st.step);
                 },
                 cancel.get(), {}, pause.get());
             const EvalMetrics test = trainer.evaluate("test");

@@ -13,6 +13,8 @@
 
 namespace hescape {
 
+struct RunEmbeddings;
+
 struct TrainingSection {
     QString name;
     QString slide;
@@ -33,6 +35,16 @@ struct TrainingSettings {
     int earlyStoppingPatience = 0;  // epochs; 0: off
     QString patchStore;             // folder of the HDF5 patch store; empty: none
     QString resultsFile;            // the run's HDF5 results; empty: not written
+    int snapshots = 10;             // live embeddings of every split this many times per run (and before the first step); 0: none
+};
+
+// What the dashboard shows between steps: every prepared pair's embeddings
+// at one step, and the whole-set recall@5 on the test split (else validation).
+struct TrainingSnapshot {
+    std::shared_ptr<const RunEmbeddings> embeddings;
+    int step = 0;
+    QString split;  // the split the recall is on
+    double recallAt5ImageToGene = 0, recallAt5GeneToImage = 0, chanceAt5 = 0;
 };
 
 class TrainingRunner : public QObject {
@@ -49,8 +61,9 @@ public:
 
 Q_SIGNALS:
     void stageChanged(const QString& text);
-    void stepDone(int step, int total, double loss, double temperature);
-    void epochDone(int epoch, double validationLoss, double recallAt1, double recallAt5, double chanceAt5);
+    void stepDone(int step, int total, double loss, double temperature, double learningRate);
+    void epochDone(int epoch, double validationLoss, double recallAt1, double recallAt5, double chanceAt5, int step);
+    void snapshotReady(const hescape::TrainingSnapshot& snapshot);
     void finished(const QString& summary);  // also names the results file when one was written
     void resultsWritten(const QString& path);  // before finished, when the settings name a results file
     void failed(const QString& message);

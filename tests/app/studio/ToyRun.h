@@ -1,6 +1,8 @@
 // A toy run file for a demo section: each spot's gene embedding equals its
 // image embedding (random unit vectors, fixed seed), so every alignment is 1
-// and every spot's best partner is itself. Shared by the main-window tests.
+// and every spot's best partner is itself; or, with aligned = false, the gene
+// embeddings are drawn independently (a run that learned nothing). Shared by
+// the main-window tests.
 #pragma once
 
 #include "core/engine/RunResultsFile.h"
@@ -11,22 +13,28 @@
 #include <string>
 
 inline void writeAlignedToyRun(const std::string& runPath, const hescape::SpatialDataset& section, const std::string& sectionName,
-                               int dim = 16) {
+                               int dim = 16, bool aligned = true) {
     hescape::PairEmbeddings e;
     e.split = "test";
     e.dim = dim;
     std::mt19937 rng(4);
+    std::mt19937 unrelated(99);
     std::normal_distribution<float> normal;
-    for (std::size_t i = 0; i < section.obsNames.size(); ++i) {
+    const auto unit = [&](std::mt19937& g) {
         std::vector<float> v(static_cast<std::size_t>(dim));
         double n = 0;
         for (auto& x : v) {
-            x = normal(rng);
+            x = normal(g);
             n += x * x;
         }
         for (auto& x : v) x = static_cast<float>(x / std::sqrt(n));
+        return v;
+    };
+    for (std::size_t i = 0; i < section.obsNames.size(); ++i) {
+        const std::vector<float> v = unit(rng);
+        const std::vector<float> g = aligned ? v : unit(unrelated);
         e.image.insert(e.image.end(), v.begin(), v.end());
-        e.gene.insert(e.gene.end(), v.begin(), v.end());
+        e.gene.insert(e.gene.end(), g.begin(), g.end());
         e.section.push_back(sectionName);
         e.obsName.push_back(section.obsNames[i]);
         e.centreX.push_back(0);

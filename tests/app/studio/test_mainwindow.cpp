@@ -466,6 +466,7 @@ private Q_SLOTS:
         panel->setEpochs(2);
         QSignalSpy finished(panel->runner(), &TrainingRunner::finished);
         QSignalSpy steps(panel->runner(), &TrainingRunner::stepDone);
+        QSignalSpy live(&w, &MainWindow::liveRunUpdated);
         // Event-loop latency while the engine trains: a 10 ms timer must keep firing on time.
         QElapsedTimer clock;
         qint64 last = -1, worst = 0, worstAt = 0;
@@ -486,6 +487,10 @@ private Q_SLOTS:
         QVERIFY(steps.size() > 10);
         QVERIFY2(panel->log().contains("epoch 2: validation loss"), qPrintable(panel->log()));
         QVERIFY2(panel->log().contains("Test (178 pairs)"), qPrintable(panel->log()));
+        // The dashboard's live view: the untrained model, then snapshots during the run, each on the slide's spots.
+        QVERIFY2(live.size() >= 3, qPrintable(QString::number(live.size())));
+        QCOMPARE(live.first().at(0).toInt(), 0);
+        QVERIFY2(panel->log().contains("step 0: whole-set recall@5 on test"), qPrintable(panel->log()));
         qInfo("worst gap between 10 ms ticks during training: %lld ms at %lld ms of %lld ms", static_cast<long long>(worst),
               static_cast<long long>(worstAt), static_cast<long long>(clock.elapsed()));
         QVERIFY2(worst < 50, qPrintable(QString::number(worst)));

@@ -1,0 +1,42 @@
+// Compare two finished runs: pick their results files (the Training dock's
+// runs are listed; any other can be browsed to), read both runs' metrics in
+// the background, and show them side by side with their difference.
+#pragma once
+
+#include <QDialog>
+#include <QStringList>
+
+class QComboBox;
+class QLabel;
+class QPushButton;
+
+namespace hescape {
+
+class MetricsTable;
+
+class RunComparisonDialog : public QDialog {
+    Q_OBJECT
+public:
+    RunComparisonDialog(const QStringList& knownRuns, QWidget* parent = nullptr);
+
+    // Reads both runs' metrics off the GUI thread; emits compared or failed.
+    void compare(const QString& runA, const QString& runB);
+    MetricsTable* table() const { return table_; }
+    QString message() const;
+
+    // The results files in the app's run folder, newest first.
+    static QStringList savedRuns();
+
+Q_SIGNALS:
+    void compared();
+    void failed(const QString& message);
+
+private:
+    QComboBox* pathA_;
+    QComboBox* pathB_;
+    QPushButton* compare_;
+    QLabel* message_;
+    MetricsTable* table_;
+};
+
+}  // namespace hescape
