@@ -2,6 +2,7 @@
 // background open/convert tasks together. Nothing here blocks on disk.
 #include "app/studio/MainWindow.h"
 
+#include "app/studio/EmbeddingExplorer.h"
 #include "app/studio/RecentFiles.h"
 #include "app/studio/RegistrationDialog.h"
 #include "app/studio/RunComparisonDialog.h"
@@ -143,6 +144,13 @@ MainWindow::MainWindow(QWidget* parent) : QMainWindow(parent) {
     mapsDock_->setWidget(mapsBox);
     addDockWidget(Qt::RightDockWidgetArea, mapsDock_);
     tabifyDockWidget(trainingDock_, mapsDock_);
+    explorer_ = new EmbeddingExplorer(this);
+    explorerDock_ = new QDockWidget(tr("Embeddings"), this);
+    explorerDock_->setObjectName(QStringLiteral("embeddingsDock"));
+    explorerDock_->setWidget(explorer_);
+    addDockWidget(Qt::RightDockWidgetArea, explorerDock_);
+    tabifyDockWidget(mapsDock_, explorerDock_);
+    connectExplorer();
     spatialDock_->raise();
     connect(maps_, &SimilarityMapPanel::mapChanged, this, &MainWindow::applyColoring);
     connect(maps_, &SimilarityMapPanel::openRunRequested, this, [this] {
@@ -177,6 +185,14 @@ MainWindow::MainWindow(QWidget* parent) : QMainWindow(parent) {
     connect(panel_, &SlidePropertiesPanel::setMicronsPerPixelRequested, this, &MainWindow::askMicronsPerPixel);
     connect(view_, &SlideView::spotHovered, this, &MainWindow::showHoveredSpot);
     connect(view_, &SlideView::selectionChanged, this, &MainWindow::showSelectionStatistics);
+    connect(view_, &SlideView::selectionChanged, this, [this] {
+        if (linkingSelection_ || !run_) return;
+        std::vector<std::int64_t> rows;
+        for (const auto obs : view_->selectedSpots())
+            if (static_cast<std::size_t>(obs) < runRows_.size() && runRows_[static_cast<std::size_t>(obs)] >= 0)
+                rows.push_back(runRows_[static_cast<std::size_t>(obs)]);
+        explorer_->setSelectedRows(rows);
+    });
 
     buildMenus();
     restoreSettings();
@@ -578,6 +594,7 @@ void MainWindow::openRunFile(const QString& path) {
                                  .arg(sections.join(QStringLiteral(", "))));
         matchRunToDataset();
         runPath_ = path;
+        explorer_->setRun(run_);
         mapsDock_->raise();
         if (pendingSession_) {
             Q_EMIT runLoaded(path);
@@ -755,6 +772,19 @@ void MainWindow::showSpotValues(std::vector<float> values, SpotStyle style, cons
     }
     valueLabel_ = legend.title;
     spotValues_ = values;
+    if (run_) {
+        // The same colouring on the run's rows, for the embedding view's "as on the slide".
+        RowColouring rc;
+        rc.title = legend.title;
+        rc.categories = legend.categories;
+        rc.colormap = QString::fromStdString(colormapName(style.colormap == ColormapId::Categorical ? ColormapId::Viridis : style.colormap));
+        rc.lo = style.vmin;
+        rc.hi = style.vmax;
+        rc.values.assign(static_cast<std::size_t>(run_->rows()), std::numeric_limits<float>::quiet_NaN());
+        for (std::size_t obs = 0; obs < runRows_.size() && obs < values.size(); ++obs)
+            if (runRows_[obs] >= 0) rc.values[static_cast<std::size_t>(runRows_[obs])] = values[obs];
+        explorer_->setSlideColouring(std::move(rc));
+    }
     view_->setSpotValues(std::move(values), style, legend);
     showSelectionStatistics();
     Q_EMIT coloringApplied();
@@ -1034,11 +1064,57 @@ void MainWindow::openSession(const QString& path) {
     }
 }
 
+void MainWindow::connectExplorer() {
+    connect(explorer_, &EmbeddingExplorer::rowsSelected, this, [this](const QList<qint64>& rows) {
+        // Selection in the embedding -> the same spots on the slide (those of the open section).
+        std::vector<char> chosen(run_ ? static_cast<std::size_t>(run_->rows()) : 0, 0);
+        for (const qint64 r : rows)
+            if (r >= 0 && static_cast<std::size_t>(r) < chosen.size()) chosen[static_cast<std::size_t>(r)] = 1;
+        std::vector<std::int64_t> obs;
+        for (std::size_t i = 0; i < runRows_.size(); ++i)
+            if (runRows_[i] >= 0 && chosen[static_cast<std::size_t>(runRows_[i])]) obs.push_back(static_cast<std::int64_t>(i));
+        linkingSelection_ = true;
+        view_->setSelectedSpots(obs);
+        linkingSelection_ = false;
+        statusBar()->showMessage(tr("%1 spots selected in the embedding, %2 of them on this slide").arg(rows.size()).arg(obs.size()), 6000);
+    });
+    connect(explorer_, &EmbeddingExplorer::rowHovered, this, [this](qint64 row) {
+        if (!run_ || row < 0 || row >= run_->rows()) return;
+        const auto r = static_cast<std::size_t>(row);
+        double cosine = 0;
+        for (std::int64_t k = 0; k < run_->dim; ++k) cosine += run_->image[r * static_cast<std::size_t>(run_->dim) + static_cast<std::size_t>(k)] *
+                                                              run_->gene[r * static_cast<std::size_t>(run_->dim) + static_cast<std::size_t>(k)];
+        statusBar()->showMessage(tr("%1 · spot %2 · alignment %3 (double-click to centre the slide on it)")
+                                     .arg(QString::fromStdString(run_->section[r]), QString::fromStdString(run_->obsName[r]))
+                                     .arg(cosine, 0, 'f', 3));
+    });
+    connect(explorer_, &EmbeddingExplorer::rowActivated, this, [this](qint64 row) { centreOnRow(row); });
+}
+
+bool MainWindow::centreOnRow(qint64 row) {
+    if (!run_ || row < 0 || row >= run_->rows()) return false;
+    const auto it = std::find(runRows_.begin(), runRows_.end(), row);
+    if (it == runRows_.end()) {
+        statusBar()->showMessage(tr("Spot %1 is in section %2: open that section to see it on its slide.")
+                                     .arg(QString::fromStdString(run_->obsName[static_cast<std::size_t>(row)]),
+                                          QString::fromStdString(run_->section[static_cast<std::size_t>(row)])),
+                                 8000);
+        return false;
+    }
+    const auto obs = static_cast<std::size_t>(it - runRows_.begin());
+    const auto& xy = view_->spots().positions();
+    if (2 * obs + 1 >= xy.size()) return false;
+    view_->centerOn(QPointF(xy[2 * obs], xy[2 * obs + 1]));
+    view_->setSelectedSpots({static_cast<std::int64_t>(obs)});
+    return true;
+}
+
 void MainWindow::showTrainingSnapshot(const TrainingSnapshot& shot) {
     run_ = shot.embeddings;
     runPath_.clear();  // a live run has no file; the finished run opens from its results
     maps_->setRunSummary(tr("Live training, step %1: %2 pairs, %3-d embeddings").arg(shot.step).arg(run_->rows()).arg(run_->dim));
     matchRunToDataset();
+    explorer_->setRun(run_);
     if (maps_->mode() == SimilarityMapMode::Off) maps_->setMode(SimilarityMapMode::Alignment);
     else applyColoring();
     Q_EMIT liveRunUpdated(shot.step);

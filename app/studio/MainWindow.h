@@ -33,6 +33,7 @@ class SpotColoringPanel;
 class TrainingPanel;
 class SimilarityMapPanel;
 class MetricsTable;
+class EmbeddingExplorer;
 struct RunEmbeddings;
 
 class MainWindow : public QMainWindow {
@@ -53,6 +54,10 @@ public:
     TrainingPanel* trainingPanel() const { return training_; }
     SimilarityMapPanel* similarityPanel() const { return maps_; }
     MetricsTable* metricsTable() const { return metrics_; }
+    EmbeddingExplorer* embeddingExplorer() const { return explorer_; }
+    // Centres the slide on a run row's spot and selects it; false (with a
+    // status message) when the spot is not on the open slide.
+    bool centreOnRow(qint64 row);
     // Opens a run's results (or embeddings) file in the background for the
     // similarity maps; emits runLoaded or shows the error and keeps the last run.
     void openRunFile(const QString& path);
@@ -136,6 +141,7 @@ private:
     void placeSpots();
     void showRegistrationDialog();
     void showTrainingSnapshot(const TrainingSnapshot& shot);
+    void connectExplorer();
     void failSession(const QString& message);
     void showWarning(const QString& title, const QString& text);
     void finishSession();
@@ -171,6 +177,9 @@ private:
     SimilarityMapPanel* maps_;
     MetricsTable* metrics_;
     QDockWidget* mapsDock_;
+    EmbeddingExplorer* explorer_;
+    QDockWidget* explorerDock_;
+    bool linkingSelection_ = false;  // a selection coming from the embedding view
     std::shared_ptr<const RunEmbeddings> run_;
     QString runPath_;
     std::vector<std::int64_t> runRows_;  // per observation: its row in run_, or -1

@@ -2,11 +2,14 @@
 #include "app/studio/TrainingPanel.h"
 
 #include "app/studio/DatasetLoadTask.h"
+#include "widgets/charts/TrainingCurvesChart.h"
 
 #include <QComboBox>
 #include <QDateTime>
 #include <QDoubleSpinBox>
+#include <QFileDialog>
 #include <QFileInfo>
+#include <QMessageBox>
 #include <QFormLayout>
 #include <QHBoxLayout>
 #include <QHeaderView>
@@ -68,6 +71,10 @@ TrainingPanel::TrainingPanel(QWidget* parent) : QWidget(parent), runner_(new Tra
     layout->addLayout(form);
 
     auto* buttons = new QHBoxLayout;
+    auto* demo = new QPushButton(tr("Demo Preset"), this);
+    demo->setToolTip(tr("The bundled demo's split and settings: a few minutes on two cores"));
+    connect(demo, &QPushButton::clicked, this, &TrainingPanel::applyDemoPreset);
+    buttons->addWidget(demo);
     start_ = new QPushButton(tr("Start"), this);
     pause_ = new QPushButton(tr("Pause"), this);
     pause_->setCheckable(true);
@@ -88,6 +95,18 @@ TrainingPanel::TrainingPanel(QWidget* parent) : QWidget(parent), runner_(new Tra
     status_->setSizePolicy(QSizePolicy::Ignored, QSizePolicy::Fixed);
     status_->setFixedHeight(2 * status_->fontMetrics().lineSpacing() + 4);
     layout->addWidget(status_);
+    curves_ = new TrainingCurvesChart(this);
+    curves_->setTitle(tr("Training"));
+    curves_->setAxisTitles(tr("step"), tr("loss"), tr("recall@5"));
+    curves_->setMinimumHeight(200);
+    layout->addWidget(curves_, 2);
+    exportCurves_ = new QPushButton(tr("Export Curves as SVG\u2026"), this);
+    connect(exportCurves_, &QPushButton::clicked, this, [this] {
+        const QString path = QFileDialog::getSaveFileName(this, tr("Export curves"), QStringLiteral("training-curves.svg"), tr("SVG (*.svg)"));
+        QString error;
+        if (!path.isEmpty() && !curves_->exportSvg(path, &error)) QMessageBox::warning(this, tr("Could not export"), error);
+    });
+    layout->addWidget(exportCurves_, 0, Qt::AlignRight);
     log_ = new QPlainTextEdit(this);
     log_->setReadOnly(true);
     layout->addWidget(log_, 1);
@@ -104,22 +123,28 @@ TrainingPanel::TrainingPanel(QWidget* parent) : QWidget(parent), runner_(new Tra
         status_->setText(t);
         appendLog(t);
     });
-    connect(runner_, &TrainingRunner::stepDone, this, [this](int step, int total, double loss, double temperature) {
+    connect(runner_, &TrainingRunner::stepDone, this, [this](int step, int total, double loss, double temperature, double lr) {
+        pendingLoss_.emplace_back(step, loss);
+        // The chart is a GL frame: draw it at most once a second.
+        if (step == total || !lastCurveUpdate_.isValid() || lastCurveUpdate_.elapsed() > 1000) flushCurves();
         // Steps can arrive every few milliseconds: repaint at most ten times a second.
         if (step != total && lastUiUpdate_.isValid() && lastUiUpdate_.elapsed() < 100) return;
         lastUiUpdate_.start();
         progress_->setRange(0, total);
         progress_->setValue(step);
         const double perStep = clock_.elapsed() / 1000.0 / std::max(1, step);
-        status_->setText(tr("Step %1 of %2 \u00B7 loss %3 \u00B7 temperature %4 \u00B7 about %5 s left")
+        status_->setText(tr("Step %1 of %2 \u00B7 loss %3 \u00B7 learning rate %4 \u00B7 temperature %5 \u00B7 about %6 s left")
                              .arg(step)
                              .arg(total)
                              .arg(loss, 0, 'f', 3)
+                             .arg(lr, 0, 'g', 3)
                              .arg(temperature, 0, 'f', 4)
                              .arg(perStep * (total - step), 0, 'f', 0));
     });
     connect(runner_, &TrainingRunner::epochDone, this,
-            [this](int epoch, double loss, double r1, double r5, double chance) {
+            [this](int epoch, double loss, double r1, double r5, double chance, int step) {
+                flushCurves();
+                curves_->appendValidation(step, loss, r5);
                 appendLog(tr("epoch %1: validation loss %2, in-batch recall@1 %3, @5 %4 (chance %5)")
                               .arg(epoch)
                               .arg(loss, 0, 'f', 3)
@@ -197,6 +222,26 @@ TrainingSettings TrainingPanel::settings() const {
 
 void TrainingPanel::setEpochs(int epochs) { epochs_->setValue(epochs); }
 
+void TrainingPanel::applyDemoPreset() {
+    for (int r = 0; r < sections_->rowCount(); ++r) {
+        const QString name = sections_->item(r, 0)->text();
+        static_cast<QComboBox*>(sections_->cellWidget(r, 1))->setCurrentIndex(name == "C5" ? 1 : name == "C6" ? 2 : 0);
+    }
+    epochs_->setValue(6);
+    patience_->setValue(0);
+    batch_->setValue(32);
+    learningRate_->setValue(2e-3);
+    patchPixels_->setValue(48);
+    genes_->setValue(128);
+    objective_->setCurrentIndex(0);
+}
+
+void TrainingPanel::flushCurves() {
+    for (const auto& [step, loss] : pendingLoss_) curves_->appendTrainLoss(step, loss);
+    pendingLoss_.clear();
+    lastCurveUpdate_.start();
+}
+
 QString TrainingPanel::log() const { return log_->toPlainText(); }
 
 void TrainingPanel::appendLog(const QString& line) { log_->appendPlainText(line); }
@@ -213,6 +258,8 @@ void TrainingPanel::setRunning(bool running) {
 
 void TrainingPanel::startTraining() {
     log_->clear();
+    curves_->clear();
+    pendingLoss_.clear();
     progress_->setRange(0, 0);  // busy until the first step
     clock_.start();
     setRunning(true);

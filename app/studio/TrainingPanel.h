@@ -1,13 +1,17 @@
-// The training panel: pick sections and their splits, set the main
-// hyper-parameters, Start / Pause / Stop a contrastive training that runs on
-// its own thread, and follow it with a progress bar, ETA and per-epoch
-// validation metrics.
+// The training panel and dashboard: pick sections and their splits, set the
+// main hyper-parameters (or the demo preset), Start / Pause / Stop a
+// contrastive training that runs on its own thread, and follow it with a
+// progress bar, ETA, learning rate and temperature, live loss and recall@5
+// curves (exportable as SVG) and per-epoch validation metrics.
 #pragma once
 
 #include "app/studio/TrainingRunner.h"
 
 #include <QElapsedTimer>
 #include <QWidget>
+
+#include <utility>
+#include <vector>
 
 class QComboBox;
 class QDoubleSpinBox;
@@ -20,6 +24,8 @@ class QTableWidget;
 
 namespace hescape {
 
+class TrainingCurvesChart;
+
 class TrainingPanel : public QWidget {
     Q_OBJECT
 public:
@@ -30,6 +36,10 @@ public:
     void setSectionsFromFolder(const QString& folder);
     TrainingSettings settings() const;
     void setEpochs(int epochs);
+    // The demo preset: the bundled sections' split and settings that train
+    // in a few minutes on two cores and visibly improve recall.
+    void applyDemoPreset();
+    TrainingCurvesChart* curves() const { return curves_; }
 
     TrainingRunner* runner() const { return runner_; }
     QPushButton* startButton() const { return start_; }
@@ -42,6 +52,7 @@ private:
     void startTraining();
     void appendLog(const QString& line);
     void setRunning(bool running);
+    void flushCurves();
 
     QTableWidget* sections_;
     QSpinBox* epochs_;
@@ -60,6 +71,10 @@ private:
     TrainingRunner* runner_;
     QElapsedTimer clock_;
     QElapsedTimer lastUiUpdate_;
+    TrainingCurvesChart* curves_;
+    QPushButton* exportCurves_;
+    std::vector<std::pair<double, double>> pendingLoss_;  // steps not yet on the chart
+    QElapsedTimer lastCurveUpdate_;
 };
 
 }  // namespace hescape

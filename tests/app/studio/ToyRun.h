@@ -12,13 +12,14 @@
 #include <random>
 #include <string>
 
-inline void writeAlignedToyRun(const std::string& runPath, const hescape::SpatialDataset& section, const std::string& sectionName,
-                               int dim = 16, bool aligned = true) {
+inline hescape::PairEmbeddings toyEmbeddings(const hescape::SpatialDataset& section, const std::string& sectionName,
+                                             const std::string& split = "test", int dim = 16, bool aligned = true,
+                                             unsigned seed = 4) {
     hescape::PairEmbeddings e;
-    e.split = "test";
+    e.split = split;
     e.dim = dim;
-    std::mt19937 rng(4);
-    std::mt19937 unrelated(99);
+    std::mt19937 rng(seed);
+    std::mt19937 unrelated(seed + 95);
     std::normal_distribution<float> normal;
     const auto unit = [&](std::mt19937& g) {
         std::vector<float> v(static_cast<std::size_t>(dim));
@@ -40,5 +41,10 @@ inline void writeAlignedToyRun(const std::string& runPath, const hescape::Spatia
         e.centreX.push_back(0);
         e.centreY.push_back(0);
     }
-    hescape::writeEmbeddings(runPath, {}, "none", {e});
+    return e;
+}
+
+inline void writeAlignedToyRun(const std::string& runPath, const hescape::SpatialDataset& section, const std::string& sectionName,
+                               int dim = 16, bool aligned = true) {
+    hescape::writeEmbeddings(runPath, {}, "none", {toyEmbeddings(section, sectionName, "test", dim, aligned)});
 }

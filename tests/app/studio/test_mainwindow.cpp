@@ -9,6 +9,8 @@
 #include "widgets/slideview/SlidePropertiesPanel.h"
 #include "widgets/slideview/SlideView.h"
 #include "app/studio/TrainingPanel.h"
+#include "app/studio/EmbeddingExplorer.h"
+#include "widgets/charts/TrainingCurvesChart.h"
 #include "widgets/spatial/LayersPanel.h"
 #include "widgets/spatial/SpotColoringPanel.h"
 #include "widgets/eval/MetricsTable.h"
@@ -491,6 +493,12 @@ private Q_SLOTS:
         QVERIFY2(live.size() >= 3, qPrintable(QString::number(live.size())));
         QCOMPARE(live.first().at(0).toInt(), 0);
         QVERIFY2(panel->log().contains("step 0: whole-set recall@5 on test"), qPrintable(panel->log()));
+        // The dashboard's curves: every step's loss, one validation point per epoch.
+        const int totalSteps = steps.last().at(1).toInt();
+        QCOMPARE(panel->curves()->pointCount(TrainingCurvesChart::Series::TrainLoss), static_cast<std::size_t>(totalSteps));
+        QCOMPARE(panel->curves()->pointCount(TrainingCurvesChart::Series::ValidationLoss), std::size_t{2});
+        QCOMPARE(panel->curves()->pointCount(TrainingCurvesChart::Series::RecallAt5), std::size_t{2});
+        QVERIFY(w.embeddingExplorer()->run() != nullptr);
         qInfo("worst gap between 10 ms ticks during training: %lld ms at %lld ms of %lld ms", static_cast<long long>(worst),
               static_cast<long long>(worstAt), static_cast<long long>(clock.elapsed()));
         QVERIFY2(worst < 50, qPrintable(QString::number(worst)));

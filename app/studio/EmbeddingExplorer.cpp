@@ -1,0 +1,366 @@
+// EmbeddingExplorer: layouts and batch metrics run in QtConcurrent with a
+// generation counter, so a result that arrives after the run changed is
+// dropped; the newest request always wins.
+#include "app/studio/EmbeddingExplorer.h"
+
+#include "app/studio/BatchEffectsPanel.h"
+
+#include "core/common/Progress.h"
+#include "core/embedding/PcaLayout.h"
+#include "core/embedding/UmapLayout.h"
+#include "core/eval/RetrievalMetrics.h"
+#include "core/eval/SimilarityMaps.h"
+#include "widgets/embedding/EmbeddingScatterView.h"
+
+#include <QComboBox>
+#include <QCoreApplication>
+#include <QFormLayout>
+#include <QFutureWatcher>
+#include <QHBoxLayout>
+#include <QLabel>
+#include <QMetaObject>
+#include <QPointer>
+#include <QProgressBar>
+#include <QPushButton>
+#include <QSplitter>
+#include <QVBoxLayout>
+#include <QtConcurrent/QtConcurrentRun>
+
+#include <sys/resource.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cmath>
+#include <map>
+
+namespace hescape {
+
+namespace {
+
+struct LayoutJob {
+    std::vector<float> coordinates;
+    int dims = 2;
+    QString note;   // what was computed, for the message line
+    QString error;  // empty on success
+    bool cancelled = false;
+};
+
+// The rows to lay out: image, gene, or image rows then gene rows (joint).
+std::vector<float> layoutInput(const RunEmbeddings& run, EmbeddingPoints points) {
+    switch (points) {
+        case EmbeddingPoints::Image: return run.image;
+        case EmbeddingPoints::Gene: return run.gene;
+        case EmbeddingPoints::Joint: {
+            std::vector<float> both(run.image);
+            both.insert(both.end(), run.gene.begin(), run.gene.end());
+            return both;
+        }
+    }
+    return {};
+}
+
+// Layouts can run for seconds, and during a training they follow each
+// snapshot: below the GUI thread's priority (Linux nices threads one by one),
+// so the window stays responsive on two cores.
+void runBelowTheGui() { ::setpriority(PRIO_PROCESS, static_cast<id_t>(::syscall(SYS_gettid)), 5); }
+
+std::pair<double, double> percentileRange(const std::vector<float>& values) {
+    std::vector<float> finite;
+    for (const float v : values)
+        if (std::isfinite(v)) finite.push_back(v);
+    if (finite.empty()) return {0, 1};
+    std::sort(finite.begin(), finite.end());
+    const auto at = [&](double q) { return static_cast<double>(finite[static_cast<std::size_t>(q * static_cast<double>(finite.size() - 1))]); };
+    double lo = at(0.01), hi = at(0.99);
+    if (!(hi > lo)) hi = lo + 1;
+    return {lo, hi};
+}
+
+}  // namespace
+
+EmbeddingExplorer::EmbeddingExplorer(QWidget* parent) : QWidget(parent) {
+    auto* layout = new QVBoxLayout(this);
+    layout->setContentsMargins(4, 4, 4, 4);
+    auto* controls = new QHBoxLayout;
+    method_ = new QComboBox(this);
+    method_->addItems({QStringLiteral("UMAP"), QStringLiteral("PCA")});
+    method_->setToolTip(tr("UMAP (umap-learn's algorithm, seed fixed) or exact PCA"));
+    points_ = new QComboBox(this);
+    points_->addItems({tr("Image embeddings"), tr("Gene embeddings"), tr("Joint (image + gene)")});
+    dims_ = new QComboBox(this);
+    dims_->addItems({QStringLiteral("2-D"), QStringLiteral("3-D")});
+    colourBy_ = new QComboBox(this);
+    colourBy_->addItem(tr("Colour: section"), QStringLiteral("section"));
+    colourBy_->addItem(tr("Colour: alignment"), QStringLiteral("alignment"));
+    colourBy_->addItem(tr("Colour: as on the slide"), QStringLiteral("slide"));
+    colourBy_->addItem(tr("Colour: modality"), QStringLiteral("modality"));
+    colourBy_->setToolTip(tr("\u201Cas on the slide\u201D uses the gene, annotation or map the slide's spots show"));
+    for (QComboBox* c : {method_, points_, dims_, colourBy_}) controls->addWidget(c);
+    compute_ = new QPushButton(tr("Lay Out"), this);
+    cancel_ = new QPushButton(tr("Cancel"), this);
+    cancel_->setEnabled(false);
+    controls->addWidget(compute_);
+    controls->addWidget(cancel_);
+    layout->addLayout(controls);
+    auto* status = new QHBoxLayout;
+    progress_ = new QProgressBar(this);
+    progress_->setRange(0, 1000);
+    progress_->setMaximumWidth(160);
+    progress_->setVisible(false);
+    message_ = new QLabel(tr("Open a run (File \u25B8 Open Run Results) or train one to explore its embeddings."), this);
+    message_->setWordWrap(true);
+    status->addWidget(progress_);
+    status->addWidget(message_, 1);
+    layout->addLayout(status);
+
+    auto* split = new QSplitter(Qt::Vertical, this);
+    scatter_ = new EmbeddingScatterView(split);
+    scatter_->setMinimumHeight(220);
+    batch_ = new BatchEffectsPanel(split);
+    split->addWidget(scatter_);
+    split->addWidget(batch_);
+    split->setStretchFactor(0, 3);
+    split->setStretchFactor(1, 1);
+    layout->addWidget(split, 1);
+
+    connect(compute_, &QPushButton::clicked, this, &EmbeddingExplorer::computeLayout);
+    connect(cancel_, &QPushButton::clicked, this, &EmbeddingExplorer::cancelLayout);
+    for (QComboBox* c : {method_, points_, dims_})
+        connect(c, &QComboBox::activated, this, [this] {
+            if (run_) computeLayout();
+        });
+    connect(colourBy_, &QComboBox::currentIndexChanged, this, &EmbeddingExplorer::applyColouring);
+    connect(scatter_, &EmbeddingScatterView::selectionChanged, this, [this] {
+        if (updatingSelection_) return;
+        const std::vector<std::int64_t> rows = selectedRows();
+        applySelection(rows);  // joint: both points of each row, and their links
+        QList<qint64> out(rows.begin(), rows.end());
+        Q_EMIT rowsSelected(out);
+    });
+    connect(scatter_, &EmbeddingScatterView::pointHovered, this, [this](qint64 p) { Q_EMIT rowHovered(p < 0 ? -1 : rowOfPoint(p)); });
+    connect(scatter_, &EmbeddingScatterView::pointActivated, this, [this](qint64 p) { Q_EMIT rowActivated(rowOfPoint(p)); });
+}
+
+EmbeddingExplorer::~EmbeddingExplorer() {
+    if (cancel_flag_) cancel_flag_->store(true);
+}
+
+void EmbeddingExplorer::showMessage(const QString& text) { message_->setText(text); }
+QString EmbeddingExplorer::message() const { return message_->text(); }
+
+EmbeddingLayoutSettings EmbeddingExplorer::settings() const {
+    EmbeddingLayoutSettings s;
+    s.method = method_->currentIndex() == 1 ? EmbeddingLayoutMethod::Pca : EmbeddingLayoutMethod::Umap;
+    s.points = static_cast<EmbeddingPoints>(points_->currentIndex());
+    s.dims = dims_->currentIndex() == 1 ? 3 : 2;
+    return s;
+}
+
+void EmbeddingExplorer::setSettings(const EmbeddingLayoutSettings& s) {
+    method_->setCurrentIndex(s.method == EmbeddingLayoutMethod::Pca ? 1 : 0);
+    points_->setCurrentIndex(static_cast<int>(s.points));
+    dims_->setCurrentIndex(s.dims == 3 ? 1 : 0);
+    if (run_) computeLayout();
+}
+
+QString EmbeddingExplorer::colourBy() const { return colourBy_->currentData().toString(); }
+
+void EmbeddingExplorer::setColourBy(const QString& name) {
+    const int i = colourBy_->findData(name);
+    if (i >= 0) colourBy_->setCurrentIndex(i);
+}
+
+void EmbeddingExplorer::setRun(std::shared_ptr<const RunEmbeddings> run) {
+    run_ = std::move(run);
+    batch_->setRun(run_);
+    if (!run_) return;
+    if (run_->rows() <= autoLayoutRows) computeLayout();
+    else showMessage(tr("%1 pairs: press Lay Out to compute the layout.").arg(run_->rows()));
+}
+
+void EmbeddingExplorer::setSlideColouring(RowColouring colouring) {
+    slideColouring_ = std::move(colouring);
+    if (colourBy() == QLatin1String("slide")) applyColouring();
+}
+
+void EmbeddingExplorer::cancelLayout() {
+    pending_ = false;
+    if (cancel_flag_) cancel_flag_->store(true);
+}
+
+void EmbeddingExplorer::computeLayout() {
+    if (!run_) return;
+    if (computing_) {
+        pending_ = true;  // the newest run and settings, once this one is done
+        return;
+    }
+    const EmbeddingLayoutSettings s = settings();
+    const auto run = run_;
+    const std::uint64_t generation = ++generation_;
+    computing_ = true;
+    cancel_flag_ = std::make_shared<std::atomic<bool>>(false);
+    auto cancel = cancel_flag_;
+    compute_->setEnabled(false);
+    cancel_->setEnabled(true);
+    progress_->setValue(0);
+    progress_->setVisible(true);
+    showMessage(tr("Laying out %1 %2\u2026").arg(run->rows()).arg(s.method == EmbeddingLayoutMethod::Pca ? tr("pairs by PCA") : tr("pairs by UMAP")));
+    QPointer<QProgressBar> bar(progress_);
+    auto* watcher = new QFutureWatcher<LayoutJob>(this);
+    connect(watcher, &QFutureWatcherBase::finished, this, [this, watcher, generation, run, s] {
+        LayoutJob job = watcher->result();
+        watcher->deleteLater();
+        computing_ = false;
+        compute_->setEnabled(true);
+        cancel_->setEnabled(false);
+        progress_->setVisible(false);
+        if (generation == generation_ && job.error.isEmpty() && !job.cancelled) {
+            const std::vector<std::int64_t> keep = laidOut_ && laidOut_->rows() == run->rows() ? selectedRows() : std::vector<std::int64_t>{};
+            laidOut_ = run;
+            laidOutPoints_ = s.points;
+            layout_ = job.coordinates;
+            layoutDims_ = job.dims;
+            updatingSelection_ = true;
+            scatter_->setPoints(job.coordinates, job.dims);
+            updatingSelection_ = false;
+            applyColouring();
+            applySelection(keep);
+            showMessage(job.note);
+            Q_EMIT layoutReady();
+        } else if (job.cancelled) {
+            showMessage(tr("Layout cancelled."));
+        } else if (!job.error.isEmpty()) {
+            showMessage(job.error);
+            Q_EMIT layoutFailed(job.error);
+        }
+        if (pending_) {
+            pending_ = false;
+            computeLayout();
+        }
+    });
+    watcher->setFuture(QtConcurrent::run([run, s, cancel, bar]() -> LayoutJob {
+        runBelowTheGui();
+        LayoutJob job;
+        job.dims = s.dims;
+        Progress progress;
+        progress.cancel = cancel.get();
+        progress.report = [bar](double f, const std::string&) {
+            QMetaObject::invokeMethod(QCoreApplication::instance(), [bar, f] {
+                if (bar) bar->setValue(static_cast<int>(f * 1000));
+            }, Qt::QueuedConnection);
+        };
+        try {
+            const std::vector<float> data = layoutInput(*run, s.points);
+            if (s.method == EmbeddingLayoutMethod::Pca) {
+                const PcaResult r = pcaLayout(data, run->dim, s.dims, progress);
+                job.coordinates = r.coordinates;
+                double explained = 0;
+                for (const double v : r.explainedVarianceRatio) explained += v;
+                job.note = QObject::tr("PCA of %1 points: the %2 components explain %3% of the variance.")
+                               .arg(static_cast<qint64>(data.size()) / run->dim)
+                               .arg(s.dims)
+                               .arg(100 * explained, 0, 'f', 1);
+            } else {
+                UmapOptions o;
+                o.nComponents = s.dims;
+                o.seed = s.seed;
+                o.threads = 1;  // one core stays with the GUI (and a training, when one runs)
+                const UmapResult r = umapLayout(data, run->dim, o, progress);
+                job.coordinates = r.coordinates;
+                job.note = QObject::tr("UMAP of %1 points (15 neighbours, min_dist 0.1, %2 epochs, seed %3).")
+                               .arg(static_cast<qint64>(data.size()) / run->dim)
+                               .arg(r.epochs)
+                               .arg(s.seed);
+            }
+        } catch (const CancelledError&) {
+            job.cancelled = true;
+        } catch (const std::exception& e) {
+            job.error = QObject::tr("Could not lay out the embeddings: %1").arg(QString::fromStdString(e.what()));
+        }
+        return job;
+    }));
+}
+
+std::int64_t EmbeddingExplorer::rowOfPoint(std::int64_t point) const {
+    if (!laidOut_) return -1;
+    const std::int64_t n = laidOut_->rows();
+    return laidOutPoints_ == EmbeddingPoints::Joint && point >= n ? point - n : point;
+}
+
+void EmbeddingExplorer::applyColouring() {
+    if (!laidOut_ || scatter_->pointCount() == 0) return;
+    const RunEmbeddings& run = *laidOut_;
+    const std::int64_t n = run.rows();
+    const bool joint = laidOutPoints_ == EmbeddingPoints::Joint;
+    const auto perPoint = [&](const auto& perRow) {
+        using T = typename std::decay_t<decltype(perRow)>::value_type;
+        std::vector<T> out(perRow);
+        if (joint) out.insert(out.end(), perRow.begin(), perRow.end());
+        return out;
+    };
+    const QString by = colourBy();
+    if (by == QLatin1String("alignment")) {
+        const std::vector<float> cosine = pairCosine(EmbeddingView(run.image, run.dim), EmbeddingView(run.gene, run.dim));
+        const auto [lo, hi] = percentileRange(cosine);
+        scatter_->setValues(perPoint(cosine), QStringLiteral("coolwarm"), lo, hi, tr("alignment (cosine)"));
+    } else if (by == QLatin1String("slide") && static_cast<std::int64_t>(slideColouring_.values.size()) == n) {
+        if (!slideColouring_.categories.isEmpty()) {
+            std::vector<int> codes;
+            for (const float v : slideColouring_.values) codes.push_back(std::isfinite(v) ? static_cast<int>(v) : -1);
+            scatter_->setCategories(perPoint(codes), slideColouring_.categories, slideColouring_.title);
+        } else {
+            scatter_->setValues(perPoint(slideColouring_.values), slideColouring_.colormap, slideColouring_.lo, slideColouring_.hi,
+                                slideColouring_.title);
+        }
+    } else if (by == QLatin1String("modality") && joint) {
+        std::vector<int> codes(static_cast<std::size_t>(2 * n), 0);
+        std::fill(codes.begin() + n, codes.end(), 1);
+        scatter_->setCategories(std::move(codes), {tr("image"), tr("gene")}, tr("modality"));
+    } else {
+        // By section (also the fallback when the chosen colouring does not apply).
+        std::map<std::string, int> code;
+        QStringList names;
+        for (const auto& s : run.sections()) {
+            code.emplace(s, static_cast<int>(names.size()));
+            names << QString::fromStdString(s);
+        }
+        std::vector<int> codes;
+        codes.reserve(run.section.size());
+        for (const auto& s : run.section) codes.push_back(code[s]);
+        scatter_->setCategories(perPoint(codes), names, tr("section"));
+    }
+}
+
+std::vector<std::int64_t> EmbeddingExplorer::selectedRows() const {
+    std::vector<std::int64_t> rows;
+    for (const std::int64_t p : scatter_->selection()) rows.push_back(rowOfPoint(p));
+    std::sort(rows.begin(), rows.end());
+    rows.erase(std::unique(rows.begin(), rows.end()), rows.end());
+    return rows;
+}
+
+void EmbeddingExplorer::applySelection(const std::vector<std::int64_t>& rows) {
+    if (!laidOut_) return;
+    const std::int64_t n = laidOut_->rows();
+    std::vector<std::int64_t> points;
+    std::vector<std::pair<std::int64_t, std::int64_t>> links;
+    for (const std::int64_t r : rows) {
+        if (r < 0 || r >= n) continue;
+        points.push_back(r);
+        if (laidOutPoints_ == EmbeddingPoints::Joint) {
+            points.push_back(n + r);
+            links.emplace_back(r, n + r);
+        }
+    }
+    updatingSelection_ = true;
+    scatter_->setSelection(std::move(points));
+    // Lines between a spot's two embeddings; for a few spots only, or they hide the cloud.
+    if (links.size() <= 200) scatter_->setLinks(std::move(links));
+    else scatter_->clearLinks();
+    updatingSelection_ = false;
+}
+
+void EmbeddingExplorer::setSelectedRows(const std::vector<std::int64_t>& rows) { applySelection(rows); }
+
+}  // namespace hescape

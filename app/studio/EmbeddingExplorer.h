@@ -1,0 +1,123 @@
+// The embedding explorer dock: a run's image embeddings, gene embeddings, or
+// both (joint, with lines between a selected spot's two points) laid out by
+// PCA or UMAP in 2-D or 3-D on a worker thread (progress, cancel), coloured by
+// section, by alignment, or by whatever the slide's spots show (a gene, an
+// annotation, a similarity map); with selection linked to the slide and the
+// batch-effects panel beside it. It knows runs by row; the main window maps
+// rows to the open data set's observations.
+#pragma once
+
+#include <QList>
+#include <QString>
+#include <QStringList>
+#include <QWidget>
+
+#include <atomic>
+#include <memory>
+#include <optional>
+#include <vector>
+
+class QComboBox;
+class QLabel;
+class QProgressBar;
+class QPushButton;
+
+namespace hescape {
+
+class BatchEffectsPanel;
+class EmbeddingScatterView;
+struct RunEmbeddings;
+
+enum class EmbeddingPoints { Image, Gene, Joint };
+enum class EmbeddingLayoutMethod { Pca, Umap };
+
+struct EmbeddingLayoutSettings {
+    EmbeddingLayoutMethod method = EmbeddingLayoutMethod::Umap;
+    EmbeddingPoints points = EmbeddingPoints::Image;
+    int dims = 2;
+    std::uint64_t seed = 42;
+};
+
+// Values for the run's rows from the slide's current colouring (NaN where a
+// row's spot is not on the open slide).
+struct RowColouring {
+    QString title;
+    std::vector<float> values;  // per run row
+    QStringList categories;     // non-empty: values are category codes
+    QString colormap = QStringLiteral("viridis");
+    double lo = 0, hi = 1;
+};
+
+class EmbeddingExplorer : public QWidget {
+    Q_OBJECT
+public:
+    explicit EmbeddingExplorer(QWidget* parent = nullptr);
+    ~EmbeddingExplorer() override;
+
+    // A new run (or a live training snapshot): lays it out again with the
+    // current settings when it has at most autoLayoutRows rows, else waits
+    // for Lay Out. The selection (by row) is kept where the rows still exist.
+    void setRun(std::shared_ptr<const RunEmbeddings> run);
+    const RunEmbeddings* run() const { return run_.get(); }
+    void setSlideColouring(RowColouring colouring);
+
+    EmbeddingLayoutSettings settings() const;
+    void setSettings(const EmbeddingLayoutSettings& s);  // lays out again when a run is there
+    // "section", "alignment" or "slide".
+    QString colourBy() const;
+    void setColourBy(const QString& name);
+
+    // Starts the layout on a worker thread; emits layoutReady or layoutFailed.
+    void computeLayout();
+    void cancelLayout();
+    bool isComputing() const { return computing_; }
+    // The laid-out coordinates (points * dims), empty before the first layout.
+    const std::vector<float>& layout() const { return layout_; }
+
+    // Selection by run row (from the slide): shown without emitting rowsSelected.
+    void setSelectedRows(const std::vector<std::int64_t>& rows);
+    std::vector<std::int64_t> selectedRows() const;
+    EmbeddingScatterView* scatter() const { return scatter_; }
+    BatchEffectsPanel* batchPanel() const { return batch_; }
+    QString message() const;
+
+    static constexpr std::int64_t autoLayoutRows = 20000;
+
+Q_SIGNALS:
+    void layoutReady();
+    void layoutFailed(const QString& message);
+    void rowsSelected(const QList<qint64>& rows);  // by the user in the embedding
+    void rowHovered(qint64 row);                   // -1: none
+    void rowActivated(qint64 row);                 // double-click
+
+private:
+    void applyColouring();
+    void applySelection(const std::vector<std::int64_t>& rows);
+    std::int64_t rowOfPoint(std::int64_t point) const;
+    void showMessage(const QString& text);
+
+    QComboBox* method_;
+    QComboBox* points_;
+    QComboBox* dims_;
+    QComboBox* colourBy_;
+    QPushButton* compute_;
+    QPushButton* cancel_;
+    QProgressBar* progress_;
+    QLabel* message_;
+    EmbeddingScatterView* scatter_;
+    BatchEffectsPanel* batch_;
+
+    std::shared_ptr<const RunEmbeddings> run_;
+    std::shared_ptr<const RunEmbeddings> laidOut_;  // the run the layout belongs to
+    EmbeddingPoints laidOutPoints_ = EmbeddingPoints::Image;
+    std::vector<float> layout_;
+    int layoutDims_ = 2;
+    RowColouring slideColouring_;
+    std::shared_ptr<std::atomic<bool>> cancel_flag_;
+    bool computing_ = false;
+    bool pending_ = false;      // another layout was asked for while one ran
+    std::uint64_t generation_ = 0;
+    bool updatingSelection_ = false;
+};
+
+}  // namespace hescape

@@ -1,0 +1,156 @@
+// The embedding explorer in the main window (under xvfb): a run's layout
+// appears, a programmatic lasso in the embedding selects exactly the spots
+// it encloses on the slide, a selection on the slide selects the same rows
+// in the embedding (both points and a link per spot in the joint view), a
+// double-click centres the slide on the spot, and the batch-effects panel
+// follows the batch key.
+#include "app/studio/BatchEffectsPanel.h"
+#include "app/studio/EmbeddingExplorer.h"
+#include "app/studio/MainWindow.h"
+#include "core/eval/SimilarityMaps.h"
+#include "tests/app/studio/ToyRun.h"
+#include "widgets/embedding/EmbeddingScatterView.h"
+#include "widgets/slideview/SlideView.h"
+
+#include <QDockWidget>
+#include <QOpenGLContext>
+#include <QSignalSpy>
+#include <QStandardPaths>
+#include <QTableWidget>
+#include <QTemporaryDir>
+#include <QtTest/QtTest>
+
+#include <algorithm>
+#include <set>
+
+using namespace hescape;
+
+namespace {
+const QString kDemoDir = QStringLiteral(HESCAPE_SOURCE_DIR "/resources/demo/her2st/");
+}
+
+class TestEmbeddingExplorer : public QObject {
+    Q_OBJECT
+private Q_SLOTS:
+    void initTestCase() {
+        QOpenGLContext probe;
+        if (!probe.create()) QSKIP("no OpenGL context on this platform (run under xvfb-run)");
+        QStandardPaths::setTestModeEnabled(true);
+        QSettings().clear();
+    }
+
+    void linkedSelectionBothWays() {
+        QTemporaryDir dir;
+        const SpatialDataset b4 = readAnnData((kDemoDir + "B4.h5ad").toStdString());
+        const SpatialDataset c3 = readAnnData((kDemoDir + "C3.h5ad").toStdString());
+        const QString runPath = dir.filePath("run.h5");
+        writeEmbeddings(runPath.toStdString(), {}, "none", {toyEmbeddings(c3, "C3", "train", 16, true, 7), toyEmbeddings(b4, "B4", "test")});
+
+        MainWindow w;
+        w.resize(1400, 900);
+        w.show();
+        QVERIFY(QTest::qWaitForWindowExposed(&w));
+        QSignalSpy dataset(&w, &MainWindow::datasetLoaded);
+        w.openFile(kDemoDir + "B4.tiff");
+        QVERIFY(dataset.wait(20000));
+        EmbeddingExplorer* ex = w.embeddingExplorer();
+        ex->parentWidget()->show();
+        qobject_cast<QDockWidget*>(ex->parentWidget())->raise();
+        QSignalSpy laidOut(ex, &EmbeddingExplorer::layoutReady);
+        QSignalSpy batch(ex->batchPanel(), &BatchEffectsPanel::ready);
+        w.openRunFile(runPath);
+        QVERIFY2(laidOut.wait(60000), qPrintable(ex->message()));
+        qobject_cast<QDockWidget*>(ex->parentWidget())->raise();
+        QVERIFY(QTest::qWaitForWindowExposed(ex->scatter()));
+        QTest::qWait(200);
+        const auto n = static_cast<std::int64_t>(c3.obsNames.size() + b4.obsNames.size());
+        EmbeddingScatterView* sc = ex->scatter();
+        QCOMPARE(sc->pointCount(), n);
+        QVERIFY2(ex->message().startsWith("UMAP of"), qPrintable(ex->message()));
+        // The run's rows by split, as the file lists them ("test" = B4 before "train" = C3).
+        QCOMPARE(sc->categoryNames(), (QStringList{"B4", "C3"}));
+        const RunEmbeddings& run = *ex->run();
+        const auto b4Obs = [&](std::int64_t row) -> std::int64_t {  // the B4 observation of a run row, or -1
+            if (run.section[static_cast<std::size_t>(row)] != "B4") return -1;
+            const auto it = std::find(b4.obsNames.begin(), b4.obsNames.end(), run.obsName[static_cast<std::size_t>(row)]);
+            return it - b4.obsNames.begin();
+        };
+        const auto rowOfB4 = [&](std::int64_t obs) {
+            for (std::int64_t r = 0; r < n; ++r)
+                if (b4Obs(r) == obs) return r;
+            return std::int64_t{-1};
+        };
+
+        // Lasso the middle of the cloud: exactly the enclosed B4 points become selected spots on the slide.
+        const QRectF r = sc->rect();
+        const QPolygonF lasso({r.center() + QPointF(-0.3 * r.width(), -0.3 * r.height()), r.center() + QPointF(0.3 * r.width(), -0.25 * r.height()),
+                               r.center() + QPointF(0.25 * r.width(), 0.3 * r.height()), r.center() + QPointF(-0.3 * r.width(), 0.2 * r.height())});
+        std::set<std::int64_t> expectedObs;
+        std::int64_t enclosed = 0;
+        for (std::int64_t p = 0; p < n; ++p) {
+            const auto at = sc->projectedPosition(p);
+            if (!at || !lasso.containsPoint(*at, Qt::OddEvenFill)) continue;
+            ++enclosed;
+            if (b4Obs(p) >= 0) expectedObs.insert(b4Obs(p));
+        }
+        QVERIFY2(enclosed > 20 && !expectedObs.empty(), qPrintable(QString::number(enclosed)));
+        QSignalSpy rows(ex, &EmbeddingExplorer::rowsSelected);
+        sc->selectInPolygon(lasso);
+        QCOMPARE(rows.count(), 1);
+        QCOMPARE(static_cast<std::int64_t>(ex->selectedRows().size()), enclosed);
+        const auto& onSlide = w.slideView()->selectedSpots();
+        QCOMPARE(std::set<std::int64_t>(onSlide.begin(), onSlide.end()), expectedObs);
+
+        // Back: spots selected on the slide select their rows in the embedding.
+        w.slideView()->setSelectedSpots({3, 10, 42});
+        std::vector<std::int64_t> expectedRows{rowOfB4(3), rowOfB4(10), rowOfB4(42)};
+        std::sort(expectedRows.begin(), expectedRows.end());
+        QCOMPARE(ex->selectedRows(), expectedRows);
+        QCOMPARE(sc->selection(), expectedRows);
+
+        // Joint view by PCA: 2n points; a spot selected on the slide lights both of its points, joined by a line.
+        laidOut.clear();
+        ex->setSettings({EmbeddingLayoutMethod::Pca, EmbeddingPoints::Joint, 2, 42});
+        QVERIFY(laidOut.wait(30000));
+        QCOMPARE(sc->pointCount(), 2 * n);
+        QVERIFY2(ex->message().startsWith("PCA of"), qPrintable(ex->message()));
+        w.slideView()->setSelectedSpots({5});
+        QCOMPARE(sc->selection(), (std::vector<std::int64_t>{rowOfB4(5), n + rowOfB4(5)}));
+        QCOMPARE(sc->linkCount(), std::size_t{1});
+        ex->setColourBy("modality");
+        QCOMPARE(sc->categoryNames(), (QStringList{"image", "gene"}));
+
+        // Double-click: the slide centres on a B4 spot; a C3 spot is named but not on this slide.
+        const QPointF spot(w.slideView()->spots().positions()[2 * 7], w.slideView()->spots().positions()[2 * 7 + 1]);
+        QVERIFY(w.centreOnRow(rowOfB4(7)));
+        QVERIFY(std::abs(w.slideView()->center().x() - spot.x()) < 1.0 && std::abs(w.slideView()->center().y() - spot.y()) < 1.0);
+        QVERIFY(!w.centreOnRow(n - 1));  // the last row is C3's
+
+        // Batch effects: by section (C3, B4), then by donor (C, B).
+        QTRY_VERIFY_WITH_TIMEOUT(ex->batchPanel()->table()->rowCount() == 2, 30000);
+        QVERIFY2(ex->batchPanel()->summary().contains("batch ASW"), qPrintable(ex->batchPanel()->summary()));
+        batch.clear();
+        ex->batchPanel()->setBatchKey("donor");
+        QVERIFY(batch.wait(30000));
+        QStringList names;
+        for (int i = 0; i < 2; ++i) names << ex->batchPanel()->table()->item(i, 0)->text();
+        names.sort();
+        QCOMPARE(names, (QStringList{"B", "C"}));
+        QVERIFY(ex->batchPanel()->summary().startsWith("2 donors"));
+        if (qEnvironmentVariableIsSet("HESCAPE_SCREENSHOT_DIR"))
+            w.grab().save(qEnvironmentVariable("HESCAPE_SCREENSHOT_DIR") + "/embedding-explorer.png");
+    }
+
+    void batchCodesByDonor() {
+        RunEmbeddings run;
+        run.section = {"A1", "A2", "B1", "C12", "A1"};
+        QStringList names;
+        QCOMPARE(batchCodes(run, "donor", names), (std::vector<int>{0, 0, 1, 2, 0}));
+        QCOMPARE(names, (QStringList{"A", "B", "C"}));
+        QCOMPARE(batchCodes(run, "section", names), (std::vector<int>{0, 1, 2, 3, 0}));
+        QCOMPARE(names, (QStringList{"A1", "A2", "B1", "C12"}));
+    }
+};
+
+QTEST_MAIN(TestEmbeddingExplorer)
+#include "test_embedding_explorer.moc"
