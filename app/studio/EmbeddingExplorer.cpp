@@ -154,6 +154,7 @@ EmbeddingLayoutSettings EmbeddingExplorer::settings() const {
     s.method = method_->currentIndex() == 1 ? EmbeddingLayoutMethod::Pca : EmbeddingLayoutMethod::Umap;
     s.points = static_cast<EmbeddingPoints>(points_->currentIndex());
     s.dims = dims_->currentIndex() == 1 ? 3 : 2;
+    s.seed = seed_;
     return s;
 }
 
@@ -161,6 +162,7 @@ void EmbeddingExplorer::setSettings(const EmbeddingLayoutSettings& s) {
     method_->setCurrentIndex(s.method == EmbeddingLayoutMethod::Pca ? 1 : 0);
     points_->setCurrentIndex(static_cast<int>(s.points));
     dims_->setCurrentIndex(s.dims == 3 ? 1 : 0);
+    seed_ = s.seed;
     if (run_) computeLayout();
 }
 

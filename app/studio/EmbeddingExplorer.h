@@ -118,6 +118,7 @@ private:
     bool pending_ = false;      // another layout was asked for while one ran
     std::uint64_t generation_ = 0;
     bool updatingSelection_ = false;
+    std::uint64_t seed_ = 42;  // of UMAP (PCA has none)
 };
 
 }  // namespace hescape

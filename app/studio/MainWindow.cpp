@@ -1008,6 +1008,12 @@ Session MainWindow::captureSession() const {
     s.viewDownsample = view_->downsample();
     s.minimap = minimapAction_->isChecked();
     s.scaleBar = scaleBarAction_->isChecked();
+    const EmbeddingLayoutSettings e = explorer_->settings();
+    s.embedding.method = e.method == EmbeddingLayoutMethod::Pca ? QStringLiteral("pca") : QStringLiteral("umap");
+    s.embedding.points = e.points == EmbeddingPoints::Gene ? QStringLiteral("gene") : e.points == EmbeddingPoints::Joint ? QStringLiteral("joint") : QStringLiteral("image");
+    s.embedding.dims = e.dims;
+    s.embedding.seed = e.seed;
+    s.embedding.colorBy = explorer_->colourBy();
     return s;
 }
 
@@ -1175,6 +1181,15 @@ void MainWindow::finishSession() {
         view_->setSelectedSpots(std::move(selection));
     }
     if (s.viewDownsample > 0) view_->setView(s.viewCenter, s.viewDownsample);
+    if (!s.embedding.method.isEmpty()) {
+        EmbeddingLayoutSettings e;
+        e.method = s.embedding.method == QLatin1String("pca") ? EmbeddingLayoutMethod::Pca : EmbeddingLayoutMethod::Umap;
+        e.points = s.embedding.points == QLatin1String("gene") ? EmbeddingPoints::Gene : s.embedding.points == QLatin1String("joint") ? EmbeddingPoints::Joint : EmbeddingPoints::Image;
+        e.dims = s.embedding.dims;
+        e.seed = s.embedding.seed;
+        explorer_->setColourBy(s.embedding.colorBy);
+        explorer_->setSettings(e);  // lays the run out again with these settings
+    }
     sessionPath_ = path;
     recentSessions_->add(path);
     setWindowTitle(QStringLiteral("%1 \u2014 HEScape Studio").arg(QFileInfo(path).fileName()));

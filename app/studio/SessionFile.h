@@ -38,7 +38,7 @@ struct SessionEmbedding {
     QString method;  // "pca" or "umap"; empty: no layout
     QString points = QStringLiteral("image");  // "image", "gene" or "joint"
     int dims = 2;
-    QString colorBy;  // "section", "alignment", "gene:<name>", "obs:<column>"
+    QString colorBy;  // "section", "alignment", "slide" (as the spots), "modality"
     std::uint64_t seed = 42;
 };
 

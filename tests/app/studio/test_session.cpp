@@ -3,9 +3,12 @@
 // set, registration, colouring, layers, run, map, selection, view) restores
 // the same state in a fresh window; a session that cannot be restored leaves
 // the open slide as it was.
+#include "app/studio/EmbeddingExplorer.h"
 #include "app/studio/MainWindow.h"
+#include "widgets/embedding/EmbeddingScatterView.h"
 #include "app/studio/RecentFiles.h"
 #include "app/studio/SessionFile.h"
+#include "core/eval/SimilarityMaps.h"
 #include "tests/app/studio/ToyRun.h"
 #include "widgets/eval/SimilarityMapPanel.h"
 #include "widgets/slideview/SlideView.h"
@@ -223,6 +226,8 @@ private Q_SLOTS:
                               v->slideToWidget(QPointF(v->spots().positions()[2 * q], v->spots().positions()[2 * q + 1])).toPoint());
             QVERIFY2(w.similarityPanel()->message().contains("ranks 1 of"), qPrintable(w.similarityPanel()->message()));
             v->setView(QPointF(900, 1100), 2.5);
+            w.embeddingExplorer()->setColourBy(QStringLiteral("alignment"));
+            w.embeddingExplorer()->setSettings({EmbeddingLayoutMethod::Pca, EmbeddingPoints::Joint, 3, 5});
             QVERIFY(w.saveSession(dir.filePath("s.hescape")));
             QCOMPARE(w.sessionPath(), dir.filePath("s.hescape"));
             saved = w.captureSession();
@@ -231,6 +236,10 @@ private Q_SLOTS:
             QCOMPARE(saved.similarityMap, QStringLiteral("gene-to-image"));
             QCOMPARE(saved.queryObservation, q);
             QCOMPARE(saved.selection.size(), std::size_t{5});
+            QCOMPARE(saved.embedding.method, QStringLiteral("pca"));
+            QCOMPARE(saved.embedding.points, QStringLiteral("joint"));
+            QCOMPARE(saved.embedding.dims, 3);
+            QCOMPARE(saved.embedding.colorBy, QStringLiteral("alignment"));
         }
         // The registration beside the data set is gone: the session alone must bring it back.
         QVERIFY(QFile::remove(QString::fromStdString(registrationPathFor(dir.filePath("B4.h5ad").toStdString()))));
@@ -246,6 +255,9 @@ private Q_SLOTS:
         QCOMPARE(failed.count(), 0);
         compareSessions(w.captureSession(), saved);
         QCOMPARE(w.slideView()->spots().values(), values);
+        // The embedding view lays the restored run out with the restored settings.
+        QTRY_COMPARE_WITH_TIMEOUT(w.embeddingExplorer()->scatter()->pointCount(), 2 * w.run()->rows(), 30000);
+        QCOMPARE(w.embeddingExplorer()->scatter()->dims(), 3);
         QCOMPARE(w.recentSessions()->paths().first(), QFileInfo(dir.filePath("s.hescape")).absoluteFilePath());
     }
 
