@@ -14,7 +14,9 @@
 
 #include <QComboBox>
 #include <QCoreApplication>
+#include <QFileDialog>
 #include <QFormLayout>
+#include <QSaveFile>
 #include <QFutureWatcher>
 #include <QHBoxLayout>
 #include <QLabel>
@@ -102,6 +104,15 @@ EmbeddingExplorer::EmbeddingExplorer(QWidget* parent) : QWidget(parent) {
     cancel_->setEnabled(false);
     controls->addWidget(compute_);
     controls->addWidget(cancel_);
+    auto* exportButton = new QPushButton(tr("PNG\u2026"), this);
+    exportButton->setToolTip(tr("Export the embedding view (with its legend) as PNG"));
+    connect(exportButton, &QPushButton::clicked, this, [this] {
+        const QString path = QFileDialog::getSaveFileName(this, tr("Export embedding view"), QStringLiteral("embedding.png"), tr("PNG images (*.png)"));
+        if (path.isEmpty()) return;
+        const QString error = exportPng(path);
+        showMessage(error.isEmpty() ? tr("Exported %1").arg(path) : error);
+    });
+    controls->addWidget(exportButton);
     layout->addLayout(controls);
     auto* status = new QHBoxLayout;
     progress_ = new QProgressBar(this);
@@ -148,6 +159,15 @@ EmbeddingExplorer::~EmbeddingExplorer() {
 
 void EmbeddingExplorer::showMessage(const QString& text) { message_->setText(text); }
 QString EmbeddingExplorer::message() const { return message_->text(); }
+
+QString EmbeddingExplorer::exportPng(const QString& path) const {
+    // grab() composites the VTK frame with the legend overlay.
+    const QImage image = scatter_->grab().toImage();
+    QSaveFile file(path);
+    if (image.isNull() || !file.open(QIODevice::WriteOnly) || !image.save(&file, "PNG") || !file.commit())
+        return tr("%1: could not write the image (%2)").arg(path, file.errorString());
+    return {};
+}
 
 EmbeddingLayoutSettings EmbeddingExplorer::settings() const {
     EmbeddingLayoutSettings s;

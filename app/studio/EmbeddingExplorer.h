@@ -80,6 +80,8 @@ public:
     EmbeddingScatterView* scatter() const { return scatter_; }
     BatchEffectsPanel* batchPanel() const { return batch_; }
     QString message() const;
+    // The view with its legend as PNG, written atomically; an error naming the file, or empty.
+    QString exportPng(const QString& path) const;
 
     static constexpr std::int64_t autoLayoutRows = 20000;
 

@@ -918,9 +918,18 @@ void MainWindow::exportAnnData(const QString& path) {
     }));
 }
 
-bool MainWindow::exportView(const QString& path) {
-    // grab() composites the GL tiles with the overlay child (minimap, scale bar).
-    const QImage image = view_->grab().toImage();
+bool MainWindow::exportView(const QString& path, int scale) {
+    // 1x: grab() composites the GL tiles with the overlay child (minimap,
+    // scale bar, legend); larger: the view drawn again at that resolution.
+    QImage image;
+    if (scale <= 1) {
+        image = view_->grab().toImage();
+    } else {
+        QProgressDialog wait(tr("Rendering the view at %1×…").arg(scale), QString(), 0, 0, this);
+        wait.setWindowModality(Qt::WindowModal);
+        wait.setMinimumDuration(500);
+        image = view_->renderFigure(scale);
+    }
     QSaveFile file(path);  // temp file + rename: never a half-written PNG
     if (image.isNull() || !file.open(QIODevice::WriteOnly) || !image.save(&file, "PNG") || !file.commit()) {
         reportError(path, tr("%1: could not write the image (%2)").arg(path, file.errorString()));
@@ -938,7 +947,13 @@ void MainWindow::showExportDialog() {
     const QString path = QFileDialog::getSaveFileName(this, tr("Export view as PNG"), suggested, tr("PNG images (*.png)"));
     if (path.isEmpty()) return;
     s.setValue("lastExportDir", QFileInfo(path).absolutePath());
-    exportView(path);
+    QStringList sizes;
+    for (int k = 1; k <= 4; ++k) sizes << tr("%1×: %2 × %3 px").arg(k).arg(view_->width() * k).arg(view_->height() * k);
+    bool ok = false;
+    const QString size = QInputDialog::getItem(this, tr("Export view"), tr("Resolution"), sizes, s.value("exportScale", 0).toInt(), false, &ok);
+    if (!ok) return;
+    s.setValue("exportScale", sizes.indexOf(size));
+    exportView(path, sizes.indexOf(size) + 1);
 }
 
 void MainWindow::askMicronsPerPixel() {
@@ -1124,6 +1139,11 @@ void MainWindow::showTrainingSnapshot(const TrainingSnapshot& shot) {
     if (maps_->mode() == SimilarityMapMode::Off) maps_->setMode(SimilarityMapMode::Alignment);
     else applyColoring();
     Q_EMIT liveRunUpdated(shot.step);
+}
+
+void MainWindow::showTrainingDock() {
+    trainingDock_->show();
+    trainingDock_->raise();
 }
 
 RunComparisonDialog* MainWindow::showRunComparison() {

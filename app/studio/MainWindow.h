@@ -44,7 +44,8 @@ public:
 
     // Opens `path` in the background; the current slide stays until it succeeds.
     void openFile(const QString& path);
-    bool exportView(const QString& path);
+    // PNG of the slide view at `scale` times the window's resolution (1-4), written atomically.
+    bool exportView(const QString& path, int scale = 1);
     // Loads a spatial data set in the background and lays it over the slide.
     void openDataset(const QString& path);
     const SpatialDataset* dataset() const { return dataset_.get(); }
@@ -52,6 +53,7 @@ public:
     QComboBox* sectionCombo() const { return sections_; }
     LayersPanel* layersPanel() const { return layers_; }
     TrainingPanel* trainingPanel() const { return training_; }
+    void showTrainingDock();
     SimilarityMapPanel* similarityPanel() const { return maps_; }
     MetricsTable* metricsTable() const { return metrics_; }
     EmbeddingExplorer* embeddingExplorer() const { return explorer_; }

@@ -1,5 +1,7 @@
 // `hescape-studio`: the desktop application.
 #include "app/studio/MainWindow.h"
+#include "app/studio/TrainingPanel.h"
+#include "app/studio/TrainingRunner.h"
 #include "core/common/Version.h"
 #include "core/engine/TorchRuntime.h"
 #include "widgets/GlSurfaceFormat.h"
@@ -9,6 +11,7 @@
 #include <QApplication>
 #include <QCommandLineParser>
 #include <QElapsedTimer>
+#include <QPushButton>
 #include <QTimer>
 
 #include <clocale>
@@ -26,6 +29,8 @@ constexpr const char* kHelp =
     "  --version               show the version and exit\n"
     "  --run RESULTS.h5        open a training run's results for the similarity maps\n"
     "  --session FILE.hescape  restore a saved session (slide, data, run, colours, view)\n"
+    "  --train-demo            once SLIDE's data set is open, start the Training dock's demo preset\n"
+    "                          (its log goes to stdout; with --screenshot, the shot is taken when it ends)\n"
     "  --screenshot FILE.png   once SLIDE is fully drawn, save the window as FILE.png and quit\n"
     "  --size WxH              window size (e.g. 1400x900)\n";
 
@@ -60,6 +65,8 @@ int main(int argc, char** argv) {
     const QCommandLineOption session(QStringLiteral("session"), QStringLiteral("session file"), QStringLiteral("file"));
     parser.addOption(run);
     parser.addOption(session);
+    const QCommandLineOption trainDemo(QStringLiteral("train-demo"), QStringLiteral("start the demo training"));
+    parser.addOption(trainDemo);
     parser.addOption(screenshot);
     parser.addOption(size);
     parser.process(app);
@@ -81,6 +88,23 @@ int main(int argc, char** argv) {
     } else if (!files.isEmpty()) {
         window.openFile(files.first());
     }
+    bool trainingPending = parser.isSet(trainDemo);
+    if (trainingPending) {
+        QObject::connect(&window, &hescape::MainWindow::datasetLoaded, &window, [&window] {
+            hescape::TrainingPanel* panel = window.trainingPanel();
+            if (panel->runner()->isRunning()) return;
+            panel->applyDemoPreset();
+            window.showTrainingDock();
+            panel->startButton()->click();
+        });
+        const auto done = [&window, &trainingPending] {
+            std::fputs(qPrintable(window.trainingPanel()->log() + QLatin1Char('\n')), stdout);
+            std::fflush(stdout);
+            trainingPending = false;
+        };
+        QObject::connect(window.trainingPanel()->runner(), &hescape::TrainingRunner::finished, &window, done);
+        QObject::connect(window.trainingPanel()->runner(), &hescape::TrainingRunner::failed, &window, done);
+    }
     bool runPending = parser.isSet(run);
     if (runPending) {
         // The maps need the slide's data set; open the run once it is there.
@@ -98,7 +122,8 @@ int main(int argc, char** argv) {
         auto* poll = new QTimer(&app);
         auto* clock = new QElapsedTimer;
         clock->start();
-        QObject::connect(poll, &QTimer::timeout, &app, [&window, out, poll, clock, &runPending, &sessionPending] {
+        QObject::connect(poll, &QTimer::timeout, &app, [&window, out, poll, clock, &runPending, &sessionPending, &trainingPending] {
+            if (trainingPending && clock->elapsed() < 600000) return;
             const bool loaded = window.slideView()->slide() && window.slideView()->isFullyLoaded() && !window.isBusy() && !sessionPending &&
                                 (!runPending || !window.similarityPanel()->message().isEmpty());
             const bool failed = !window.lastError().isEmpty() && !window.isBusy() && !sessionPending;

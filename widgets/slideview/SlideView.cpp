@@ -3,7 +3,10 @@
 // capped per frame so a burst of decoded tiles never stalls painting.
 #include "widgets/slideview/SlideView.h"
 
+#include <QElapsedTimer>
+#include <QEventLoop>
 #include <QFutureWatcher>
+#include <QTimer>
 #include <QKeyEvent>
 #include <QMouseEvent>
 #include <QOpenGLContext>
@@ -427,6 +430,51 @@ void SlideView::paintOverlays(QPainter& p) {
     if (minimapVisible_) paintMinimap(p);
     if (scaleBarVisible_) paintScaleBar(p);
     paintLegend(p);
+}
+
+QImage SlideView::renderFigure(int scale, int timeoutMs) {
+    if (!slide_ || scale < 1 || width() < 1 || height() < 1) return {};
+    const QPointF centre = center_;
+    const double downsample = downsample_;
+    const double tileW = width() * downsample / scale, tileH = height() * downsample / scale;  // level-0 px per tile
+    const QPointF origin(centre.x() - width() * downsample / 2, centre.y() - height() * downsample / 2);
+    QImage figure;
+    QElapsedTimer clock;
+    clock.start();
+    for (int j = 0; j < scale; ++j) {
+        for (int i = 0; i < scale; ++i) {
+            // Set directly, not through setView: its clamping would shift tiles
+            // that show background beyond the slide's edge.
+            center_ = QPointF(origin.x() + (i + 0.5) * tileW, origin.y() + (j + 0.5) * tileH);
+            downsample_ = downsample / scale;
+            requestTiles();
+            QImage tile = grabFramebuffer();
+            while (!fullyLoaded_ && clock.elapsed() < timeoutMs) {
+                QEventLoop wait;
+                QTimer::singleShot(30, &wait, &QEventLoop::quit);
+                wait.exec();
+                tile = grabFramebuffer();
+            }
+            if (figure.isNull()) {
+                figure = QImage(tile.width() * scale, tile.height() * scale, QImage::Format_RGB32);
+                figure.fill(Qt::white);
+            }
+            QPainter p(&figure);
+            p.drawImage(i * tile.width(), j * tile.height(), tile);
+        }
+    }
+    center_ = centre;
+    downsample_ = downsample;
+    requestTiles();
+    update();
+    // Decorations at the window's geometry, scaled up with the figure.
+    QPainter p(&figure);
+    p.setRenderHint(QPainter::Antialiasing);
+    p.scale(static_cast<double>(figure.width()) / width(), static_cast<double>(figure.height()) / height());
+    paintSelection(p);
+    if (scaleBarVisible_) paintScaleBar(p);
+    paintLegend(p);
+    return figure;
 }
 
 void SlideView::setSelectedSpots(std::vector<std::int64_t> indices) {

@@ -57,6 +57,14 @@ public:
     // True when every visible tile of the target level is on the GPU.
     bool isFullyLoaded() const { return fullyLoaded_; }
 
+    // The view as a figure `scale` times the window's resolution: the same
+    // region of the slide drawn at `scale` times the zoom in scale x scale
+    // tiles (each waited for until fully loaded, up to timeoutMs in all),
+    // then the selection, scale bar and legend drawn on top at the figure's
+    // scale (the minimap is left out). Runs the event loop while it waits;
+    // the view is restored afterwards. Null when no slide is open.
+    QImage renderFigure(int scale, int timeoutMs = 60000);
+
     void setMinimapVisible(bool on);
     bool isMinimapVisible() const { return minimapVisible_; }
     void setScaleBarVisible(bool on);

@@ -137,6 +137,14 @@ private Q_SLOTS:
         names.sort();
         QCOMPARE(names, (QStringList{"B", "C"}));
         QVERIFY(ex->batchPanel()->summary().startsWith("2 donors"));
+        // PNG export of the view: its size, with the legend's white frame in it.
+        QCOMPARE(ex->exportPng(dir.filePath("embedding.png")), QString());
+        const QImage png(dir.filePath("embedding.png"));
+        QCOMPARE(png.size(), sc->size() * sc->devicePixelRatio());
+        const QRect legend = sc->legendRect().toRect();
+        QVERIFY(!legend.isEmpty());
+        QCOMPARE(png.pixelColor(legend.center().x(), legend.top() + 2).lightness() > 240, true);
+        QVERIFY(ex->exportPng("/nonexistent-dir/e.png").contains("/nonexistent-dir/e.png"));
         if (qEnvironmentVariableIsSet("HESCAPE_SCREENSHOT_DIR"))
             w.grab().save(qEnvironmentVariable("HESCAPE_SCREENSHOT_DIR") + "/embedding-explorer.png");
     }

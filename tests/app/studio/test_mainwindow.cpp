@@ -185,6 +185,28 @@ private Q_SLOTS:
         QImage img(out);
         QCOMPARE(img.size(), w.slideView()->size() * w.slideView()->devicePixelRatio());
         QCOMPARE(QDir(dir.path()).entryList(QDir::Files), QStringList{"view.png"});
+        // At 2x: twice the pixels of the same region (no minimap); scaled back down, its
+        // centre matches the 1x view (the same tissue and spots, drawn from a finer level).
+        const QPointF centre = w.slideView()->center();
+        QVERIFY(w.exportView(dir.filePath("view2x.png"), 2));
+        QImage big(dir.filePath("view2x.png"));
+        QCOMPARE(big.size(), img.size() * 2);
+        if (qEnvironmentVariableIsSet("HESCAPE_SCREENSHOT_DIR")) big.save(qEnvironmentVariable("HESCAPE_SCREENSHOT_DIR") + "/view2x.png");
+        QCOMPARE(w.slideView()->center(), centre);  // the view is restored
+        const QImage small = big.scaled(img.size(), Qt::IgnoreAspectRatio, Qt::SmoothTransformation).convertToFormat(QImage::Format_RGB32);
+        const QImage one = img.convertToFormat(QImage::Format_RGB32);
+        double diff = 0;
+        int n = 0, tissue = 0;
+        for (int y = img.height() / 4; y < 3 * img.height() / 4; y += 2) {
+            for (int x = img.width() / 4; x < 3 * img.width() / 4; x += 2) {
+                const QColor a = one.pixelColor(x, y), b = small.pixelColor(x, y);
+                diff += std::abs(a.red() - b.red()) + std::abs(a.green() - b.green()) + std::abs(a.blue() - b.blue());
+                ++n;
+                if (a.red() + a.green() + a.blue() < 600) ++tissue;
+            }
+        }
+        QVERIFY2(tissue > n / 10, "the centre of the view shows tissue");
+        QVERIFY2(diff / (3.0 * n) < 12.0, qPrintable(QString::number(diff / (3.0 * n))));
         // An unwritable target is reported, not crashed on.
         QVERIFY(!w.exportView(QStringLiteral("/nonexistent-dir/view.png")));
         QVERIFY(w.lastError().contains("/nonexistent-dir/view.png"));
