@@ -6,6 +6,7 @@
 #include "app/studio/BatchEffectsPanel.h"
 
 #include "core/common/Progress.h"
+#include "core/embedding/LayoutInput.h"
 #include "core/embedding/PcaLayout.h"
 #include "core/embedding/UmapLayout.h"
 #include "core/eval/RetrievalMetrics.h"
@@ -21,6 +22,7 @@
 #include <QHBoxLayout>
 #include <QLabel>
 #include <QMetaObject>
+#include <QPainter>
 #include <QPointer>
 #include <QProgressBar>
 #include <QPushButton>
@@ -42,6 +44,7 @@ namespace {
 
 struct LayoutJob {
     std::vector<float> coordinates;
+    std::vector<float> geneCoordinates;  // side by side: the gene embeddings' layout
     int dims = 2;
     QString note;   // what was computed, for the message line
     QString error;  // empty on success
@@ -51,7 +54,8 @@ struct LayoutJob {
 // The rows to lay out: image, gene, or image rows then gene rows (joint).
 std::vector<float> layoutInput(const RunEmbeddings& run, EmbeddingPoints points) {
     switch (points) {
-        case EmbeddingPoints::Image: return run.image;
+        case EmbeddingPoints::Image:
+        case EmbeddingPoints::SideBySide: return run.image;
         case EmbeddingPoints::Gene: return run.gene;
         case EmbeddingPoints::Joint: {
             std::vector<float> both(run.image);
@@ -89,7 +93,7 @@ EmbeddingExplorer::EmbeddingExplorer(QWidget* parent) : QWidget(parent) {
     method_->addItems({QStringLiteral("UMAP"), QStringLiteral("PCA")});
     method_->setToolTip(tr("UMAP (umap-learn's algorithm, seed fixed) or exact PCA"));
     points_ = new QComboBox(this);
-    points_->addItems({tr("Image embeddings"), tr("Gene embeddings"), tr("Joint (image + gene)")});
+    points_->addItems({tr("Image embeddings"), tr("Gene embeddings"), tr("Joint (image + gene)"), tr("Image | gene, side by side")});
     dims_ = new QComboBox(this);
     dims_->addItems({QStringLiteral("2-D"), QStringLiteral("3-D")});
     colourBy_ = new QComboBox(this);
@@ -126,10 +130,15 @@ EmbeddingExplorer::EmbeddingExplorer(QWidget* parent) : QWidget(parent) {
     layout->addLayout(status);
 
     auto* split = new QSplitter(Qt::Vertical, this);
-    scatter_ = new EmbeddingScatterView(split);
+    auto* views = new QSplitter(Qt::Horizontal, split);
+    scatter_ = new EmbeddingScatterView(views);
     scatter_->setMinimumHeight(220);
+    geneScatter_ = new EmbeddingScatterView(views);
+    geneScatter_->setVisible(false);
+    views->addWidget(scatter_);
+    views->addWidget(geneScatter_);
     batch_ = new BatchEffectsPanel(split);
-    split->addWidget(scatter_);
+    split->addWidget(views);
     split->addWidget(batch_);
     split->setStretchFactor(0, 3);
     split->setStretchFactor(1, 1);
@@ -142,15 +151,20 @@ EmbeddingExplorer::EmbeddingExplorer(QWidget* parent) : QWidget(parent) {
             if (run_) computeLayout();
         });
     connect(colourBy_, &QComboBox::currentIndexChanged, this, &EmbeddingExplorer::applyColouring);
-    connect(scatter_, &EmbeddingScatterView::selectionChanged, this, [this] {
-        if (updatingSelection_) return;
-        const std::vector<std::int64_t> rows = selectedRows();
-        applySelection(rows);  // joint: both points of each row, and their links
-        QList<qint64> out(rows.begin(), rows.end());
-        Q_EMIT rowsSelected(out);
-    });
-    connect(scatter_, &EmbeddingScatterView::pointHovered, this, [this](qint64 p) { Q_EMIT rowHovered(p < 0 ? -1 : rowOfPoint(p)); });
-    connect(scatter_, &EmbeddingScatterView::pointActivated, this, [this](qint64 p) { Q_EMIT rowActivated(rowOfPoint(p)); });
+    for (EmbeddingScatterView* view : {scatter_, geneScatter_}) {
+        connect(view, &EmbeddingScatterView::selectionChanged, this, [this, view] {
+            if (updatingSelection_) return;
+            std::vector<std::int64_t> rows;
+            for (const std::int64_t p : view->selection()) rows.push_back(rowOfPoint(p));
+            std::sort(rows.begin(), rows.end());
+            rows.erase(std::unique(rows.begin(), rows.end()), rows.end());
+            applySelection(rows);  // joint: both points of each row and their link; side by side: the other view
+            QList<qint64> out(rows.begin(), rows.end());
+            Q_EMIT rowsSelected(out);
+        });
+        connect(view, &EmbeddingScatterView::pointHovered, this, [this](qint64 p) { Q_EMIT rowHovered(p < 0 ? -1 : rowOfPoint(p)); });
+        connect(view, &EmbeddingScatterView::pointActivated, this, [this](qint64 p) { Q_EMIT rowActivated(rowOfPoint(p)); });
+    }
 }
 
 EmbeddingExplorer::~EmbeddingExplorer() {
@@ -162,7 +176,18 @@ QString EmbeddingExplorer::message() const { return message_->text(); }
 
 QString EmbeddingExplorer::exportPng(const QString& path) const {
     // grab() composites the VTK frame with the legend overlay.
-    const QImage image = scatter_->grab().toImage();
+    QImage image = scatter_->grab().toImage();
+    if (geneScatter_->isVisible()) {
+        // Side by side: both views in one image, as on screen.
+        const QImage right = geneScatter_->grab().toImage();
+        QImage both(image.width() + right.width(), std::max(image.height(), right.height()), QImage::Format_RGB32);
+        both.fill(Qt::white);
+        QPainter p(&both);
+        p.drawImage(0, 0, image);
+        p.drawImage(image.width(), 0, right);
+        p.end();
+        image = both;
+    }
     QSaveFile file(path);
     if (image.isNull() || !file.open(QIODevice::WriteOnly) || !image.save(&file, "PNG") || !file.commit())
         return tr("%1: could not write the image (%2)").arg(path, file.errorString());
@@ -245,6 +270,8 @@ void EmbeddingExplorer::computeLayout() {
             layoutDims_ = job.dims;
             updatingSelection_ = true;
             scatter_->setPoints(job.coordinates, job.dims);
+            geneScatter_->setVisible(s.points == EmbeddingPoints::SideBySide);
+            if (s.points == EmbeddingPoints::SideBySide) geneScatter_->setPoints(job.geneCoordinates, job.dims);
             updatingSelection_ = false;
             applyColouring();
             applySelection(keep);
@@ -274,9 +301,14 @@ void EmbeddingExplorer::computeLayout() {
         };
         try {
             const std::vector<float> data = layoutInput(*run, s.points);
+            const bool both = s.points == EmbeddingPoints::SideBySide;
+            // Side by side: the gene embeddings get the same method, in the second half of the progress.
+            const Progress first = both ? stageProgress(progress, 0, 0.5) : progress;
+            const Progress second = stageProgress(progress, 0.5, 1);
             if (s.method == EmbeddingLayoutMethod::Pca) {
-                const PcaResult r = pcaLayout(data, run->dim, s.dims, progress);
+                const PcaResult r = pcaLayout(data, run->dim, s.dims, first);
                 job.coordinates = r.coordinates;
+                if (both) job.geneCoordinates = pcaLayout(run->gene, run->dim, s.dims, second).coordinates;
                 double explained = 0;
                 for (const double v : r.explainedVarianceRatio) explained += v;
                 job.note = QObject::tr("PCA of %1 points: the %2 components explain %3% of the variance.")
@@ -288,8 +320,9 @@ void EmbeddingExplorer::computeLayout() {
                 o.nComponents = s.dims;
                 o.seed = s.seed;
                 o.threads = 1;  // one core stays with the GUI (and a training, when one runs)
-                const UmapResult r = umapLayout(data, run->dim, o, progress);
+                const UmapResult r = umapLayout(data, run->dim, o, first);
                 job.coordinates = r.coordinates;
+                if (both) job.geneCoordinates = umapLayout(run->gene, run->dim, o, second).coordinates;
                 job.note = QObject::tr("UMAP of %1 points (15 neighbours, min_dist 0.1, %2 epochs, seed %3).")
                                .arg(static_cast<qint64>(data.size()) / run->dim)
                                .arg(r.epochs)
@@ -312,6 +345,11 @@ std::int64_t EmbeddingExplorer::rowOfPoint(std::int64_t point) const {
 
 void EmbeddingExplorer::applyColouring() {
     if (!laidOut_ || scatter_->pointCount() == 0) return;
+    colourView(scatter_, QString());
+    if (laidOutPoints_ == EmbeddingPoints::SideBySide) colourView(geneScatter_, tr(" (gene)"));
+}
+
+void EmbeddingExplorer::colourView(EmbeddingScatterView* view, const QString& suffix) {
     const RunEmbeddings& run = *laidOut_;
     const std::int64_t n = run.rows();
     const bool joint = laidOutPoints_ == EmbeddingPoints::Joint;
@@ -325,20 +363,20 @@ void EmbeddingExplorer::applyColouring() {
     if (by == QLatin1String("alignment")) {
         const std::vector<float> cosine = pairCosine(EmbeddingView(run.image, run.dim), EmbeddingView(run.gene, run.dim));
         const auto [lo, hi] = percentileRange(cosine);
-        scatter_->setValues(perPoint(cosine), QStringLiteral("coolwarm"), lo, hi, tr("alignment (cosine)"));
+        view->setValues(perPoint(cosine), QStringLiteral("coolwarm"), lo, hi, tr("alignment (cosine)") + suffix);
     } else if (by == QLatin1String("slide") && static_cast<std::int64_t>(slideColouring_.values.size()) == n) {
         if (!slideColouring_.categories.isEmpty()) {
             std::vector<int> codes;
             for (const float v : slideColouring_.values) codes.push_back(std::isfinite(v) ? static_cast<int>(v) : -1);
-            scatter_->setCategories(perPoint(codes), slideColouring_.categories, slideColouring_.title);
+            view->setCategories(perPoint(codes), slideColouring_.categories, slideColouring_.title + suffix);
         } else {
-            scatter_->setValues(perPoint(slideColouring_.values), slideColouring_.colormap, slideColouring_.lo, slideColouring_.hi,
-                                slideColouring_.title);
+            view->setValues(perPoint(slideColouring_.values), slideColouring_.colormap, slideColouring_.lo, slideColouring_.hi,
+                                slideColouring_.title + suffix);
         }
     } else if (by == QLatin1String("modality") && joint) {
         std::vector<int> codes(static_cast<std::size_t>(2 * n), 0);
         std::fill(codes.begin() + n, codes.end(), 1);
-        scatter_->setCategories(std::move(codes), {tr("image"), tr("gene")}, tr("modality"));
+        view->setCategories(std::move(codes), {tr("image"), tr("gene")}, tr("modality"));
     } else {
         // By section (also the fallback when the chosen colouring does not apply).
         std::map<std::string, int> code;
@@ -350,7 +388,7 @@ void EmbeddingExplorer::applyColouring() {
         std::vector<int> codes;
         codes.reserve(run.section.size());
         for (const auto& s : run.section) codes.push_back(code[s]);
-        scatter_->setCategories(perPoint(codes), names, tr("section"));
+        view->setCategories(perPoint(codes), names, tr("section") + suffix);
     }
 }
 
@@ -376,6 +414,7 @@ void EmbeddingExplorer::applySelection(const std::vector<std::int64_t>& rows) {
         }
     }
     updatingSelection_ = true;
+    if (laidOutPoints_ == EmbeddingPoints::SideBySide) geneScatter_->setSelection(points);
     scatter_->setSelection(std::move(points));
     // Lines between a spot's two embeddings; for a few spots only, or they hide the cloud.
     if (links.size() <= 200) scatter_->setLinks(std::move(links));

@@ -28,7 +28,7 @@ class BatchEffectsPanel;
 class EmbeddingScatterView;
 struct RunEmbeddings;
 
-enum class EmbeddingPoints { Image, Gene, Joint };
+enum class EmbeddingPoints { Image, Gene, Joint, SideBySide };  // side by side: image and gene layouts in two linked views
 enum class EmbeddingLayoutMethod { Pca, Umap };
 
 struct EmbeddingLayoutSettings {
@@ -78,6 +78,7 @@ public:
     void setSelectedRows(const std::vector<std::int64_t>& rows);
     std::vector<std::int64_t> selectedRows() const;
     EmbeddingScatterView* scatter() const { return scatter_; }
+    EmbeddingScatterView* geneScatter() const { return geneScatter_; }  // shown side by side only
     BatchEffectsPanel* batchPanel() const { return batch_; }
     QString message() const;
     // The view with its legend as PNG, written atomically; an error naming the file, or empty.
@@ -94,6 +95,7 @@ Q_SIGNALS:
 
 private:
     void applyColouring();
+    void colourView(EmbeddingScatterView* view, const QString& suffix);
     void applySelection(const std::vector<std::int64_t>& rows);
     std::int64_t rowOfPoint(std::int64_t point) const;
     void showMessage(const QString& text);
@@ -107,6 +109,7 @@ private:
     QProgressBar* progress_;
     QLabel* message_;
     EmbeddingScatterView* scatter_;
+    EmbeddingScatterView* geneScatter_;
     BatchEffectsPanel* batch_;
 
     std::shared_ptr<const RunEmbeddings> run_;

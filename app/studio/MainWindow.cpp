@@ -1025,7 +1025,10 @@ Session MainWindow::captureSession() const {
     s.scaleBar = scaleBarAction_->isChecked();
     const EmbeddingLayoutSettings e = explorer_->settings();
     s.embedding.method = e.method == EmbeddingLayoutMethod::Pca ? QStringLiteral("pca") : QStringLiteral("umap");
-    s.embedding.points = e.points == EmbeddingPoints::Gene ? QStringLiteral("gene") : e.points == EmbeddingPoints::Joint ? QStringLiteral("joint") : QStringLiteral("image");
+    s.embedding.points = e.points == EmbeddingPoints::Gene         ? QStringLiteral("gene")
+                         : e.points == EmbeddingPoints::Joint      ? QStringLiteral("joint")
+                         : e.points == EmbeddingPoints::SideBySide ? QStringLiteral("side-by-side")
+                                                                   : QStringLiteral("image");
     s.embedding.dims = e.dims;
     s.embedding.seed = e.seed;
     s.embedding.colorBy = explorer_->colourBy();
@@ -1204,7 +1207,10 @@ void MainWindow::finishSession() {
     if (!s.embedding.method.isEmpty()) {
         EmbeddingLayoutSettings e;
         e.method = s.embedding.method == QLatin1String("pca") ? EmbeddingLayoutMethod::Pca : EmbeddingLayoutMethod::Umap;
-        e.points = s.embedding.points == QLatin1String("gene") ? EmbeddingPoints::Gene : s.embedding.points == QLatin1String("joint") ? EmbeddingPoints::Joint : EmbeddingPoints::Image;
+        e.points = s.embedding.points == QLatin1String("gene")           ? EmbeddingPoints::Gene
+                   : s.embedding.points == QLatin1String("joint")        ? EmbeddingPoints::Joint
+                   : s.embedding.points == QLatin1String("side-by-side") ? EmbeddingPoints::SideBySide
+                                                                         : EmbeddingPoints::Image;
         e.dims = s.embedding.dims;
         e.seed = s.embedding.seed;
         explorer_->setColourBy(s.embedding.colorBy);

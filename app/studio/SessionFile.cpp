@@ -231,7 +231,7 @@ Session readSession(const QString& path) {
     s.embedding.method = e.string(QStringLiteral("method"));
     checkOneOf(e, QStringLiteral("method"), s.embedding.method, {QString(), QStringLiteral("pca"), QStringLiteral("umap")});
     s.embedding.points = e.string(QStringLiteral("points"), QStringLiteral("image"));
-    checkOneOf(e, QStringLiteral("points"), s.embedding.points, {QStringLiteral("image"), QStringLiteral("gene"), QStringLiteral("joint")});
+    checkOneOf(e, QStringLiteral("points"), s.embedding.points, {QStringLiteral("image"), QStringLiteral("gene"), QStringLiteral("joint"), QStringLiteral("side-by-side")});
     s.embedding.dims = static_cast<int>(e.integer(QStringLiteral("dims"), 2, 2));
     if (s.embedding.dims > 3) e.fail(QStringLiteral("dims"), QStringLiteral("expected 2 or 3"));
     s.embedding.colorBy = e.string(QStringLiteral("color_by"));

@@ -36,7 +36,7 @@ struct SessionLayer {
 
 struct SessionEmbedding {
     QString method;  // "pca" or "umap"; empty: no layout
-    QString points = QStringLiteral("image");  // "image", "gene" or "joint"
+    QString points = QStringLiteral("image");  // "image", "gene", "joint" or "side-by-side"
     int dims = 2;
     QString colorBy;  // "section", "alignment", "slide" (as the spots), "modality"
     std::uint64_t seed = 42;

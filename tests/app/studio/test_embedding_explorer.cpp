@@ -120,6 +120,43 @@ private Q_SLOTS:
         ex->setColourBy("modality");
         QCOMPARE(sc->categoryNames(), (QStringList{"image", "gene"}));
 
+        // Side by side: image and gene layouts in two views; a lasso in the gene view selects the
+        // same rows in the image view and the spots on the slide.
+        laidOut.clear();
+        ex->setSettings({EmbeddingLayoutMethod::Pca, EmbeddingPoints::SideBySide, 2, 42});
+        QVERIFY(laidOut.wait(30000));
+        EmbeddingScatterView* genes = ex->geneScatter();
+        QTRY_VERIFY(genes->isVisible() && genes->width() > 100);
+        QTest::qWait(200);
+        QCOMPARE(sc->pointCount(), n);
+        QCOMPARE(genes->pointCount(), n);
+        const QRectF g = genes->rect();
+        const QPolygonF box({g.center() + QPointF(-0.25 * g.width(), -0.25 * g.height()), g.center() + QPointF(0.25 * g.width(), -0.25 * g.height()),
+                             g.center() + QPointF(0.25 * g.width(), 0.25 * g.height()), g.center() + QPointF(-0.25 * g.width(), 0.25 * g.height())});
+        std::vector<std::int64_t> inGene;
+        std::set<std::int64_t> inGeneObs;
+        for (std::int64_t p = 0; p < n; ++p) {
+            const auto at = genes->projectedPosition(p);
+            if (!at || !box.containsPoint(*at, Qt::OddEvenFill)) continue;
+            inGene.push_back(p);
+            if (b4Obs(p) >= 0) inGeneObs.insert(b4Obs(p));
+        }
+        QVERIFY(inGene.size() > 10);
+        genes->selectInPolygon(box);
+        QCOMPARE(sc->selection(), inGene);
+        QCOMPARE(ex->selectedRows(), inGene);
+        const auto& fromGenes = w.slideView()->selectedSpots();
+        QCOMPARE(std::set<std::int64_t>(fromGenes.begin(), fromGenes.end()), inGeneObs);
+        QCOMPARE(ex->exportPng(dir.filePath("both.png")), QString());
+        const QImage both(dir.filePath("both.png"));
+        QCOMPARE(both.width(), (sc->width() + genes->width()) * sc->devicePixelRatio());
+
+        // Back to one view.
+        laidOut.clear();
+        ex->setSettings({EmbeddingLayoutMethod::Pca, EmbeddingPoints::Image, 2, 42});
+        QVERIFY(laidOut.wait(30000));
+        QVERIFY(!genes->isVisible());
+
         // Double-click: the slide centres on a B4 spot; a C3 spot is named but not on this slide.
         const QPointF spot(w.slideView()->spots().positions()[2 * 7], w.slideView()->spots().positions()[2 * 7 + 1]);
         QVERIFY(w.centreOnRow(rowOfB4(7)));
