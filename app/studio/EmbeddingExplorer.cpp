@@ -220,10 +220,23 @@ void EmbeddingExplorer::setColourBy(const QString& name) {
 
 void EmbeddingExplorer::setRun(std::shared_ptr<const RunEmbeddings> run) {
     run_ = std::move(run);
+    // Layouts and batch metrics cost seconds of CPU (and follow every live
+    // training snapshot): only for a dock that is shown; a hidden one catches
+    // up when it is shown.
+    if (!isVisible()) {
+        staleWhileHidden_ = true;
+        return;
+    }
+    staleWhileHidden_ = false;
     batch_->setRun(run_);
     if (!run_) return;
     if (run_->rows() <= autoLayoutRows) computeLayout();
     else showMessage(tr("%1 pairs: press Lay Out to compute the layout.").arg(run_->rows()));
+}
+
+void EmbeddingExplorer::showEvent(QShowEvent* e) {
+    QWidget::showEvent(e);
+    if (staleWhileHidden_) setRun(run_);
 }
 
 void EmbeddingExplorer::setSlideColouring(RowColouring colouring) {

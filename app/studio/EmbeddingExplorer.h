@@ -57,6 +57,7 @@ public:
     // A new run (or a live training snapshot): lays it out again with the
     // current settings when it has at most autoLayoutRows rows, else waits
     // for Lay Out. The selection (by row) is kept where the rows still exist.
+    // While the explorer is hidden nothing is computed until it is shown.
     void setRun(std::shared_ptr<const RunEmbeddings> run);
     const RunEmbeddings* run() const { return run_.get(); }
     void setSlideColouring(RowColouring colouring);
@@ -93,6 +94,9 @@ Q_SIGNALS:
     void rowHovered(qint64 row);                   // -1: none
     void rowActivated(qint64 row);                 // double-click
 
+protected:
+    void showEvent(QShowEvent* e) override;
+
 private:
     void applyColouring();
     void colourView(EmbeddingScatterView* view, const QString& suffix);
@@ -124,6 +128,7 @@ private:
     std::uint64_t generation_ = 0;
     bool updatingSelection_ = false;
     std::uint64_t seed_ = 42;  // of UMAP (PCA has none)
+    bool staleWhileHidden_ = false;  // a run arrived while hidden: lay it out when shown
 };
 
 }  // namespace hescape

@@ -16,6 +16,7 @@
 #include "widgets/spatial/SpotColoringPanel.h"
 
 #include <QDir>
+#include <QDockWidget>
 #include <QFile>
 #include <QMessageBox>
 #include <QOpenGLContext>
@@ -255,7 +256,8 @@ private Q_SLOTS:
         QCOMPARE(failed.count(), 0);
         compareSessions(w.captureSession(), saved);
         QCOMPARE(w.slideView()->spots().values(), values);
-        // The embedding view lays the restored run out with the restored settings.
+        // The embedding view lays the restored run out with the restored settings (once it is shown).
+        qobject_cast<QDockWidget*>(w.embeddingExplorer()->parentWidget())->raise();
         QTRY_COMPARE_WITH_TIMEOUT(w.embeddingExplorer()->scatter()->pointCount(), 2 * w.run()->rows(), 30000);
         QCOMPARE(w.embeddingExplorer()->scatter()->dims(), 3);
         QCOMPARE(w.recentSessions()->paths().first(), QFileInfo(dir.filePath("s.hescape")).absoluteFilePath());
