@@ -11,6 +11,8 @@ PACKAGES=(
   qt6-base-dev libqt6opengl6-dev libqt6svg6
   libtorch-dev libopenslide-dev libvtk9-dev libhdf5-dev
   libtiff-dev libjpeg62-turbo-dev libpng-dev zlib1g-dev
+  # Gloo's headers, which LibTorch's c10d headers include (multi-process training)
+  libgloo-dev
   # fast BLAS matching torch's OpenMP backend (stack-notes §4)
   libopenblas0-openmp
   # headless GL for tests and screenshots

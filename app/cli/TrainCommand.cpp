@@ -2,13 +2,17 @@
 // object per line with --json), validation after every epoch, the test split
 // at the end, the run's HDF5 results (losses, metrics, splits, embeddings)
 // and an optional JSON summary, both written atomically. Ctrl+C cancels
-// cleanly.
+// cleanly. Started by torchrun or srun (see docs/distributed.md), it joins a
+// data-parallel run: every rank trains, rank 0 alone reports and writes.
 #include "app/cli/TrainCommand.h"
 
 #include "app/cli/JsonWriter.h"
 #include "app/cli/TerminalProgress.h"
 #include "core/engine/ClipTrainer.h"
+#include "core/engine/DistributedContext.h"
+#include "core/engine/DistributedEnvironment.h"
 #include "core/engine/RunResultsFile.h"
+#include "core/engine/TorchRuntime.h"
 #include "core/engine/TrainConfigFile.h"
 
 #include <csignal>
@@ -16,7 +20,9 @@
 #include <filesystem>
 #include <fstream>
 #include <iostream>
+#include <optional>
 #include <sstream>
+#include <thread>
 #include <unistd.h>
 
 namespace hescape::cli {
@@ -33,7 +39,17 @@ constexpr const char* kUsage =
     "                  (default: the configuration's \"results\", if it sets one)\n"
     "  --out FILE      write a summary (metrics per epoch, test metrics) as JSON\n"
     "  --resume FILE   continue the run saved in this checkpoint (written when the\n"
-    "                  configuration sets \"checkpoint\"); the result equals an uninterrupted run\n";
+    "                  configuration sets \"checkpoint\"); the result equals an uninterrupted run\n"
+    "                  (a checkpoint of a run with another number of processes resumes too)\n\n"
+    "Several processes (data-parallel, Gloo on CPU; docs/distributed.md): the environment decides.\n"
+    "  torchrun --no-python --nproc-per-node N hescape train CONFIG.json   (RANK, WORLD_SIZE, LOCAL_RANK,\n"
+    "                  MASTER_ADDR, MASTER_PORT)\n"
+    "  srun -n N hescape train CONFIG.json   (SLURM_PROCID, SLURM_NTASKS, SLURM_LOCALID; master from\n"
+    "                  MASTER_ADDR or the first host of SLURM_STEP_NODELIST)\n"
+    "  Each rank takes batch_size pairs of every global batch of N x batch_size; the loss is over the\n"
+    "  global batch. Rank 0 alone prints progress and writes checkpoints, results and the summary.\n"
+    "  A rank that stops makes the others stop within \"distributed_timeout_s\" (default 60).\n"
+    "  Without these variables (or with HESCAPE_DISTRIBUTED=off) it is one process.\n";
 
 // Set from the SIGINT handler; the only state a signal handler may touch.
 std::atomic<bool> gInterrupted{false};
@@ -87,18 +103,63 @@ int runTrain(const std::vector<std::string>& args) {
         return 2;
     }
     if (resultsPath.empty()) resultsPath = config.resultsFile;
+    DistributedEnvironment environment;
+    try {
+        environment = detectDistributedEnvironment();
+    } catch (const DistributedEnvironmentError& e) {
+        std::cerr << "hescape train: " << e.what() << "\n";
+        return 2;
+    }
+    // Only rank 0 talks and writes; the others print nothing but their errors.
+    const bool isMain = environment.rank == 0;
+    const std::string who = environment.distributed() ? "hescape train (rank " + std::to_string(environment.rank) + ")" : "hescape train";
+    std::shared_ptr<DistributedContext> dist;
+    if (environment.distributed()) {
+        // The processes of one machine share its cores.
+        const int cores = std::max(1, static_cast<int>(std::thread::hardware_concurrency()));
+        const int threads = configureTorchThreads(std::max(1, cores / environment.localWorldSize));
+        if (isMain) {
+            std::cerr << "distributed: " << environment.worldSize << " ranks (" << environment.launcher << ", master "
+                      << environment.masterAddress << ":" << environment.masterPort << "), " << threads
+                      << " torch thread(s) per rank, global batch " << environment.worldSize * config.batchSize << "\n";
+        }
+        try {
+            dist = std::make_shared<DistributedContext>(environment, std::chrono::seconds(config.distributedTimeoutSeconds), config.useCuda);
+        } catch (const std::exception& e) {
+            std::cerr << who << ": error: " << e.what() << "\n";
+            return 1;
+        }
+        if (isMain) std::cerr << "process group formed (" << dist->backendName() << ")\n";
+    }
     std::signal(SIGINT, onInterrupt);
     Progress prepareProgress;
     prepareProgress.cancel = &gInterrupted;
     std::ostringstream epochs;
     try {
+        if (!isMain) config.checkpoint.clear();  // rank 0 writes it (ClipTrainer checks too)
         ClipTrainer trainer(config);
-        {
+        if (isMain) {
             TerminalProgress bar("preparing");
             Progress p = bar.progress();
             p.cancel = &gInterrupted;
             trainer.prepare(p);
             bar.done();
+        } else {
+            trainer.prepare(prepareProgress);
+        }
+        // Preparing (and rank 0's embeddings of the untrained model) may take
+        // longer than a collective's timeout, so the ranks meet first with a
+        // longer one.
+        const auto meet = [&] {
+            if (!dist) return;
+            const auto limit = std::max(std::chrono::seconds(600), std::chrono::seconds(10 * config.distributedTimeoutSeconds));
+            dist->waitForAll("data preparation", limit);
+            trainer.setDistributed(dist);
+        };
+        if (!isMain) {
+            meet();
+            trainer.train({}, &gInterrupted, resumePath);
+            return 0;
         }
         const auto& tr = trainer.split("train");
         std::cerr << "pairs: train " << tr.count << ", validation " << trainer.split("validation").count << ", test "
@@ -118,6 +179,7 @@ int runTrain(const std::vector<std::string>& args) {
             results.configText = text.str();
         }
 
+        meet();
         bool firstEpoch = true;
         TerminalProgress bar("training");
         trainer.train(
@@ -172,10 +234,11 @@ int runTrain(const std::vector<std::string>& args) {
         }
         return 0;
     } catch (const CancelledError&) {
-        std::cerr << "\nhescape train: cancelled\n";
+        std::cerr << "\n" << who << ": cancelled\n";
         return 130;
     } catch (const std::exception& e) {
-        std::cerr << "\nhescape train: error: " << e.what() << "\n";
+        std::cerr << "\n" << who << ": error: " << e.what() << "\n";
+        if (dist) dist->reportFailure(e.what());  // so that ranks still preparing do not wait it out
         return 1;
     }
 }

@@ -1,10 +1,14 @@
 // ClipTrainer: data preparation (readers, patch extraction, expression
 // features) and the training loop (AdamW, warm-up + cosine schedule, gradient
 // clipping, augmentation, early stopping, bf16 autocast on CUDA, in-batch
-// evaluation, embeddings).
+// evaluation, embeddings), in one process or as one rank of a data-parallel
+// run (DistributedContext: sharded global batches, the loss over the global
+// batch, gradients summed in buckets, rank 0 alone checkpoints).
 #include "core/engine/ClipTrainer.h"
 
 #include "core/engine/CudaAutocast.h"
+#include "core/engine/DistributedContext.h"
+#include "core/engine/DistributedOps.h"
 #include "core/engine/PatchStore.h"
 #include "core/spatial/DatasetOpener.h"
 
@@ -57,6 +61,11 @@ struct RunState {
     std::string shuffleRng;  // std::mt19937_64 streamed as text
     double bestValidation = std::numeric_limits<double>::infinity();  // early stopping
     int epochsWithoutImprovement = 0;
+    // Pairs per step (world size x batch size) when the checkpoint was made,
+    // so that a run resumed with another world size finds its place in the
+    // epoch; 0 in checkpoints from before multi-process training.
+    std::int64_t globalBatch = 0;
+    int worldSize = 1;
 };
 
 void writeScriptState(torch::serialize::OutputArchive& archive, ClipModel& model) {
@@ -124,6 +133,8 @@ void saveCheckpoint(const std::string& path, ClipModel& model, ContrastiveLoss& 
     archive.write("torch_rng", at::detail::getDefaultCPUGenerator().get_state());
     archive.write("best_validation", torch::tensor(state.bestValidation, torch::kDouble));
     archive.write("epochs_without_improvement", torch::tensor(static_cast<std::int64_t>(state.epochsWithoutImprovement)));
+    archive.write("global_batch", torch::tensor(state.globalBatch));
+    archive.write("world_size", torch::tensor(static_cast<std::int64_t>(state.worldSize)));
     writeScriptState(archive, model);
     const std::string temp = path + ".partial-" + std::to_string(::getpid());
     archive.save_to(temp);
@@ -158,6 +169,9 @@ RunState loadCheckpoint(const std::string& path, ClipModel& model, ContrastiveLo
         s.bestValidation = best.item<double>();
         archive.read("epochs_without_improvement", without);
         s.epochsWithoutImprovement = static_cast<int>(without.item<std::int64_t>());
+        torch::Tensor globalBatch, worldSize;
+        if (archive.try_read("global_batch", globalBatch)) s.globalBatch = globalBatch.item<std::int64_t>();
+        if (archive.try_read("world_size", worldSize)) s.worldSize = static_cast<int>(worldSize.item<std::int64_t>());
         return s;
     } catch (const c10::Error& e) {
         throw std::runtime_error(path + ": not a readable checkpoint of this model (" + std::string(e.what_without_backtrace()) + ")");
@@ -355,37 +369,86 @@ void ClipTrainer::loadWeights(const std::string& path) {
     }
 }
 
+// Sums over HESCAPE's in-batch evaluation batches: loss, recall@1, recall@5,
+// chance@5, batch count (a double so that the five travel as one tensor).
+struct EvalSums {
+    double loss = 0, r1 = 0, r5 = 0, chance = 0, batches = 0;
+};
+
+namespace {
+
+EvalMetrics metricsOf(const EvalSums& sums, std::int64_t pairs) {
+    EvalMetrics m;
+    if (sums.batches == 0) return m;
+    m.loss = sums.loss / sums.batches;
+    m.recallAt1 = sums.r1 / sums.batches;
+    m.recallAt5 = sums.r5 / sums.batches;
+    m.chanceAt5 = sums.chance / sums.batches;
+    m.pairs = pairs;
+    return m;
+}
+
+}  // namespace
+
 EvalMetrics ClipTrainer::evaluate(const std::string& which) {
     const PreparedSplit& s = split(which);
-    EvalMetrics m;
-    if (s.count == 0) return m;
+    if (s.count == 0) return {};
+    return metricsOf(evaluateBatches(s, 0, 1), s.count);
+}
+
+EvalSums ClipTrainer::evaluateBatches(const PreparedSplit& s, int first, int stride) {
     const torch::Device device = model_->parameters().front().device();
     model_->eval();
     torch::NoGradGuard guard;
-    double lossSum = 0, r1 = 0, r5 = 0, chance = 0;
-    int batches = 0;
-    for (std::int64_t start = 0; start < s.count; start += kEvalBatch) {
+    EvalSums sums;
+    for (std::int64_t start = static_cast<std::int64_t>(first) * kEvalBatch; start < s.count;
+         start += static_cast<std::int64_t>(stride) * kEvalBatch) {
         const std::int64_t n = std::min<std::int64_t>(kEvalBatch, s.count - start);
         if (n < 2) break;  // a batch of one has no negatives
         const auto [img, gen] = encodeRows(s, start, n, device);
-        lossSum += loss_->forward(img, gen).item<double>();
+        sums.loss += loss_->forward(img, gen).item<double>();
         const auto z = loss_->logits(img, gen);
         const auto target = torch::arange(n, torch::TensorOptions().dtype(torch::kLong).device(device)).unsqueeze(1);
         const auto top = std::get<1>(z.topk(std::min<std::int64_t>(5, n), 1));
-        r1 += top.narrow(1, 0, 1).eq(target).any(1).to(torch::kDouble).mean().item<double>();
-        r5 += top.eq(target).any(1).to(torch::kDouble).mean().item<double>();
-        chance += std::min<double>(5.0, static_cast<double>(n)) / static_cast<double>(n);
-        ++batches;
+        sums.r1 += top.narrow(1, 0, 1).eq(target).any(1).to(torch::kDouble).mean().item<double>();
+        sums.r5 += top.eq(target).any(1).to(torch::kDouble).mean().item<double>();
+        sums.chance += std::min<double>(5.0, static_cast<double>(n)) / static_cast<double>(n);
+        sums.batches += 1;
     }
     model_->train();
-    if (batches == 0) return m;
-    m.loss = lossSum / batches;
-    m.recallAt1 = r1 / batches;
-    m.recallAt5 = r5 / batches;
-    m.chanceAt5 = chance / batches;
-    m.pairs = s.count;
-    return m;
+    return sums;
 }
+
+EvalMetrics ClipTrainer::evaluateDuringTraining(const std::string& which) {
+    if (!dist_ || dist_->worldSize() == 1) return evaluate(which);
+    const PreparedSplit& s = split(which);
+    if (s.count == 0) return {};
+    EvalSums sums = evaluateBatches(s, dist_->rank(), dist_->worldSize());
+    auto t = torch::tensor({sums.loss, sums.r1, sums.r5, sums.chance, sums.batches}, torch::kDouble);
+    dist_->allReduceSum(t, "validation metrics");
+    sums = {t[0].item<double>(), t[1].item<double>(), t[2].item<double>(), t[3].item<double>(), t[4].item<double>()};
+    return metricsOf(sums, s.count);
+}
+
+void ClipTrainer::setDistributed(std::shared_ptr<DistributedContext> context) { dist_ = std::move(context); }
+
+namespace {
+
+// Sets the model's global batch for the length of a training run.
+class GlobalBatchScope {
+public:
+    GlobalBatchScope(ClipModel& model, DistributedContext* dist, bool globalNorm) : model_(model) {
+        model_->setGlobalBatch(dist, globalNorm);
+    }
+    ~GlobalBatchScope() { model_->setGlobalBatch(nullptr); }
+    GlobalBatchScope(const GlobalBatchScope&) = delete;
+    GlobalBatchScope& operator=(const GlobalBatchScope&) = delete;
+
+private:
+    ClipModel& model_;
+};
+
+}  // namespace
 
 void ClipTrainer::train(const std::function<void(const TrainStep&)>& onStep, const std::atomic<bool>* cancel,
                         const std::string& resumeFrom, const std::atomic<bool>* pause) {
@@ -394,8 +457,18 @@ void ClipTrainer::train(const std::function<void(const TrainStep&)>& onStep, con
     for (const auto& p : loss_->parameters())
         if (p.requires_grad()) params.push_back(p);
     torch::optim::AdamW optimizer(params, torch::optim::AdamWOptions(config_.learningRate).weight_decay(config_.weightDecay));
-    const std::int64_t perEpoch = train_.count / config_.batchSize;  // drop the last partial batch
-    if (perEpoch == 0) throw std::invalid_argument("batch size is larger than the training set");
+    DistributedContext* dist = dist_ && dist_->worldSize() > 1 ? dist_.get() : nullptr;
+    const int world = dist ? dist->worldSize() : 1;
+    const int rank = dist ? dist->rank() : 0;
+    const std::int64_t localBatch = config_.batchSize;
+    const std::int64_t globalBatch = localBatch * world;
+    const std::int64_t perEpoch = train_.count / globalBatch;  // drop the last partial batch
+    if (perEpoch == 0) {
+        throw std::invalid_argument(world == 1 ? "batch size is larger than the training set"
+                                               : "the global batch (" + std::to_string(world) + " ranks x batch size " +
+                                                     std::to_string(localBatch) + ") is larger than the training set (" +
+                                                     std::to_string(train_.count) + " pairs)");
+    }
     const int total = static_cast<int>(perEpoch) * config_.epochs;
     std::mt19937_64 rng(config_.seed);
     RunState state;
@@ -409,9 +482,46 @@ void ClipTrainer::train(const std::function<void(const TrainStep&)>& onStep, con
         }
         std::istringstream in(state.shuffleRng);
         in >> rng;
+        // Another world size: the same epoch and the same place in its shuffled
+        // order (the pairs done so far), in the new number of steps per epoch.
+        const std::int64_t savedBatch = state.globalBatch > 0 ? state.globalBatch : localBatch;
+        if (savedBatch != globalBatch) {
+            const std::int64_t savedPerEpoch = std::max<std::int64_t>(1, train_.count / savedBatch);
+            const std::int64_t epoch = state.step / savedPerEpoch;
+            const std::int64_t pairsDone = (state.step % savedPerEpoch) * savedBatch;
+            state.step = static_cast<int>(epoch * perEpoch + std::min(perEpoch, pairsDone / globalBatch));
+        }
     }
+    state.globalBatch = globalBatch;
+    state.worldSize = world;
+    if (dist) {
+        // Every rank must hold the same data; then start from rank 0's weights
+        // (equal already when seeds agree, but a fine-tuned TorchScript file or
+        // a checkpoint read from a stale copy need not be).
+        auto shape = torch::tensor({train_.count, static_cast<std::int64_t>(genes_.size()), validation_.count}, torch::kLong);
+        auto mine = shape.clone();
+        dist->broadcast(shape, 0, "data check");
+        auto differs = torch::tensor({shape.equal(mine) ? 0.0 : 1.0}, torch::kDouble);
+        dist->allReduceSum(differs, "data check");
+        if (differs.item<double>() > 0) {
+            throw std::runtime_error("rank " + std::to_string(rank) + " has " + std::to_string(train_.count) + " training pairs, " +
+                                     std::to_string(genes_.size()) + " genes and " + std::to_string(validation_.count) +
+                                     " validation pairs; rank 0 has " + std::to_string(shape[0].item<std::int64_t>()) + ", " +
+                                     std::to_string(shape[1].item<std::int64_t>()) + " and " +
+                                     std::to_string(shape[2].item<std::int64_t>()) +
+                                     ": every rank needs the same configuration and data files");
+        }
+        torch::NoGradGuard guard;
+        for (auto& t : model_->parameters()) dist->broadcast(t, 0, "parameter broadcast");
+        for (auto& t : model_->buffers()) dist->broadcast(t, 0, "buffer broadcast");
+        for (auto& t : loss_->parameters()) dist->broadcast(t, 0, "parameter broadcast");
+        for (auto& [name, t] : model_->scriptState()) dist->broadcast(t, 0, "parameter broadcast");
+    }
+    std::optional<BucketedGradientReducer> reducer;
+    if (dist) reducer.emplace(params, *dist);
+    const GlobalBatchScope globalBatchScope(model_, dist, config_.syncBatchNorm);
     auto snapshot = [&](int step) {
-        if (config_.checkpoint.empty()) return;
+        if (config_.checkpoint.empty() || rank != 0) return;  // one writer; every rank holds the same state
         std::ostringstream out;
         out << rng;
         state.step = step;
@@ -431,19 +541,37 @@ void ClipTrainer::train(const std::function<void(const TrainStep&)>& onStep, con
                               : config_.learningRate * 0.5 *
                                     (1 + std::cos(M_PI * (step - config_.warmupSteps) / std::max(1, total - config_.warmupSteps)));
         for (auto& group : optimizer.param_groups()) static_cast<torch::optim::AdamWOptions&>(group.options()).lr(lr);
-        const std::vector<std::int64_t> rows(state.order.begin() + b * config_.batchSize,
-                                             state.order.begin() + (b + 1) * config_.batchSize);
+        // This rank's share of the global batch.
+        const std::int64_t first = b * globalBatch + rank * localBatch;
+        const std::vector<std::int64_t> rows(state.order.begin() + first, state.order.begin() + first + localBatch);
         auto images = imagesToTensor(train_, rows, config_.patches.outputPixels, device);
-        if (config_.augment && config_.augmentation.any()) images = augmentPatches(images, config_.augmentation, rng);
+        if (config_.augment && config_.augmentation.any()) {
+            images = augmentPatches(images, config_.augmentation, rng, globalBatch, rank * localBatch);
+        }
         optimizer.zero_grad();
         const auto [imageEmbedding, geneEmbedding] = encode(images, genesToTensor(train_, rows, genes_.size(), device));
-        const auto value = loss_->forward(imageEmbedding, geneEmbedding);
-        const double lossValue = value.item<double>();
+        torch::Tensor value;
+        double lossValue = 0;
+        if (!dist) {
+            value = loss_->forward(imageEmbedding, geneEmbedding);
+            lossValue = value.item<double>();
+        } else {
+            // The loss of the global batch: every rank sees all embeddings and
+            // takes its share; the shares sum to the global loss.
+            const auto allImages = allGatherWithGrad(imageEmbedding, *dist, "image embedding all-gather");
+            const auto allGenes = allGatherWithGrad(geneEmbedding, *dist, "gene embedding all-gather");
+            value = loss_->shardForward(allImages, allGenes, rank * localBatch, localBatch);
+            auto sum = value.detach().to(torch::kDouble).reshape({1}).clone();
+            dist->allReduceSum(sum, "loss all-reduce");
+            lossValue = sum.item<double>();  // the same on every rank, so all stop together when it is not finite
+        }
         if (!std::isfinite(lossValue)) {
             throw std::runtime_error("training stopped at step " + std::to_string(step + 1) +
                                      ": the loss is not finite; the last checkpoint is kept");
         }
+        if (reducer) reducer->beginBackward();
         value.backward();
+        if (reducer) reducer->finish();  // gradients summed over the ranks before clipping
         torch::nn::utils::clip_grad_norm_(params, config_.gradientClip);
         optimizer.step();
         ++step;
@@ -455,7 +583,7 @@ void ClipTrainer::train(const std::function<void(const TrainStep&)>& onStep, con
         info.learningRate = lr;
         info.temperature = 1.0 / loss_->logitScale();
         if (b + 1 == perEpoch && validation_.count > 1) {
-            info.validation = evaluate("validation");
+            info.validation = evaluateDuringTraining("validation");
             if (info.validation->loss < state.bestValidation) {
                 state.bestValidation = info.validation->loss;
                 state.epochsWithoutImprovement = 0;

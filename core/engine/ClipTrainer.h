@@ -15,12 +15,16 @@
 
 #include <atomic>
 #include <functional>
+#include <memory>
 #include <optional>
 #include <string>
 #include <utility>
 #include <vector>
 
 namespace hescape {
+
+class DistributedContext;
+struct EvalSums;
 
 struct SectionInput {
     std::string name;     // what the split refers to, e.g. "C3"
@@ -58,6 +62,8 @@ struct TrainConfig {
     std::string checkpoint;    // where to write checkpoints (atomically); empty: none
     int checkpointEvery = 50;  // steps; one is always written at the end
     std::string resultsFile;   // the run's HDF5 results (written by the caller, e.g. hescape train)
+    int distributedTimeoutSeconds = 60;  // rendezvous and every collective of a multi-process run
+    bool syncBatchNorm = true;  // multi-process: batch norm over the global batch (false: per rank)
 };
 
 struct TrainStep {
@@ -124,6 +130,15 @@ public:
     ClipModel& model() { return model_; }
     ContrastiveLoss& loss() { return loss_; }
 
+    // Data-parallel training over the ranks of `context` (call before
+    // train()): every rank prepares the same data, draws the same shuffled
+    // order and takes its own batch_size rows of each global batch of
+    // world x batch_size; the loss is over the global batch, gradients are
+    // summed over the ranks, and only rank 0 writes checkpoints. Steps,
+    // losses and validation metrics are global and the same on every rank.
+    // nullptr (the default): one process.
+    void setDistributed(std::shared_ptr<DistributedContext> context);
+
 private:
     // Both encoders under the run's precision (bf16 autocast on CUDA when
     // asked for); float32 out, for the losses and metrics.
@@ -132,7 +147,15 @@ private:
     std::pair<torch::Tensor, torch::Tensor> encodeRows(const PreparedSplit& s, std::int64_t start, std::int64_t n,
                                                        torch::Device device);
 
+    // Validation inside train(): on several ranks each evaluates every
+    // world-th batch and the sums are combined, so all ranks get the same
+    // metrics (and make the same early-stopping decision).
+    EvalMetrics evaluateDuringTraining(const std::string& which);
+    // Sums over the in-batch evaluation batches first, first + stride, ...
+    EvalSums evaluateBatches(const PreparedSplit& split, int first, int stride);
+
     TrainConfig config_;
+    std::shared_ptr<DistributedContext> dist_;
     std::vector<std::string> genes_;
     PreparedSplit train_, validation_, test_, unassigned_;
     std::vector<std::string> skipped_, notes_;

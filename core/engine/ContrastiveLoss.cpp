@@ -43,6 +43,26 @@ torch::Tensor ContrastiveLossImpl::forward(const torch::Tensor& image, const tor
     return -F::logsigmoid(labels * z).sum() / static_cast<double>(n);
 }
 
+torch::Tensor ContrastiveLossImpl::shardForward(const torch::Tensor& imageAll, const torch::Tensor& geneAll, std::int64_t offset,
+                                                std::int64_t rows) {
+    TORCH_CHECK(imageAll.dim() == 2 && geneAll.dim() == 2 && imageAll.sizes() == geneAll.sizes(),
+                "contrastive loss: image and gene embeddings must both be [batch, dim]");
+    const auto n = imageAll.size(0);
+    TORCH_CHECK(offset >= 0 && rows > 0 && offset + rows <= n, "contrastive loss: shard rows outside the batch");
+    const auto img = F::normalize(imageAll, F::NormalizeFuncOptions().p(2).dim(1));
+    const auto gen = F::normalize(geneAll, F::NormalizeFuncOptions().p(2).dim(1));
+    const auto scale = logScale.exp().clamp_max(kMaxLogitScale);
+    const auto imageRows = scale * torch::matmul(img.narrow(0, offset, rows), gen.t());  // rows of the logits
+    if (objective_ == ContrastiveObjective::Clip) {
+        const auto geneRows = scale * torch::matmul(gen.narrow(0, offset, rows), img.t());  // rows of their transpose
+        const auto target = torch::arange(offset, offset + rows, torch::TensorOptions().dtype(torch::kLong).device(img.device()));
+        const auto sum = F::CrossEntropyFuncOptions().reduction(torch::kSum);
+        return (F::cross_entropy(imageRows, target, sum) + F::cross_entropy(geneRows, target, sum)) / (2.0 * static_cast<double>(n));
+    }
+    const auto labels = 2.0 * torch::eye(n, imageRows.options()).narrow(0, offset, rows) - 1.0;
+    return -F::logsigmoid(labels * (imageRows + bias)).sum() / static_cast<double>(n);
+}
+
 double ContrastiveLossImpl::logitScale() const {
     return std::min(std::exp(logScale.item<double>()), kMaxLogitScale);
 }

@@ -21,6 +21,13 @@ public:
 
     // image, gene: [batch, dim], not yet normalised. Returns the scalar loss.
     torch::Tensor forward(const torch::Tensor& image, const torch::Tensor& gene);
+    // This rank's share of the loss over a global batch spread over ranks:
+    // imageAll, geneAll are the whole batch [n, dim] (gathered with gradients),
+    // rows [offset, offset + rows) are this rank's pairs. The shares of all
+    // ranks sum to forward(imageAll, geneAll): CLIP takes the cross-entropy of
+    // its image rows and gene columns, SigLIP the sigmoid terms of its rows,
+    // each divided by the global n (and by 2 for CLIP's two directions).
+    torch::Tensor shardForward(const torch::Tensor& imageAll, const torch::Tensor& geneAll, std::int64_t offset, std::int64_t rows);
     // scale * normalise(image) @ normalise(gene)^T (+ bias for SigLIP): [batch, batch].
     torch::Tensor logits(const torch::Tensor& image, const torch::Tensor& gene) const;
 

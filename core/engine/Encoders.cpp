@@ -1,6 +1,10 @@
 // Encoder definitions. ImageNet-style normalisation is folded into
-// SmallResNet::forward so callers pass plain [0, 1] RGB.
+// SmallResNet::forward so callers pass plain [0, 1] RGB. With a global batch
+// set (data-parallel training) the same layers run with globalBatchNorm and
+// globalBatchDropout in place of the modules' own forward.
 #include "core/engine/Encoders.h"
+
+#include "core/engine/DistributedOps.h"
 
 #include <torch/nn/modules/activation.h>
 #include <torch/nn/modules/dropout.h>
@@ -34,6 +38,17 @@ torch::Tensor ResidualBlockImpl::forward(const torch::Tensor& x) {
     return torch::relu(y + skip);
 }
 
+torch::Tensor ResidualBlockImpl::forwardGlobal(const torch::Tensor& x, DistributedContext& dist) {
+    auto y = torch::relu(globalBatchNorm(*bn1_, conv1_->forward(x), dist));
+    y = globalBatchNorm(*bn2_, conv2_->forward(y), dist);
+    torch::Tensor skip = x;
+    if (!shortcut_->is_empty()) {
+        skip = std::dynamic_pointer_cast<nn::Conv2dImpl>(shortcut_->ptr(0))->forward(x);
+        skip = globalBatchNorm(*std::dynamic_pointer_cast<nn::BatchNorm2dImpl>(shortcut_->ptr(1)), skip, dist);
+    }
+    return torch::relu(y + skip);
+}
+
 SmallResNetImpl::SmallResNetImpl(int width) : outputDim_(width * 8) {
     body_ = nn::Sequential(nn::Conv2d(nn::Conv2dOptions(3, width, 3).stride(2).padding(1).bias(false)),
                            nn::BatchNorm2d(width), nn::ReLU(), ResidualBlock(width, width, 1),
@@ -43,15 +58,23 @@ SmallResNetImpl::SmallResNetImpl(int width) : outputDim_(width * 8) {
     register_module("body", body_);
 }
 
-torch::Tensor SmallResNetImpl::forward(const torch::Tensor& x) {
+torch::Tensor SmallResNetImpl::forward(const torch::Tensor& x, DistributedContext* globalBatch) {
     TORCH_CHECK(x.dim() == 4 && x.size(1) == 3, "image encoder: expected [batch, 3, height, width]");
     static const double mean[3] = {0.485, 0.456, 0.406}, stdev[3] = {0.229, 0.224, 0.225};
     const auto m = torch::tensor({mean[0], mean[1], mean[2]}, x.options()).view({1, 3, 1, 1});
     const auto s = torch::tensor({stdev[0], stdev[1], stdev[2]}, x.options()).view({1, 3, 1, 1});
-    return body_->forward((x - m) / s);
+    if (!globalBatch || !is_training()) return body_->forward((x - m) / s);
+    // The same layers, with the batch norms over the global batch.
+    torch::Tensor y = (x - m) / s;
+    for (auto& layer : *body_) {
+        if (auto norm = std::dynamic_pointer_cast<nn::BatchNorm2dImpl>(layer.ptr())) y = globalBatchNorm(*norm, y, *globalBatch);
+        else if (auto block = std::dynamic_pointer_cast<ResidualBlockImpl>(layer.ptr())) y = block->forwardGlobal(y, *globalBatch);
+        else y = layer.forward(y);
+    }
+    return y;
 }
 
-GeneMlpImpl::GeneMlpImpl(int inputGenes, int hidden, double dropout) : hidden_(hidden) {
+GeneMlpImpl::GeneMlpImpl(int inputGenes, int hidden, double dropout) : hidden_(hidden), dropout_(dropout) {
     net_ = nn::Sequential(nn::Linear(inputGenes, hidden));
     for (int i = 0; i < 3; ++i) {
         net_->push_back(nn::BatchNorm1d(hidden));
@@ -62,9 +85,16 @@ GeneMlpImpl::GeneMlpImpl(int inputGenes, int hidden, double dropout) : hidden_(h
     register_module("net", net_);
 }
 
-torch::Tensor GeneMlpImpl::forward(const torch::Tensor& x) {
+torch::Tensor GeneMlpImpl::forward(const torch::Tensor& x, DistributedContext* globalBatch, bool globalNorm) {
     TORCH_CHECK(x.dim() == 2, "gene encoder: expected [batch, genes]");
-    return net_->forward(x);
+    if (!globalBatch || !is_training()) return net_->forward(x);
+    torch::Tensor y = x;
+    for (auto& layer : *net_) {
+        if (auto norm = std::dynamic_pointer_cast<nn::BatchNorm1dImpl>(layer.ptr()); norm && globalNorm) y = globalBatchNorm(*norm, y, *globalBatch);
+        else if (std::dynamic_pointer_cast<nn::DropoutImpl>(layer.ptr())) y = globalBatchDropout(y, dropout_, true, *globalBatch);
+        else y = layer.forward(y);
+    }
+    return y;
 }
 
 struct ScriptedEncoder::Impl {
@@ -147,11 +177,11 @@ ClipModelImpl::ClipModelImpl(const ClipModelOptions& o) {
 }
 
 torch::Tensor ClipModelImpl::encodeImage(const torch::Tensor& patches) {
-    return imageHead_->forward(imageScript_ ? imageScript_->forward(patches) : image_->forward(patches));
+    return imageHead_->forward(imageScript_ ? imageScript_->forward(patches) : image_->forward(patches, globalNorm_ ? globalBatch_ : nullptr));
 }
 
 torch::Tensor ClipModelImpl::encodeGenes(const torch::Tensor& expression) {
-    return geneHead_->forward(geneScript_ ? geneScript_->forward(expression) : gene_->forward(expression));
+    return geneHead_->forward(geneScript_ ? geneScript_->forward(expression) : gene_->forward(expression, globalBatch_, globalNorm_));
 }
 
 void ClipModelImpl::moveTo(torch::Device device) {

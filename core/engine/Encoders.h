@@ -17,11 +17,15 @@
 
 namespace hescape {
 
+class DistributedContext;
+
 // conv3x3-BN-ReLU-conv3x3-BN + shortcut (1x1 conv when shape changes), ReLU.
 class ResidualBlockImpl : public torch::nn::Module {
 public:
     ResidualBlockImpl(int in, int out, int stride);
     torch::Tensor forward(const torch::Tensor& x);
+    // Training on several ranks: batch norm over the global batch's statistics.
+    torch::Tensor forwardGlobal(const torch::Tensor& x, DistributedContext& dist);
 
 private:
     torch::nn::Conv2d conv1_{nullptr}, conv2_{nullptr};
@@ -35,7 +39,9 @@ TORCH_MODULE(ResidualBlock);
 class SmallResNetImpl : public torch::nn::Module {
 public:
     explicit SmallResNetImpl(int width = 32);
-    torch::Tensor forward(const torch::Tensor& x);
+    // `globalBatch`: in training mode, this rank's rows of a batch spread over
+    // ranks; batch norm then uses the whole batch's statistics.
+    torch::Tensor forward(const torch::Tensor& x, DistributedContext* globalBatch = nullptr);
     int outputDim() const { return outputDim_; }
 
 private:
@@ -48,12 +54,15 @@ TORCH_MODULE(SmallResNet);
 class GeneMlpImpl : public torch::nn::Module {
 public:
     GeneMlpImpl(int inputGenes, int hidden = 512, double dropout = 0.1);
-    torch::Tensor forward(const torch::Tensor& x);
+    // `globalBatch`: as SmallResNet's; dropout masks are drawn for the whole
+    // batch too. `globalNorm` false: batch norm on this rank's rows only.
+    torch::Tensor forward(const torch::Tensor& x, DistributedContext* globalBatch = nullptr, bool globalNorm = true);
     int outputDim() const { return hidden_; }
 
 private:
     torch::nn::Sequential net_{nullptr};
     int hidden_;
+    double dropout_;
 };
 TORCH_MODULE(GeneMlp);
 
@@ -105,6 +114,16 @@ public:
     explicit ClipModelImpl(const ClipModelOptions& options);
     torch::Tensor encodeImage(const torch::Tensor& patches);
     torch::Tensor encodeGenes(const torch::Tensor& expression);
+    // While set (data-parallel training), the built-in encoders see their
+    // batch as this rank's share of the global batch: batch norm and dropout
+    // behave as on the whole batch in one process. Not owned; nullptr: off.
+    // TorchScript encoders keep their own per-rank behaviour. `globalNorm`
+    // false keeps batch norm on each rank's rows (no collectives; what
+    // PyTorch's DDP does without SyncBatchNorm), dropout stays global.
+    void setGlobalBatch(DistributedContext* dist, bool globalNorm = true) {
+        globalBatch_ = dist;
+        globalNorm_ = globalNorm;
+    }
     // Moves the scripted encoders too (they are not registered submodules).
     void moveTo(torch::Device device);
     void train(bool on = true) override;
@@ -120,6 +139,8 @@ private:
     GeneMlp gene_{nullptr};
     std::optional<ScriptedEncoder> imageScript_, geneScript_;
     torch::nn::Linear imageHead_{nullptr}, geneHead_{nullptr};
+    DistributedContext* globalBatch_ = nullptr;
+    bool globalNorm_ = true;
 };
 TORCH_MODULE(ClipModel);
 

@@ -14,6 +14,12 @@ namespace {
 
 constexpr int kBlurRadius = 3;
 
+// The rows [first, first + count) of per-sample values drawn for the whole batch.
+std::vector<float> share(const std::vector<float>& all, std::int64_t first, std::int64_t count, std::size_t perRow = 1) {
+    return {all.begin() + static_cast<std::ptrdiff_t>(static_cast<std::size_t>(first) * perRow),
+            all.begin() + static_cast<std::ptrdiff_t>(static_cast<std::size_t>(first + count) * perRow)};
+}
+
 torch::Tensor perSample(const std::vector<float>& v, const torch::Device device) {
     return torch::tensor(v, torch::kFloat).to(device).view({-1, 1, 1, 1});
 }
@@ -24,12 +30,19 @@ torch::Tensor luminance(const torch::Tensor& x) {
 
 }  // namespace
 
-torch::Tensor augmentPatches(const torch::Tensor& images, const AugmentOptions& o, std::mt19937_64& rng) {
+torch::Tensor augmentPatches(const torch::Tensor& images, const AugmentOptions& o, std::mt19937_64& rng, std::int64_t globalBatch,
+                             std::int64_t firstRow) {
     TORCH_CHECK(images.dim() == 4 && images.size(1) == 3 && images.size(2) == images.size(3),
                 "augmentPatches: expected [B, 3, S, S]");
+    const auto local = images.size(0);
+    if (globalBatch <= 0) {
+        globalBatch = local;
+        firstRow = 0;
+    }
+    TORCH_CHECK(firstRow >= 0 && firstRow + local <= globalBatch, "augmentPatches: rows outside the global batch");
     torch::NoGradGuard guard;
     const auto device = images.device();
-    const auto n = images.size(0);
+    const auto n = globalBatch;  // parameters are drawn for every patch of the batch
     std::uniform_real_distribution<double> uniform(0.0, 1.0);
     torch::Tensor x = images;
 
@@ -44,7 +57,7 @@ torch::Tensor augmentPatches(const torch::Tensor& images, const AugmentOptions& 
             theta.insert(theta.end(), {static_cast<float>(s), 0.f, static_cast<float>(tx), 0.f, static_cast<float>(s),
                                        static_cast<float>(ty)});
         }
-        const auto th = torch::tensor(theta, torch::kFloat).to(device).view({n, 2, 3});
+        const auto th = torch::tensor(share(theta, firstRow, local, 6), torch::kFloat).to(device).view({local, 2, 3});
         const auto grid = F::affine_grid(th, x.sizes(), false);
         x = F::grid_sample(x, grid, F::GridSampleFuncOptions().mode(torch::kBilinear).padding_mode(torch::kBorder).align_corners(false));
     }
@@ -54,12 +67,15 @@ torch::Tensor augmentPatches(const torch::Tensor& images, const AugmentOptions& 
             h[static_cast<std::size_t>(i)] = uniform(rng) < 0.5f ? 1.f : 0.f;
             v[static_cast<std::size_t>(i)] = uniform(rng) < 0.5f ? 1.f : 0.f;
         }
-        x = torch::where(perSample(h, device).to(torch::kBool), x.flip({3}), x);
-        x = torch::where(perSample(v, device).to(torch::kBool), x.flip({2}), x);
+        x = torch::where(perSample(share(h, firstRow, local), device).to(torch::kBool), x.flip({3}), x);
+        x = torch::where(perSample(share(v, firstRow, local), device).to(torch::kBool), x.flip({2}), x);
     }
     if (o.rotations) {
         std::vector<std::vector<std::int64_t>> byTurns(4);
-        for (std::int64_t i = 0; i < n; ++i) byTurns[std::min<std::size_t>(3, static_cast<std::size_t>(uniform(rng) * 4))].push_back(i);
+        for (std::int64_t i = 0; i < n; ++i) {
+            const auto turns = std::min<std::size_t>(3, static_cast<std::size_t>(uniform(rng) * 4));
+            if (i >= firstRow && i < firstRow + local) byTurns[turns].push_back(i - firstRow);
+        }
         torch::Tensor out = x.clone();
         for (int k = 1; k < 4; ++k) {
             if (byTurns[static_cast<std::size_t>(k)].empty()) continue;
@@ -76,11 +92,11 @@ torch::Tensor augmentPatches(const torch::Tensor& images, const AugmentOptions& 
             c[i] = static_cast<float>(1 - j + 2 * j * uniform(rng));
             s[i] = static_cast<float>(1 - j + 2 * j * uniform(rng));
         }
-        x = (x * perSample(b, device)).clamp(0, 1);
+        x = (x * perSample(share(b, firstRow, local), device)).clamp(0, 1);
         const auto mean = luminance(x).mean({1, 2, 3}, true);
-        x = ((x - mean) * perSample(c, device) + mean).clamp(0, 1);
+        x = ((x - mean) * perSample(share(c, firstRow, local), device) + mean).clamp(0, 1);
         const auto gray = luminance(x);
-        x = ((x - gray) * perSample(s, device) + gray).clamp(0, 1);
+        x = ((x - gray) * perSample(share(s, firstRow, local), device) + gray).clamp(0, 1);
     }
     if (o.blurProbability > 0) {
         // Separable Gaussian per patch (a delta kernel for the unblurred ones),
@@ -102,12 +118,12 @@ torch::Tensor augmentPatches(const torch::Tensor& images, const AugmentOptions& 
             for (int ch = 0; ch < 3; ++ch) kernels.insert(kernels.end(), k.begin(), k.end());
         }
         const auto size = x.size(2);
-        const auto w = torch::tensor(kernels, torch::kFloat).to(device).view({n * 3, 1, 1, width});
-        auto flat = F::pad(x.reshape({1, n * 3, size, size}),
+        const auto w = torch::tensor(share(kernels, firstRow, local, 3 * width), torch::kFloat).to(device).view({local * 3, 1, 1, width});
+        auto flat = F::pad(x.reshape({1, local * 3, size, size}),
                            F::PadFuncOptions({kBlurRadius, kBlurRadius, kBlurRadius, kBlurRadius}).mode(torch::kReflect));
-        flat = F::conv2d(flat, w, F::Conv2dFuncOptions().groups(n * 3));
-        flat = F::conv2d(flat, w.view({n * 3, 1, width, 1}), F::Conv2dFuncOptions().groups(n * 3));
-        x = flat.view({n, 3, size, size});
+        flat = F::conv2d(flat, w, F::Conv2dFuncOptions().groups(local * 3));
+        flat = F::conv2d(flat, w.view({local * 3, 1, width, 1}), F::Conv2dFuncOptions().groups(local * 3));
+        x = flat.view({local, 3, size, size});
     }
     return x;
 }

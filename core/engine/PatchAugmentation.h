@@ -21,6 +21,12 @@ struct AugmentOptions {
 };
 
 // `images`: [B, 3, H, W] float in [0, 1], H == W; returns a new tensor on the same device.
-torch::Tensor augmentPatches(const torch::Tensor& images, const AugmentOptions& options, std::mt19937_64& rng);
+// With `globalBatch` > 0, `images` are rows [firstRow, firstRow + B) of a
+// batch of `globalBatch` patches spread over ranks: the parameters of all of
+// them are drawn (so every rank's generator stays in step) and this share's
+// are applied, which gives what augmenting the whole batch in one process
+// gives to these rows.
+torch::Tensor augmentPatches(const torch::Tensor& images, const AugmentOptions& options, std::mt19937_64& rng,
+                             std::int64_t globalBatch = 0, std::int64_t firstRow = 0);
 
 }  // namespace hescape

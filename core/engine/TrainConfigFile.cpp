@@ -56,7 +56,8 @@ public:
                                                     "image_width", "gene_hidden", "batch_size", "epochs", "learning_rate",
                                                     "weight_decay", "warmup_steps", "gradient_clip", "augment", "seed", "device",
                                                     "checkpoint", "checkpoint_every", "image_encoder", "gene_encoder",
-                                                    "early_stopping_patience", "precision", "patch_store", "results"};
+                                                    "early_stopping_patience", "precision", "patch_store", "results",
+                                                    "distributed_timeout_s", "sync_batch_norm"};
         for (const auto& [k, v] : root_.asObject())
             if (!known.count(k)) fail(k, "is not a known setting (see docs/training.md)");
         TrainConfig c;
@@ -131,6 +132,11 @@ public:
             c.checkpoint = resolve(k->asString());
         }
         c.checkpointEvery = integer(root_, "checkpoint_every", 50, 1, 100000000);
+        c.distributedTimeoutSeconds = integer(root_, "distributed_timeout_s", 60, 1, 86400);
+        if (const JsonValue* v = root_.find("sync_batch_norm")) {
+            if (!v->isBool()) fail("sync_batch_norm", "must be true or false");
+            c.syncBatchNorm = v->asBool();
+        }
         if (const JsonValue* p = root_.find("precision")) {
             if (!p->isString() || (p->asString() != "fp32" && p->asString() != "bf16")) fail("precision", "must be \"fp32\" or \"bf16\"");
             c.bf16 = p->asString() == "bf16";
