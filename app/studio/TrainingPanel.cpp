@@ -65,6 +65,12 @@ TrainingPanel::TrainingPanel(QWidget* parent) : QWidget(parent), runner_(new Tra
     genes_->setRange(8, 20000);
     genes_->setValue(128);
     form->addRow(tr("Highly variable genes"), genes_);
+    processes_ = new QSpinBox(this);
+    processes_->setRange(1, 64);
+    processes_->setValue(1);
+    processes_->setToolTip(tr("More than 1: that many hescape processes train data-parallel on this machine (c10d, Gloo); "
+                              "the global batch is processes \u00D7 batch size. No live snapshots then."));
+    form->addRow(tr("Processes"), processes_);
     objective_ = new QComboBox(this);
     objective_->addItems({QStringLiteral("CLIP"), QStringLiteral("SigLIP")});
     form->addRow(tr("Objective"), objective_);
@@ -213,6 +219,7 @@ TrainingSettings TrainingPanel::settings() const {
     s.genes = genes_->value();
     s.siglip = objective_->currentIndex() == 1;
     s.earlyStoppingPatience = patience_->value();
+    s.processes = processes_->value();
     // Patches are kept between runs; each run's results go beside the others.
     s.patchStore = QStandardPaths::writableLocation(QStandardPaths::CacheLocation) + QStringLiteral("/patches");
     s.resultsFile = QStandardPaths::writableLocation(QStandardPaths::AppDataLocation) +
@@ -221,6 +228,7 @@ TrainingSettings TrainingPanel::settings() const {
 }
 
 void TrainingPanel::setEpochs(int epochs) { epochs_->setValue(epochs); }
+void TrainingPanel::setProcesses(int processes) { processes_->setValue(processes); }
 
 void TrainingPanel::applyDemoPreset() {
     for (int r = 0; r < sections_->rowCount(); ++r) {
@@ -234,6 +242,7 @@ void TrainingPanel::applyDemoPreset() {
     patchPixels_->setValue(48);
     genes_->setValue(128);
     objective_->setCurrentIndex(0);
+    processes_->setValue(1);
 }
 
 void TrainingPanel::flushCurves() {
@@ -248,7 +257,7 @@ void TrainingPanel::appendLog(const QString& line) { log_->appendPlainText(line)
 
 void TrainingPanel::setRunning(bool running) {
     start_->setEnabled(!running && sections_->rowCount() > 0);
-    pause_->setEnabled(running);
+    pause_->setEnabled(running && processes_->value() == 1);  // separate processes cannot pause
     stop_->setEnabled(running);
     if (!running) {
         pause_->setChecked(false);

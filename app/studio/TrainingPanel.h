@@ -36,6 +36,7 @@ public:
     void setSectionsFromFolder(const QString& folder);
     TrainingSettings settings() const;
     void setEpochs(int epochs);
+    void setProcesses(int processes);  // > 1: a multi-process run of the hescape command
     // The demo preset: the bundled sections' split and settings that train
     // in a few minutes on two cores and visibly improve recall.
     void applyDemoPreset();
@@ -62,6 +63,7 @@ private:
     QSpinBox* patchPixels_;
     QSpinBox* genes_;
     QComboBox* objective_;
+    QSpinBox* processes_;
     QPushButton* start_;
     QPushButton* pause_;
     QPushButton* stop_;

@@ -3,6 +3,8 @@
 // GUI thread only flips atomics and receives queued signals.
 #include "app/studio/TrainingRunner.h"
 
+#include "app/studio/LocalRanksLauncher.h"
+
 #include "core/engine/ClipTrainer.h"
 #include "core/eval/RetrievalMetrics.h"
 #include "core/eval/SimilarityMaps.h"
@@ -57,6 +59,28 @@ TrainingRunner::TrainingRunner(QObject* parent)
     worker_->moveToThread(&thread_);
     connect(&thread_, &QThread::finished, worker_, &QObject::deleteLater);
     thread_.start();
+    launcher_ = new LocalRanksLauncher(this);
+    connect(launcher_, &LocalRanksLauncher::stageChanged, this, &TrainingRunner::stageChanged);
+    connect(launcher_, &LocalRanksLauncher::stepDone, this, &TrainingRunner::stepDone);
+    connect(launcher_, &LocalRanksLauncher::epochDone, this, &TrainingRunner::epochDone);
+    connect(launcher_, &LocalRanksLauncher::resultsWritten, this, &TrainingRunner::resultsWritten);
+    connect(launcher_, &LocalRanksLauncher::finished, this, [this](const QString& summary) {
+        running_ = false;
+        Q_EMIT finished(summary);
+    });
+    connect(launcher_, &LocalRanksLauncher::failed, this, [this](const QString& message) {
+        running_ = false;
+        Q_EMIT failed(message);
+    });
+    connect(launcher_, &LocalRanksLauncher::stopped, this, [this] {
+        running_ = false;
+        Q_EMIT stopped();
+    });
+}
+
+void TrainingRunner::stop() {
+    cancel_->store(true);
+    if (launcher_->isRunning()) launcher_->stop();
 }
 
 TrainingRunner::~TrainingRunner() {
@@ -69,6 +93,10 @@ TrainingRunner::~TrainingRunner() {
 void TrainingRunner::start(const TrainingSettings& s) {
     if (running_) return;
     running_ = true;
+    if (s.processes > 1) {
+        if (!launcher_->start(s, s.processes)) running_ = false;
+        return;
+    }
     cancel_->store(false);
     pause_->store(false);
     auto cancel = cancel_;

@@ -14,6 +14,7 @@
 namespace hescape {
 
 struct RunEmbeddings;
+class LocalRanksLauncher;
 
 struct TrainingSection {
     QString name;
@@ -35,6 +36,7 @@ struct TrainingSettings {
     int earlyStoppingPatience = 0;  // epochs; 0: off
     QString patchStore;             // folder of the HDF5 patch store; empty: none
     QString resultsFile;            // the run's HDF5 results; empty: not written
+    int processes = 1;              // > 1: that many `hescape train` processes (c10d over loopback), no live snapshots
     int snapshots = 10;             // live embeddings of every split this many times per run (and before the first step); 0: none
 };
 
@@ -57,7 +59,7 @@ public:
     void start(const TrainingSettings& settings);
     void setPaused(bool paused) { pause_->store(paused); }
     bool isPaused() const { return pause_->load(); }
-    void stop() { cancel_->store(true); }
+    void stop();
 
 Q_SIGNALS:
     void stageChanged(const QString& text);
@@ -75,6 +77,7 @@ private:
     std::shared_ptr<std::atomic<bool>> cancel_;
     std::shared_ptr<std::atomic<bool>> pause_;
     bool running_ = false;
+    LocalRanksLauncher* launcher_;  // child: multi-process runs
 };
 
 }  // namespace hescape

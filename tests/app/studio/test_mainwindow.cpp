@@ -9,6 +9,7 @@
 #include "widgets/slideview/SlidePropertiesPanel.h"
 #include "widgets/slideview/SlideView.h"
 #include "app/studio/TrainingPanel.h"
+#include "app/studio/LocalRanksLauncher.h"
 #include "app/studio/EmbeddingExplorer.h"
 #include "widgets/charts/TrainingCurvesChart.h"
 #include "widgets/spatial/LayersPanel.h"
@@ -548,6 +549,45 @@ private Q_SLOTS:
         QVERIFY(stopped.wait(30000));
         QVERIFY(panel->log().contains("Stopped."));
         QVERIFY(panel->startButton()->isEnabled());
+    }
+
+    void multiProcessTrainingFromTheDock() {
+        // Two hescape processes (c10d, Gloo over loopback) started by the Training dock:
+        // rank 0's progress reaches the panel and the run's results open in the maps.
+        qputenv("PATH", QByteArray(HESCAPE_CLI_DIR) + ":" + qgetenv("PATH"));
+        QCOMPARE(QFileInfo(LocalRanksLauncher::hescapeExecutable()).fileName(), QStringLiteral("hescape"));
+        MainWindow w;
+        w.resize(1000, 700);
+        w.show();
+        QVERIFY(openAndWait(w, kDemo));
+        TrainingPanel* panel = w.trainingPanel();
+        panel->setEpochs(1);
+        panel->setProcesses(2);
+        QSignalSpy finished(panel->runner(), &TrainingRunner::finished);
+        QSignalSpy failed(panel->runner(), &TrainingRunner::failed);
+        QSignalSpy steps(panel->runner(), &TrainingRunner::stepDone);
+        panel->startButton()->click();
+        QVERIFY2(finished.wait(180000), qPrintable(panel->log()));
+        QCOMPARE(failed.count(), 0);
+        // 834 training pairs, global batch 2 x 32: 13 steps, every one reported by rank 0.
+        QCOMPARE(steps.size(), 13);
+        QCOMPARE(steps.last().at(0).toInt(), 13);
+        QVERIFY2(panel->log().contains("epoch 1: validation loss"), qPrintable(panel->log()));
+        QVERIFY2(panel->log().contains("Test (178 pairs)"), qPrintable(panel->log()));
+        QTRY_VERIFY_WITH_TIMEOUT(w.run() != nullptr && w.run()->path.find("/runs/run-") != std::string::npos, 20000);
+        QCOMPARE(w.run()->rows(), std::int64_t{834 + 181 + 178});
+        QVERIFY(panel->startButton()->isEnabled());
+
+        // A rank that cannot start (a data set that is not there): the panel says which, and is ready again.
+        TrainingSettings bad = panel->settings();
+        bad.sections[0].dataset = QStringLiteral("/nonexistent/B4.h5ad");
+        bad.processes = 2;
+        panel->runner()->start(bad);
+        QVERIFY(failed.wait(120000));
+        QVERIFY2(failed.last().at(0).toString().contains("rank"), qPrintable(failed.last().at(0).toString()));
+        QVERIFY2(failed.last().at(0).toString().contains("/nonexistent/B4.h5ad"), qPrintable(failed.last().at(0).toString()));
+        QTRY_VERIFY(!panel->runner()->isRunning());
+        closeMessageBoxes();
     }
 
     void dropOpensFile() {
