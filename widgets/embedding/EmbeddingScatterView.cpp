@@ -4,6 +4,8 @@
 // through a cached projection, and a raster overlay for legend, lasso and hover.
 #include "widgets/embedding/EmbeddingScatterView.h"
 
+#include "widgets/common/PaintOverlay.h"
+
 #include "core/render/Colormap.h"
 
 #include <QFontMetricsF>
@@ -59,29 +61,9 @@ void setupMapper(vtkPolyDataMapper* mapper, vtkPolyData* data, bool colored) {
 
 }  // namespace
 
-// Legend, lasso and hover ring are painted by a raster child widget on top of
-// the GL surface (as SlideView does): QWidget::grab() of a QOpenGLWidget in
-// Qt 6.4 drops QPainter drawing done inside paintGL.
-class EmbeddingScatterView::Overlay : public QWidget {
-public:
-    explicit Overlay(EmbeddingScatterView* view) : QWidget(view), view_(view) {
-        setAttribute(Qt::WA_TransparentForMouseEvents);
-        setAttribute(Qt::WA_NoSystemBackground);
-        setAttribute(Qt::WA_TranslucentBackground);
-    }
-
-protected:
-    void paintEvent(QPaintEvent*) override {
-        QPainter p(this);
-        p.setRenderHint(QPainter::Antialiasing);
-        view_->paintOverlay(p);
-    }
-
-private:
-    EmbeddingScatterView* view_;
-};
-
-EmbeddingScatterView::EmbeddingScatterView(QWidget* parent) : VtkGLWidget(parent), overlay_(new Overlay(this)) {
+// Legend, lasso and hover ring are painted by a PaintOverlay child (as SlideView's).
+EmbeddingScatterView::EmbeddingScatterView(QWidget* parent)
+    : VtkGLWidget(parent), overlay_(new PaintOverlay(this, [this](QPainter& p) { paintOverlay(p); })) {
     setMinimumSize(200, 150);
     renderer_->SetLayer(0);
     renderer_->SetBackground(background_.redF(), background_.greenF(), background_.blueF());

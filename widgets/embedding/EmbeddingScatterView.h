@@ -37,6 +37,8 @@ class vtkUnsignedCharArray;
 
 namespace hescape {
 
+class PaintOverlay;
+
 class EmbeddingScatterView : public VtkGLWidget {
     Q_OBJECT
 public:
@@ -144,8 +146,6 @@ private:
         PointGridIndex grid;
     };
 
-    class Overlay;
-    friend class Overlay;
 
     void rebuildColors();
     void rebuildVisibleCells();
@@ -161,7 +161,7 @@ private:
     void zoom2d(double factor, QPointF anchor);
     void pan2d(QPointF delta);
 
-    Overlay* overlay_;  // child widget, owned by Qt
+    PaintOverlay* overlay_;  // child widget, owned by Qt
 
     vtkNew<vtkRenderer> renderer_;  // layer 0: all visible points
     vtkNew<vtkRenderer> highlight_;  // layer 1, same camera: selection and links on top

@@ -3,6 +3,8 @@
 // capped per frame so a burst of decoded tiles never stalls painting.
 #include "widgets/slideview/SlideView.h"
 
+#include "widgets/common/PaintOverlay.h"
+
 #include <QElapsedTimer>
 #include <QEventLoop>
 #include <QFutureWatcher>
@@ -49,30 +51,9 @@ QImage toQImage(const RgbaImage& img) {
 
 }  // namespace
 
-// Minimap, scale bar and hints are painted by a raster child widget on top of
-// the GL surface: QWidget::grab() of a QOpenGLWidget in Qt 6.4 drops QPainter
-// drawing done inside paintGL, so overlays drawn there vanish from exported
-// images and screenshots. A child widget is composited on screen and in grabs.
-class SlideView::OverlayLayer : public QWidget {
-public:
-    explicit OverlayLayer(SlideView* view) : QWidget(view), view_(view) {
-        setAttribute(Qt::WA_TransparentForMouseEvents);
-        setAttribute(Qt::WA_NoSystemBackground);
-        setAttribute(Qt::WA_TranslucentBackground);
-    }
-
-protected:
-    void paintEvent(QPaintEvent*) override {
-        QPainter p(this);
-        p.setRenderHint(QPainter::Antialiasing);
-        view_->paintOverlays(p);
-    }
-
-private:
-    SlideView* view_;
-};
-
-SlideView::SlideView(QWidget* parent) : QOpenGLWidget(parent), overlay_(new OverlayLayer(this)) {
+// Minimap, scale bar and hints are painted by a PaintOverlay child (see there why).
+SlideView::SlideView(QWidget* parent)
+    : QOpenGLWidget(parent), overlay_(new PaintOverlay(this, [this](QPainter& p) { paintOverlays(p); })) {
     initShaderResources();
     setFocusPolicy(Qt::StrongFocus);
     setMouseTracking(true);

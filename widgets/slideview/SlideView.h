@@ -27,6 +27,8 @@
 
 namespace hescape {
 
+class PaintOverlay;
+
 class SlideView : public QOpenGLWidget, protected QOpenGLExtraFunctions {
     Q_OBJECT
 public:
@@ -161,8 +163,7 @@ private:
     void loadThumbnail();
     void navigateMinimap(QPointF widgetPos);
 
-    class OverlayLayer;
-    OverlayLayer* overlay_;  // child widget, owned by Qt
+    PaintOverlay* overlay_;  // child widget, owned by Qt
     std::shared_ptr<Slide> slide_;
     std::unique_ptr<SlideTileCache> cache_;
     QImage thumbnail_;
