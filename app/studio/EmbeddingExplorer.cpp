@@ -142,6 +142,7 @@ EmbeddingExplorer::EmbeddingExplorer(QWidget* parent) : QWidget(parent) {
     split->addWidget(batch_);
     split->setStretchFactor(0, 3);
     split->setStretchFactor(1, 1);
+    split->setSizes({700, 260});  // the plot first; the table scrolls
     layout->addWidget(split, 1);
 
     connect(compute_, &QPushButton::clicked, this, &EmbeddingExplorer::computeLayout);

@@ -1144,6 +1144,16 @@ void MainWindow::showTrainingSnapshot(const TrainingSnapshot& shot) {
     Q_EMIT liveRunUpdated(shot.step);
 }
 
+bool MainWindow::raiseDock(const QString& name) {
+    for (QDockWidget* d : findChildren<QDockWidget*>()) {
+        if (!d->objectName().startsWith(name)) continue;
+        d->show();
+        d->raise();
+        return true;
+    }
+    return false;
+}
+
 void MainWindow::showTrainingDock() {
     trainingDock_->show();
     trainingDock_->raise();

@@ -54,6 +54,8 @@ public:
     LayersPanel* layersPanel() const { return layers_; }
     TrainingPanel* trainingPanel() const { return training_; }
     void showTrainingDock();
+    // Brings the dock whose object name starts with `name` ("embeddings", "maps", ...) to the front.
+    bool raiseDock(const QString& name);
     SimilarityMapPanel* similarityPanel() const { return maps_; }
     MetricsTable* metricsTable() const { return metrics_; }
     EmbeddingExplorer* embeddingExplorer() const { return explorer_; }

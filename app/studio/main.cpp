@@ -1,4 +1,5 @@
 // `hescape-studio`: the desktop application.
+#include "app/studio/EmbeddingExplorer.h"
 #include "app/studio/MainWindow.h"
 #include "app/studio/TrainingPanel.h"
 #include "app/studio/TrainingRunner.h"
@@ -29,6 +30,7 @@ constexpr const char* kHelp =
     "  --version               show the version and exit\n"
     "  --run RESULTS.h5        open a training run's results for the similarity maps\n"
     "  --session FILE.hescape  restore a saved session (slide, data, run, colours, view)\n"
+    "  --dock NAME             bring a dock to the front: spatial, training, maps, embeddings, properties\n"
     "  --train-demo            once SLIDE's data set is open, start the Training dock's demo preset\n"
     "                          (its log goes to stdout; with --screenshot, the shot is taken when it ends)\n"
     "  --screenshot FILE.png   once SLIDE is fully drawn, save the window as FILE.png and quit\n"
@@ -65,6 +67,8 @@ int main(int argc, char** argv) {
     const QCommandLineOption session(QStringLiteral("session"), QStringLiteral("session file"), QStringLiteral("file"));
     parser.addOption(run);
     parser.addOption(session);
+    const QCommandLineOption dock(QStringLiteral("dock"), QStringLiteral("dock to show"), QStringLiteral("name"));
+    parser.addOption(dock);
     const QCommandLineOption trainDemo(QStringLiteral("train-demo"), QStringLiteral("start the demo training"));
     parser.addOption(trainDemo);
     parser.addOption(screenshot);
@@ -122,12 +126,22 @@ int main(int argc, char** argv) {
         auto* poll = new QTimer(&app);
         auto* clock = new QElapsedTimer;
         clock->start();
-        QObject::connect(poll, &QTimer::timeout, &app, [&window, out, poll, clock, &runPending, &sessionPending, &trainingPending] {
+        QString dockName = parser.value(dock);
+        QObject::connect(poll, &QTimer::timeout, &app, [&window, out, poll, clock, &runPending, &sessionPending, &trainingPending, dockName]() mutable {
             if (trainingPending && clock->elapsed() < 600000) return;
             const bool loaded = window.slideView()->slide() && window.slideView()->isFullyLoaded() && !window.isBusy() && !sessionPending &&
                                 (!runPending || !window.similarityPanel()->message().isEmpty());
             const bool failed = !window.lastError().isEmpty() && !window.isBusy() && !sessionPending;
             if (!loaded && !failed && clock->elapsed() < 60000) return;
+            if (!dockName.isEmpty() && !window.raiseDock(dockName)) {
+                std::fprintf(stderr, "hescape-studio: no dock named %s\n", qPrintable(dockName));
+                dockName.clear();
+            }
+            // The embedding view lays a run out once it is shown: wait for that too.
+            const auto* explorer = window.embeddingExplorer();
+            if (dockName == QLatin1String("embeddings") && window.run() && (explorer->isComputing() || explorer->layout().empty()) &&
+                clock->elapsed() < 120000)
+                return;
             poll->stop();
             window.slideView()->update();
             QTimer::singleShot(300, &window, [&window, out, clock, failed] {

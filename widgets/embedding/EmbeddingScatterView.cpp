@@ -499,7 +499,9 @@ EmbeddingScatterView::LegendLayout EmbeddingScatterView::legendLayout() const {
     const QFontMetricsF fm(font());
     const double pad = 8, row = std::max(16.0, fm.height() + 2), swatch = 11, margin = 8;
     const double titleH = legendTitle_.isEmpty() ? 0 : row;
-    double textW = legendTitle_.isEmpty() ? 0 : fm.horizontalAdvance(legendTitle_);
+    QFont bold = font();
+    bold.setBold(true);  // the title is drawn bold (paintOverlay)
+    double textW = legendTitle_.isEmpty() ? 0 : QFontMetricsF(bold).horizontalAdvance(legendTitle_);
     if (colorMode_ == ColorMode::Categories) {
         // As many rows as fit in the widget; the rest are summarised in a last row.
         const int fit = std::max(1, static_cast<int>((height() - 2 * margin - 2 * pad - titleH) / row));
