@@ -98,6 +98,7 @@ EmbeddingExplorer::EmbeddingExplorer(QWidget* parent) : QWidget(parent) {
     dims_->addItems({QStringLiteral("2-D"), QStringLiteral("3-D")});
     colourBy_ = new QComboBox(this);
     colourBy_->addItem(tr("Colour: section"), QStringLiteral("section"));
+    colourBy_->addItem(tr("Colour: donor"), QStringLiteral("donor"));
     colourBy_->addItem(tr("Colour: alignment"), QStringLiteral("alignment"));
     colourBy_->addItem(tr("Colour: as on the slide"), QStringLiteral("slide"));
     colourBy_->addItem(tr("Colour: modality"), QStringLiteral("modality"));
@@ -391,6 +392,10 @@ void EmbeddingExplorer::colourView(EmbeddingScatterView* view, const QString& su
         std::vector<int> codes(static_cast<std::size_t>(2 * n), 0);
         std::fill(codes.begin() + n, codes.end(), 1);
         view->setCategories(std::move(codes), {tr("image"), tr("gene")}, tr("modality"));
+    } else if (by == QLatin1String("donor")) {
+        QStringList donors;
+        const std::vector<int> codes = batchCodes(run, QStringLiteral("donor"), donors);
+        view->setCategories(perPoint(codes), donors, tr("donor") + suffix);
     } else {
         // By section (also the fallback when the chosen colouring does not apply).
         std::map<std::string, int> code;

@@ -38,7 +38,7 @@ struct SessionEmbedding {
     QString method;  // "pca" or "umap"; empty: no layout
     QString points = QStringLiteral("image");  // "image", "gene", "joint" or "side-by-side"
     int dims = 2;
-    QString colorBy;  // "section", "alignment", "slide" (as the spots), "modality"
+    QString colorBy;  // "section", "donor", "alignment", "slide" (as the spots), "modality"
     std::uint64_t seed = 42;
 };
 

@@ -119,6 +119,8 @@ private Q_SLOTS:
         QCOMPARE(sc->linkCount(), std::size_t{1});
         ex->setColourBy("modality");
         QCOMPARE(sc->categoryNames(), (QStringList{"image", "gene"}));
+        ex->setColourBy("donor");
+        QCOMPARE(sc->categoryNames(), (QStringList{"B", "C"}));
 
         // Side by side: image and gene layouts in two views; a lasso in the gene view selects the
         // same rows in the image view and the spots on the slide.
