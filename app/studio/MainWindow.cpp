@@ -4,6 +4,7 @@
 
 #include "app/studio/EmbeddingExplorer.h"
 #include "app/studio/RecentFiles.h"
+#include "app/studio/SecondSectionView.h"
 #include "app/studio/RegistrationDialog.h"
 #include "app/studio/RunComparisonDialog.h"
 #include "app/studio/TrainingPanel.h"
@@ -22,6 +23,7 @@
 
 #include "core/spatial/DatasetOpener.h"
 #include "core/spatial/ExpressionValues.h"
+#include "core/spatial/SpotPlacement.h"
 
 #include <QAction>
 #include <QApplication>
@@ -150,6 +152,12 @@ MainWindow::MainWindow(QWidget* parent) : QMainWindow(parent) {
     explorerDock_->setWidget(explorer_);
     addDockWidget(Qt::RightDockWidgetArea, explorerDock_);
     tabifyDockWidget(mapsDock_, explorerDock_);
+    second_ = new SecondSectionView(this);
+    secondDock_ = new QDockWidget(tr("Second section"), this);
+    secondDock_->setObjectName(QStringLiteral("secondSectionDock"));
+    secondDock_->setWidget(second_);
+    addDockWidget(Qt::RightDockWidgetArea, secondDock_);
+    tabifyDockWidget(explorerDock_, secondDock_);
     connectExplorer();
     spatialDock_->raise();
     connect(maps_, &SimilarityMapPanel::mapChanged, this, &MainWindow::applyColoring);
@@ -192,6 +200,7 @@ MainWindow::MainWindow(QWidget* parent) : QMainWindow(parent) {
             if (static_cast<std::size_t>(obs) < runRows_.size() && runRows_[static_cast<std::size_t>(obs)] >= 0)
                 rows.push_back(runRows_[static_cast<std::size_t>(obs)]);
         explorer_->setSelectedRows(rows);
+        second_->setSelectedRows(rows);
     });
 
     buildMenus();
@@ -379,6 +388,7 @@ void MainWindow::finishLoad(const SlideLoadResult& r) {
     layers_->setLayerEnabled(spotsLayer_, false);
     refreshSections();
     training_->setSectionsFromFolder(QFileInfo(r.path).absolutePath());
+    second_->setFolder(QFileInfo(r.path).absolutePath());
     Q_EMIT slideLoaded(r.path);
     if (pendingSession_) {
         if (!pendingSession_->dataset.isEmpty()) openDataset(pendingSession_->dataset);
@@ -405,22 +415,9 @@ AffineTransform MainWindow::datasetToSlide() const {
 
 void MainWindow::placeSpots() {
     if (!dataset_) return;
-    const SpatialDataset& ds = *dataset_;
-    const AffineTransform toSlide = datasetToSlide();
-    std::vector<float> xy;
-    xy.reserve(ds.coordinates.size() * 2);
-    for (const auto& p : ds.coordinates) {
-        double x = 0, y = 0;
-        toSlide.apply(p.x, p.y, x, y);
-        xy.push_back(static_cast<float>(x));
-        xy.push_back(static_cast<float>(y));
-    }
-    // Spot size: the format's diameter, else 10 um cells (Xenium) or 10 px.
-    double radius = 5.0;
-    if (ds.spotDiameter) radius = *ds.spotDiameter / 2.0 * toSlide.meanScale();
-    else if (ds.coordinateUnits == "micrometres") radius = 5.0 * toSlide.meanScale();
+    SpotPlacement placed = placeSpotsOnSlide(*dataset_, datasetToSlide());
     // Moving the same spots keeps their values, style and legend (SpotOverlayRenderer::setPositions).
-    view_->setSpots(std::move(xy), static_cast<float>(radius));
+    view_->setSpots(std::move(placed.xy), static_cast<float>(placed.radius));
 }
 
 QString MainWindow::applyRegistration(const std::vector<LandmarkPair>& pairs) {
@@ -595,6 +592,7 @@ void MainWindow::openRunFile(const QString& path) {
         matchRunToDataset();
         runPath_ = path;
         explorer_->setRun(run_);
+        second_->setRun(run_);
         mapsDock_->raise();
         if (pendingSession_) {
             Q_EMIT runLoaded(path);
@@ -1089,18 +1087,15 @@ void MainWindow::openSession(const QString& path) {
 }
 
 void MainWindow::connectExplorer() {
+    connect(second_, &SecondSectionView::rowsSelected, this, [this](const QList<qint64>& rows) {
+        // Selection on the second tissue -> the embedding and the main slide.
+        const std::vector<std::int64_t> r(rows.begin(), rows.end());
+        explorer_->setSelectedRows(r);
+        showRowsOnSlide(rows);
+    });
     connect(explorer_, &EmbeddingExplorer::rowsSelected, this, [this](const QList<qint64>& rows) {
-        // Selection in the embedding -> the same spots on the slide (those of the open section).
-        std::vector<char> chosen(run_ ? static_cast<std::size_t>(run_->rows()) : 0, 0);
-        for (const qint64 r : rows)
-            if (r >= 0 && static_cast<std::size_t>(r) < chosen.size()) chosen[static_cast<std::size_t>(r)] = 1;
-        std::vector<std::int64_t> obs;
-        for (std::size_t i = 0; i < runRows_.size(); ++i)
-            if (runRows_[i] >= 0 && chosen[static_cast<std::size_t>(runRows_[i])]) obs.push_back(static_cast<std::int64_t>(i));
-        linkingSelection_ = true;
-        view_->setSelectedSpots(obs);
-        linkingSelection_ = false;
-        statusBar()->showMessage(tr("%1 spots selected in the embedding, %2 of them on this slide").arg(rows.size()).arg(obs.size()), 6000);
+        second_->setSelectedRows(std::vector<std::int64_t>(rows.begin(), rows.end()));
+        showRowsOnSlide(rows);
     });
     connect(explorer_, &EmbeddingExplorer::rowHovered, this, [this](qint64 row) {
         if (!run_ || row < 0 || row >= run_->rows()) return;
@@ -1113,6 +1108,19 @@ void MainWindow::connectExplorer() {
                                      .arg(cosine, 0, 'f', 3));
     });
     connect(explorer_, &EmbeddingExplorer::rowActivated, this, [this](qint64 row) { centreOnRow(row); });
+}
+
+void MainWindow::showRowsOnSlide(const QList<qint64>& rows) {
+    std::vector<char> chosen(run_ ? static_cast<std::size_t>(run_->rows()) : 0, 0);
+    for (const qint64 r : rows)
+        if (r >= 0 && static_cast<std::size_t>(r) < chosen.size()) chosen[static_cast<std::size_t>(r)] = 1;
+    std::vector<std::int64_t> obs;
+    for (std::size_t i = 0; i < runRows_.size(); ++i)
+        if (runRows_[i] >= 0 && chosen[static_cast<std::size_t>(runRows_[i])]) obs.push_back(static_cast<std::int64_t>(i));
+    linkingSelection_ = true;
+    view_->setSelectedSpots(obs);
+    linkingSelection_ = false;
+    statusBar()->showMessage(tr("%1 spots selected, %2 of them on this slide").arg(rows.size()).arg(obs.size()), 6000);
 }
 
 bool MainWindow::centreOnRow(qint64 row) {
@@ -1139,6 +1147,7 @@ void MainWindow::showTrainingSnapshot(const TrainingSnapshot& shot) {
     maps_->setRunSummary(tr("Live training, step %1: %2 pairs, %3-d embeddings").arg(shot.step).arg(run_->rows()).arg(run_->dim));
     matchRunToDataset();
     explorer_->setRun(run_);
+    second_->setRun(run_);
     if (maps_->mode() == SimilarityMapMode::Off) maps_->setMode(SimilarityMapMode::Alignment);
     else applyColoring();
     Q_EMIT liveRunUpdated(shot.step);

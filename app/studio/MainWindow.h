@@ -34,6 +34,7 @@ class TrainingPanel;
 class SimilarityMapPanel;
 class MetricsTable;
 class EmbeddingExplorer;
+class SecondSectionView;
 struct RunEmbeddings;
 
 class MainWindow : public QMainWindow {
@@ -59,6 +60,7 @@ public:
     SimilarityMapPanel* similarityPanel() const { return maps_; }
     MetricsTable* metricsTable() const { return metrics_; }
     EmbeddingExplorer* embeddingExplorer() const { return explorer_; }
+    SecondSectionView* secondSection() const { return second_; }
     // Centres the slide on a run row's spot and selects it; false (with a
     // status message) when the spot is not on the open slide.
     bool centreOnRow(qint64 row);
@@ -146,6 +148,7 @@ private:
     void showRegistrationDialog();
     void showTrainingSnapshot(const TrainingSnapshot& shot);
     void connectExplorer();
+    void showRowsOnSlide(const QList<qint64>& rows);
     void failSession(const QString& message);
     void showWarning(const QString& title, const QString& text);
     void finishSession();
@@ -183,6 +186,8 @@ private:
     QDockWidget* mapsDock_;
     EmbeddingExplorer* explorer_;
     QDockWidget* explorerDock_;
+    SecondSectionView* second_;
+    QDockWidget* secondDock_;
     bool linkingSelection_ = false;  // a selection coming from the embedding view
     std::shared_ptr<const RunEmbeddings> run_;
     QString runPath_;

@@ -7,6 +7,7 @@
 #include "app/studio/BatchEffectsPanel.h"
 #include "app/studio/EmbeddingExplorer.h"
 #include "app/studio/MainWindow.h"
+#include "app/studio/SecondSectionView.h"
 #include "core/eval/SimilarityMaps.h"
 #include "tests/app/studio/ToyRun.h"
 #include "widgets/embedding/EmbeddingScatterView.h"
@@ -100,6 +101,31 @@ private Q_SLOTS:
         QCOMPARE(static_cast<std::int64_t>(ex->selectedRows().size()), enclosed);
         const auto& onSlide = w.slideView()->selectedSpots();
         QCOMPARE(std::set<std::int64_t>(onSlide.begin(), onSlide.end()), expectedObs);
+
+        // A second tissue (C3) beside the main one: the same lasso's C3 rows are selected on it,
+        // and spots selected on it select their rows in the embedding (none of them are on B4).
+        SecondSectionView* second = w.secondSection();
+        QSignalSpy opened(second, &SecondSectionView::sectionOpened);
+        second->openSection("C3");
+        QVERIFY(opened.wait(20000));
+        const auto c3Obs = [&](std::int64_t row) -> std::int64_t {
+            if (run.section[static_cast<std::size_t>(row)] != "C3") return -1;
+            return std::find(c3.obsNames.begin(), c3.obsNames.end(), run.obsName[static_cast<std::size_t>(row)]) - c3.obsNames.begin();
+        };
+        sc->selectInPolygon(lasso);
+        std::set<std::int64_t> expectedC3;
+        for (const auto r : ex->selectedRows())
+            if (c3Obs(r) >= 0) expectedC3.insert(c3Obs(r));
+        QVERIFY(!expectedC3.empty());
+        const auto& onSecond = second->slideView()->selectedSpots();
+        QCOMPARE(std::set<std::int64_t>(onSecond.begin(), onSecond.end()), expectedC3);
+        second->slideView()->setSelectedSpots({0, 1});
+        std::vector<std::int64_t> c3Rows;
+        for (std::int64_t r = 0; r < n; ++r)
+            if (c3Obs(r) == 0 || c3Obs(r) == 1) c3Rows.push_back(r);
+        QCOMPARE(ex->selectedRows(), c3Rows);
+        QVERIFY(w.slideView()->selectedSpots().empty());
+        QVERIFY(second->slideView()->spotLegend().title.startsWith("alignment"));
 
         // Back: spots selected on the slide select their rows in the embedding.
         w.slideView()->setSelectedSpots({3, 10, 42});

@@ -1,0 +1,152 @@
+// SecondSectionView: the same background loaders as the main window (slide,
+// then data set); the spots are matched to the run by section and name
+// (core/eval/SimilarityMaps::matchObservations).
+#include "app/studio/SecondSectionView.h"
+
+#include "app/studio/DatasetLoadTask.h"
+#include "app/studio/SlideLoadTask.h"
+#include "core/eval/SimilarityMaps.h"
+#include "core/spatial/DatasetOpener.h"
+#include "core/spatial/SpotPlacement.h"
+#include "widgets/slideview/SlideView.h"
+
+#include <QComboBox>
+#include <QFileInfo>
+#include <QFutureWatcher>
+#include <QHBoxLayout>
+#include <QLabel>
+#include <QVBoxLayout>
+
+#include <algorithm>
+#include <cmath>
+#include <limits>
+
+namespace hescape {
+
+SecondSectionView::SecondSectionView(QWidget* parent) : QWidget(parent) {
+    auto* layout = new QVBoxLayout(this);
+    layout->setContentsMargins(4, 4, 4, 4);
+    auto* head = new QHBoxLayout;
+    head->addWidget(new QLabel(tr("Section"), this));
+    sections_ = new QComboBox(this);
+    sections_->setToolTip(tr("Another section of this folder, with selection linked through the run"));
+    head->addWidget(sections_, 1);
+    layout->addLayout(head);
+    message_ = new QLabel(tr("Pick a section to compare with the main slide."), this);
+    message_->setWordWrap(true);
+    layout->addWidget(message_);
+    view_ = new SlideView(this);
+    view_->setMinimapVisible(false);
+    layout->addWidget(view_, 1);
+    connect(sections_, &QComboBox::activated, this, [this](int i) { openSection(sections_->itemText(i)); });
+    connect(view_, &SlideView::selectionChanged, this, [this] {
+        if (linking_ || !run_) return;
+        QList<qint64> rows;
+        for (const auto obs : view_->selectedSpots())
+            if (static_cast<std::size_t>(obs) < rows_.size() && rows_[static_cast<std::size_t>(obs)] >= 0) rows << rows_[static_cast<std::size_t>(obs)];
+        Q_EMIT rowsSelected(rows);
+    });
+}
+
+void SecondSectionView::setFolder(const QString& folder) {
+    folder_ = folder;
+    sections_->clear();
+    for (const auto& s : slidesWithDataIn(folder)) sections_->addItem(s.name);
+    sections_->setCurrentIndex(-1);
+}
+
+void SecondSectionView::openSection(const QString& name) {
+    QString slidePath, datasetPath;
+    for (const auto& s : slidesWithDataIn(folder_))
+        if (s.name == name) {
+            slidePath = s.slide;
+            datasetPath = s.dataset;
+        }
+    if (slidePath.isEmpty()) {
+        const QString msg = tr("No section %1 in %2.").arg(name, folder_);
+        message_->setText(msg);
+        Q_EMIT failed(msg);
+        return;
+    }
+    message_->setText(tr("Opening %1\u2026").arg(name));
+    auto* slideWatcher = new QFutureWatcher<SlideLoadResult>(this);
+    connect(slideWatcher, &QFutureWatcherBase::finished, this, [this, slideWatcher, name, datasetPath] {
+        const SlideLoadResult r = slideWatcher->result();
+        slideWatcher->deleteLater();
+        if (!r.slide) {
+            const QString msg = r.needsConversion ? tr("%1 must be converted first: open it once in the main view.").arg(r.path)
+                                                  : r.error;
+            message_->setText(msg);
+            Q_EMIT failed(msg);
+            return;  // the section already shown stays
+        }
+        auto* dataWatcher = new QFutureWatcher<DatasetLoadResult>(this);
+        connect(dataWatcher, &QFutureWatcherBase::finished, this, [this, dataWatcher, r, name] {
+            const DatasetLoadResult d = dataWatcher->result();
+            dataWatcher->deleteLater();
+            if (!d.dataset) {
+                message_->setText(d.error);
+                Q_EMIT failed(d.error);
+                return;
+            }
+            section_ = name;
+            dataset_ = d.dataset;
+            view_->setSlide(r.slide);
+            SpotPlacement placed = placeSpotsOnSlide(*dataset_, transformForSlide(*dataset_, r.path.toStdString()));
+            view_->setSpots(std::move(placed.xy), static_cast<float>(placed.radius));
+            sections_->setCurrentIndex(sections_->findText(name));
+            colourSpots();
+            Q_EMIT sectionOpened(name);
+        });
+        dataWatcher->setFuture(loadDatasetAsync(datasetPath));
+    });
+    slideWatcher->setFuture(loadSlideAsync(slidePath));
+}
+
+void SecondSectionView::setRun(std::shared_ptr<const RunEmbeddings> run) {
+    run_ = std::move(run);
+    colourSpots();
+}
+
+void SecondSectionView::colourSpots() {
+    rows_.clear();
+    if (!dataset_) return;
+    SpotStyle style;
+    style.colormap = ColormapId::Coolwarm;
+    SlideView::SpotLegend legend;
+    std::vector<float> values(dataset_->obsNames.size(), std::numeric_limits<float>::quiet_NaN());
+    if (run_) {
+        rows_ = matchObservations(*run_, section_.toStdString(), dataset_->obsNames);
+        values = alignmentMap(*run_, rows_);
+        legend.title = tr("alignment (cosine)");
+    }
+    const auto matched = std::count_if(rows_.begin(), rows_.end(), [](std::int64_t r) { return r >= 0; });
+    std::vector<float> finite;
+    for (const float v : values)
+        if (std::isfinite(v)) finite.push_back(v);
+    if (!finite.empty()) {
+        const auto [lo, hi] = std::minmax_element(finite.begin(), finite.end());
+        style.vmin = *lo;
+        style.vmax = *hi > *lo ? *hi : *lo + 1;
+    }
+    view_->setSpotValues(std::move(values), style, legend);
+    message_->setText(run_ ? tr("%1: %2 of %3 spots have embeddings in the run; selections are linked through it.")
+                                 .arg(section_)
+                                 .arg(matched)
+                                 .arg(dataset_->obsNames.size())
+                           : tr("%1: open a run to link selections.").arg(section_));
+}
+
+void SecondSectionView::setSelectedRows(const std::vector<std::int64_t>& rows) {
+    std::vector<char> chosen(run_ ? static_cast<std::size_t>(run_->rows()) : 0, 0);
+    for (const auto r : rows)
+        if (r >= 0 && static_cast<std::size_t>(r) < chosen.size()) chosen[static_cast<std::size_t>(r)] = 1;
+    std::vector<std::int64_t> obs;
+    for (std::size_t i = 0; i < rows_.size(); ++i)
+        if (rows_[i] >= 0 && chosen[static_cast<std::size_t>(rows_[i])]) obs.push_back(static_cast<std::int64_t>(i));
+    linking_ = true;
+    view_->setSelectedSpots(std::move(obs));
+    linking_ = false;
+}
+
+}  // namespace hescape

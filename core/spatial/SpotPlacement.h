@@ -1,0 +1,21 @@
+// Where a data set's spots land on a slide: each observation's centre in
+// level-0 slide pixels through the dataset -> slide transform, and the
+// radius to draw them with (the format's spot diameter, else 10 um cells for
+// micrometre coordinates, else 10 px).
+#pragma once
+
+#include "core/spatial/AffineTransform.h"
+#include "core/spatial/SpatialDataset.h"
+
+#include <vector>
+
+namespace hescape {
+
+struct SpotPlacement {
+    std::vector<float> xy;  // interleaved x, y per observation
+    double radius = 5.0;    // level-0 pixels
+};
+
+SpotPlacement placeSpotsOnSlide(const SpatialDataset& ds, const AffineTransform& toSlide);
+
+}  // namespace hescape
