@@ -1111,12 +1111,7 @@ void MainWindow::connectExplorer() {
 }
 
 void MainWindow::showRowsOnSlide(const QList<qint64>& rows) {
-    std::vector<char> chosen(run_ ? static_cast<std::size_t>(run_->rows()) : 0, 0);
-    for (const qint64 r : rows)
-        if (r >= 0 && static_cast<std::size_t>(r) < chosen.size()) chosen[static_cast<std::size_t>(r)] = 1;
-    std::vector<std::int64_t> obs;
-    for (std::size_t i = 0; i < runRows_.size(); ++i)
-        if (runRows_[i] >= 0 && chosen[static_cast<std::size_t>(runRows_[i])]) obs.push_back(static_cast<std::int64_t>(i));
+    const std::vector<std::int64_t> obs = observationsOfRows(runRows_, std::vector<std::int64_t>(rows.begin(), rows.end()), run_ ? run_->rows() : 0);
     linkingSelection_ = true;
     view_->setSelectedSpots(obs);
     linkingSelection_ = false;

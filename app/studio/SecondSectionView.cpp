@@ -138,14 +138,8 @@ void SecondSectionView::colourSpots() {
 }
 
 void SecondSectionView::setSelectedRows(const std::vector<std::int64_t>& rows) {
-    std::vector<char> chosen(run_ ? static_cast<std::size_t>(run_->rows()) : 0, 0);
-    for (const auto r : rows)
-        if (r >= 0 && static_cast<std::size_t>(r) < chosen.size()) chosen[static_cast<std::size_t>(r)] = 1;
-    std::vector<std::int64_t> obs;
-    for (std::size_t i = 0; i < rows_.size(); ++i)
-        if (rows_[i] >= 0 && chosen[static_cast<std::size_t>(rows_[i])]) obs.push_back(static_cast<std::int64_t>(i));
     linking_ = true;
-    view_->setSelectedSpots(std::move(obs));
+    view_->setSelectedSpots(observationsOfRows(rows_, rows, run_ ? run_->rows() : 0));
     linking_ = false;
 }
 

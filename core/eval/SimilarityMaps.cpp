@@ -168,4 +168,15 @@ std::vector<std::int64_t> topK(const std::vector<float>& values, int k) {
     return idx;
 }
 
+std::vector<std::int64_t> observationsOfRows(const std::vector<std::int64_t>& rowOfObs, const std::vector<std::int64_t>& rows,
+                                             std::int64_t runRows) {
+    std::vector<char> chosen(static_cast<std::size_t>(std::max<std::int64_t>(0, runRows)), 0);
+    for (const auto r : rows)
+        if (r >= 0 && r < runRows) chosen[static_cast<std::size_t>(r)] = 1;
+    std::vector<std::int64_t> obs;
+    for (std::size_t i = 0; i < rowOfObs.size(); ++i)
+        if (rowOfObs[i] >= 0 && rowOfObs[i] < runRows && chosen[static_cast<std::size_t>(rowOfObs[i])]) obs.push_back(static_cast<std::int64_t>(i));
+    return obs;
+}
+
 }  // namespace hescape

@@ -48,6 +48,12 @@ RunEmbeddings readRunEmbeddings(const std::string& path);
 std::vector<std::int64_t> matchObservations(const RunEmbeddings& run, const std::string& section,
                                             const std::vector<std::string>& obsNames);
 
+// The inverse of matchObservations for a set of run rows: the observations
+// (indices into rowOfObs, ascending) whose row is among `rows`. Rows outside
+// [0, runRows) are ignored.
+std::vector<std::int64_t> observationsOfRows(const std::vector<std::int64_t>& rowOfObs, const std::vector<std::int64_t>& rows,
+                                             std::int64_t runRows);
+
 std::vector<float> alignmentMap(const RunEmbeddings& run, const std::vector<std::int64_t>& rows);
 // `queryObs` is an observation index of the data set; NaN everywhere when it has no embedding.
 std::vector<float> queryMap(const RunEmbeddings& run, const std::vector<std::int64_t>& rows, std::int64_t queryObs, bool imageToGene);

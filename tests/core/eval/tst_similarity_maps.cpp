@@ -44,6 +44,10 @@ private Q_SLOTS:
         single.section.pop_back();
         single.obsName.pop_back();
         QCOMPARE(matchObservations(single, "C", {"s2", "s1"}), (std::vector<std::int64_t>{1, 0}));
+        // Back from rows to observations: rows 0 and 1 are observations 1 and 3; out-of-range rows are ignored.
+        QCOMPARE(observationsOfRows({2, 0, -1, 1}, {1, 0, 7, -3}, 4), (std::vector<std::int64_t>{1, 3}));
+        QCOMPARE(observationsOfRows({2, 0, -1, 1}, {}, 4), (std::vector<std::int64_t>{}));
+        QCOMPARE(observationsOfRows({2, 0}, {2}, 2), (std::vector<std::int64_t>{}));
     }
 
     void maps() {
