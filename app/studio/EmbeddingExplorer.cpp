@@ -11,6 +11,7 @@
 #include "core/embedding/UmapLayout.h"
 #include "core/eval/RetrievalMetrics.h"
 #include "core/eval/SimilarityMaps.h"
+#include "core/spatial/ExpressionValues.h"
 #include "widgets/embedding/EmbeddingScatterView.h"
 
 #include <QComboBox>
@@ -70,18 +71,6 @@ std::vector<float> layoutInput(const RunEmbeddings& run, EmbeddingPoints points)
 // snapshot: below the GUI thread's priority (Linux nices threads one by one),
 // so the window stays responsive on two cores.
 void runBelowTheGui() { ::setpriority(PRIO_PROCESS, static_cast<id_t>(::syscall(SYS_gettid)), 5); }
-
-std::pair<double, double> percentileRange(const std::vector<float>& values) {
-    std::vector<float> finite;
-    for (const float v : values)
-        if (std::isfinite(v)) finite.push_back(v);
-    if (finite.empty()) return {0, 1};
-    std::sort(finite.begin(), finite.end());
-    const auto at = [&](double q) { return static_cast<double>(finite[static_cast<std::size_t>(q * static_cast<double>(finite.size() - 1))]); };
-    double lo = at(0.01), hi = at(0.99);
-    if (!(hi > lo)) hi = lo + 1;
-    return {lo, hi};
-}
 
 }  // namespace
 
@@ -377,7 +366,9 @@ void EmbeddingExplorer::colourView(EmbeddingScatterView* view, const QString& su
     const QString by = colourBy();
     if (by == QLatin1String("alignment")) {
         const std::vector<float> cosine = pairCosine(EmbeddingView(run.image, run.dim), EmbeddingView(run.gene, run.dim));
-        const auto [lo, hi] = percentileRange(cosine);
+        // The 1st-99th percentile, as the slide's alignment map.
+        const std::vector<double> range = percentiles(cosine, {1.0, 99.0});
+        const double lo = range[0], hi = range[1] > range[0] ? range[1] : range[0] + 1.0;
         view->setValues(perPoint(cosine), QStringLiteral("coolwarm"), lo, hi, tr("alignment (cosine)") + suffix);
     } else if (by == QLatin1String("slide") && static_cast<std::int64_t>(slideColouring_.values.size()) == n) {
         if (!slideColouring_.categories.isEmpty()) {

@@ -34,10 +34,7 @@ std::shared_ptr<const RunEmbeddings> liveEmbeddings(ClipTrainer& trainer, Traini
         if (trainer.split(which).count == 0) continue;
         const PairEmbeddings e = trainer.embed(which);
         run->dim = e.dim;
-        run->section.insert(run->section.end(), e.section.begin(), e.section.end());
-        run->obsName.insert(run->obsName.end(), e.obsName.begin(), e.obsName.end());
-        run->image.insert(run->image.end(), e.image.begin(), e.image.end());
-        run->gene.insert(run->gene.end(), e.gene.begin(), e.gene.end());
+        run->append(e.section, e.obsName, e.image, e.gene);
         if (std::string(which) != "train" && e.section.size() > 1) {
             const RetrievalReport r = wholeSetRetrieval(EmbeddingView(e.image, e.dim), EmbeddingView(e.gene, e.dim));
             shot.split = QString::fromLatin1(which);
@@ -125,8 +122,8 @@ void TrainingRunner::start(const TrainingSettings& s) {
         c.patches.threads = std::max(1, cores - 1);
         c.expression.highlyVariable = s.genes;
         c.objective = s.siglip ? ContrastiveObjective::Siglip : ContrastiveObjective::Clip;
-        c.embedDim = 64;
-        c.geneHidden = 128;
+        c.embedDim = s.embedDim;
+        c.geneHidden = s.geneHidden;
         c.seed = static_cast<std::uint64_t>(s.seed);
         c.earlyStoppingPatience = s.earlyStoppingPatience;
         c.patchStore = s.patchStore.toStdString();

@@ -36,6 +36,8 @@ struct TrainingSettings {
     int earlyStoppingPatience = 0;  // epochs; 0: off
     QString patchStore;             // folder of the HDF5 patch store; empty: none
     QString resultsFile;            // the run's HDF5 results; empty: not written
+    int embedDim = 64;    // the model the dock trains (in-process and multi-process alike)
+    int geneHidden = 128;
     int processes = 1;              // > 1: that many `hescape train` processes (c10d over loopback), no live snapshots
     int snapshots = 10;             // live embeddings of every split this many times per run (and before the first step); 0: none
 };

@@ -48,6 +48,14 @@ EmbeddingPair readEmbeddingPair(const Hdf5File& f, const std::string& split) {
     return p;
 }
 
+void RunEmbeddings::append(const std::vector<std::string>& sections, const std::vector<std::string>& names,
+                           const std::vector<float>& imageRows, const std::vector<float>& geneRows) {
+    section.insert(section.end(), sections.begin(), sections.end());
+    obsName.insert(obsName.end(), names.begin(), names.end());
+    image.insert(image.end(), imageRows.begin(), imageRows.end());
+    gene.insert(gene.end(), geneRows.begin(), geneRows.end());
+}
+
 RunEmbeddings readRunEmbeddings(const std::string& path) {
     const Hdf5File f(path);
     if (!f.isGroup("/embeddings")) throw Hdf5Error(f.where("/embeddings") + "is missing (not a run or embeddings file)");
@@ -62,10 +70,7 @@ RunEmbeddings readRunEmbeddings(const std::string& path) {
         const auto names = f.readStrings(g + "/obs_name");
         if (static_cast<std::int64_t>(section.size()) != pair.rows || static_cast<std::int64_t>(names.size()) != pair.rows)
             throw Hdf5Error(f.where(g) + "section and obs_name must have one entry per row of image");
-        r.section.insert(r.section.end(), section.begin(), section.end());
-        r.obsName.insert(r.obsName.end(), names.begin(), names.end());
-        r.image.insert(r.image.end(), pair.image.begin(), pair.image.end());
-        r.gene.insert(r.gene.end(), pair.gene.begin(), pair.gene.end());
+        r.append(section, names, pair.image, pair.gene);
     }
     if (r.section.empty()) throw Hdf5Error(f.where("/embeddings") + "holds no embeddings");
     return r;

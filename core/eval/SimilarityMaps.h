@@ -24,6 +24,9 @@ struct RunEmbeddings {
     std::vector<float> image, gene;  // rows * dim, L2-normalised as written
     std::int64_t rows() const { return static_cast<std::int64_t>(section.size()); }
     std::vector<std::string> sections() const;  // distinct, in order of appearance
+    // Adds the rows of one split (image and gene rows * dim each).
+    void append(const std::vector<std::string>& sections, const std::vector<std::string>& names, const std::vector<float>& imageRows,
+                const std::vector<float>& geneRows);
 };
 
 class Hdf5File;
