@@ -29,7 +29,7 @@ constexpr const char* kHelp =
     "  -h, --help              show this help and exit\n"
     "  --version               show the version and exit\n"
     "  --run RESULTS.h5        open a training run's results for the similarity maps\n"
-    "  --session FILE.hescape  restore a saved session (slide, data, run, colours, view)\n"
+    "  --load-session FILE     restore a saved .hescape session (slide, data, run, colours, view)\n"
     "  --dock NAME             bring a dock to the front: spatial, training, maps, embeddings, properties\n"
     "  --train-demo            once SLIDE's data set is open, start the Training dock's demo preset\n"
     "                          (its log goes to stdout; with --screenshot, the shot is taken when it ends)\n"
@@ -64,7 +64,8 @@ int main(int argc, char** argv) {
     const QCommandLineOption screenshot(QStringLiteral("screenshot"), QStringLiteral("save window"), QStringLiteral("file"));
     const QCommandLineOption size(QStringLiteral("size"), QStringLiteral("window size"), QStringLiteral("WxH"));
     const QCommandLineOption run(QStringLiteral("run"), QStringLiteral("run results"), QStringLiteral("file"));
-    const QCommandLineOption session(QStringLiteral("session"), QStringLiteral("session file"), QStringLiteral("file"));
+    // Not "--session": QGuiApplication takes -session/--session (X11 session management) out of argv itself.
+    const QCommandLineOption session(QStringLiteral("load-session"), QStringLiteral("session file"), QStringLiteral("file"));
     parser.addOption(run);
     parser.addOption(session);
     const QCommandLineOption dock(QStringLiteral("dock"), QStringLiteral("dock to show"), QStringLiteral("name"));
@@ -148,6 +149,7 @@ int main(int argc, char** argv) {
                 const bool ok = window.grab().save(out);
                 std::fprintf(stderr, "hescape-studio: screenshot %s %s after %lld ms\n", qPrintable(out),
                              ok ? "saved" : "NOT saved", static_cast<long long>(clock->elapsed()));
+                if (failed) std::fprintf(stderr, "hescape-studio: %s\n", qPrintable(window.lastError()));
                 delete clock;
                 QApplication::exit(ok && !failed ? 0 : 1);
             });
