@@ -106,7 +106,7 @@ bool LocalRanksLauncher::start(const TrainingSettings& s, int processes) {
     }
     const int port = freeLoopbackPort();
     stopping_ = false;
-    reported_ = false;
+    failedRun_ = false;
     pending_.clear();
     testLine_.clear();
     exitCodes_ = QList<int>(processes, -1);
@@ -173,26 +173,35 @@ void LocalRanksLauncher::readRankZero() {
 void LocalRanksLauncher::rankExited(int rank, int exitCode) {
     exitCodes_[rank] = exitCode;
     if (rank == 0) readRankZero();
-    if (exitCode != 0 && !stopping_ && !reported_) {
-        // One rank failed: the engine stops the others within its timeout; say why now.
-        reported_ = true;
-        const QString err = QString::fromLocal8Bit(ranks_[rank]->readAllStandardError()).trimmed();
-        const QString last = err.section(QLatin1Char('\n'), -3);
+    if (exitCode != 0 && !stopping_) {
+        // One rank failed: stop the others now instead of at their collective timeout.
+        failedRun_ = true;
         stopping_ = true;
         for (QProcess* p : ranks_)
             if (p->state() != QProcess::NotRunning) p->terminate();
-        Q_EMIT failed(tr("rank %1 of %2 exited with status %3: %4").arg(rank).arg(ranks_.size()).arg(exitCode).arg(last));
     }
     if (exitCodes_.contains(-1)) return;  // others still running
     const bool ok = std::all_of(exitCodes_.begin(), exitCodes_.end(), [](int c) { return c == 0; });
-    const bool wasStopped = stopping_ && !reported_;
+    QStringList errors;
+    if (!ok && failedRun_) {
+        // Every failing rank's last error lines: the rank that exits first is often
+        // one that only saw another go (a closed connection), not the cause.
+        for (int r = 0; r < ranks_.size(); ++r) {
+            if (exitCodes_[r] == 0) continue;
+            const QString tail = QString::fromLocal8Bit(ranks_[r]->readAllStandardError()).trimmed().section(QLatin1Char('\n'), -2);
+            if (!tail.isEmpty()) errors << tr("rank %1 of %2 exited with status %3: %4").arg(r).arg(ranks_.size()).arg(exitCodes_[r]).arg(tail);
+        }
+        if (errors.isEmpty()) errors << tr("%1 processes ended with errors and printed nothing").arg(ranks_.size());
+    }
     for (QProcess* p : ranks_) p->deleteLater();  // one of them is the sender of this call
     ranks_.clear();
     if (ok) {
         if (!resultsFile_.isEmpty()) Q_EMIT resultsWritten(resultsFile_);
         Q_EMIT finished((testLine_.isEmpty() ? tr("Finished.") : testLine_) +
                         (resultsFile_.isEmpty() ? QString() : tr(" Results: %1").arg(resultsFile_)));
-    } else if (wasStopped) {
+    } else if (failedRun_) {
+        Q_EMIT failed(errors.join(QLatin1Char('\n')));
+    } else {
         Q_EMIT stopped();
     }
 }

@@ -2,7 +2,8 @@
 // `hescape train` configuration, starts N `hescape train --json` processes
 // with the torchrun variables (RANK, LOCAL_RANK, WORLD_SIZE, MASTER_ADDR,
 // MASTER_PORT on a free loopback port), reads rank 0's JSON progress lines,
-// and stops them all when one fails or the user stops. The engine does the
+// and stops them all when one fails (reporting every failing rank's error
+// once all have exited) or the user stops. The engine does the
 // rest (c10d, docs/distributed.md).
 #pragma once
 
@@ -52,8 +53,8 @@ private:
     QList<int> exitCodes_;
     QByteArray pending_;      // rank 0's partial line
     QString resultsFile_, configFile_, testLine_;
-    bool stopping_ = false;
-    bool reported_ = false;
+    bool stopping_ = false;   // the user stopped, or a rank failed and the others are being stopped
+    bool failedRun_ = false;  // a rank exited with an error (reported once all have exited)
 };
 
 }  // namespace hescape
