@@ -21,6 +21,7 @@
 #include "core/eval/SimilarityMaps.h"
 #include "core/spatial/AnnDataReader.h"
 
+#include <algorithm>
 #include <random>
 
 #include <QComboBox>
@@ -502,10 +503,12 @@ private Q_SLOTS:
         QTRY_VERIFY(!w.embeddingExplorer()->isVisible());
         // Event-loop latency while the engine trains: a 10 ms timer must keep firing on time.
         QElapsedTimer clock;
-        qint64 last = -1, worst = 0, worstAt = 0;
+        qint64 last = -1, worst = 0, worstAt = 0, ticks = 0;
         QTimer tick;
+        tick.setTimerType(Qt::PreciseTimer);
         QObject::connect(&tick, &QTimer::timeout, [&] {
             const qint64 now = clock.elapsed();
+            ++ticks;
             if (last >= 0 && now - last > worst) {  // gaps between consecutive ticks
                 worst = now - last;
                 worstAt = now;
@@ -517,9 +520,17 @@ private Q_SLOTS:
         tick.start(10);
         QVERIFY(finished.wait(120000));
         tick.stop();
-        qInfo("worst gap between 10 ms ticks during training: %lld ms at %lld ms of %lld ms", static_cast<long long>(worst),
-              static_cast<long long>(worstAt), static_cast<long long>(clock.elapsed()));
-        QVERIFY2(worst < 50, qPrintable(QString::number(worst)));
+        const qint64 elapsed = clock.elapsed();
+        qInfo("ticks %lld of %lld expected; worst gap %lld ms at %lld ms of %lld ms", static_cast<long long>(ticks),
+              static_cast<long long>(elapsed / 10), static_cast<long long>(worst), static_cast<long long>(worstAt), static_cast<long long>(elapsed));
+        // Two limits. The GUI thread is free for most of the run: a 10 ms timer fires at
+        // least 3/4 of the times it would on an idle thread (training on the GUI thread
+        // would leave it a fraction). And no hitch reaches a tenth of a second. The worst
+        // hitch is not the engine's: under Mesa's llvmpipe every repaint makes Qt compose
+        // the whole window through GL (a QOpenGLWidget is in it), 25-60 ms of the GUI
+        // thread on CI's 2 vCPUs while the engine trains on the other; ~1 ms on a GPU.
+        QVERIFY2(4 * ticks >= 3 * (elapsed / 10), qPrintable(QStringLiteral("%1 ticks in %2 ms").arg(ticks).arg(elapsed)));
+        QVERIFY2(worst < 100, qPrintable(QString::number(worst)));
         QVERIFY(steps.size() > 10);
         QVERIFY2(panel->log().contains("epoch 2: validation loss"), qPrintable(panel->log()));
         QVERIFY2(panel->log().contains("Test (178 pairs)"), qPrintable(panel->log()));
