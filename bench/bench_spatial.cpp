@@ -35,13 +35,15 @@ using Clock = std::chrono::steady_clock;
 constexpr const char* kHelp =
     "usage: bench_spatial [--obs N] [--vars M] [--density D] [--cells C] [--file PATH] [--runs R]\n"
     "                     [--no-anndata-copy]\n"
-    "       bench_spatial --load PATH [--with-index]   (internal: load once, print seconds and a checksum)\n"
+    "       bench_spatial --load PATH [--with-index [--index-threads T]]\n"
+    "                                                  (internal: load once, print seconds and a checksum)\n"
     "       bench_spatial --floor PATH BYTES           (internal: pre-fault BYTES and pread them from PATH)\n\n"
     "Loads a generated N x M CSR .h5ad (default 500000 x 5000, 5% non-zeros) with HEScape and with\n"
     "anndata.read_h5ad (Debian's python3-anndata), each in a fresh process, R rounds (default 3) taking\n"
     "turns, reporting the median and range of the times and the largest peak memory; then the same for a\n"
     "copy written by anndata.write_h5ad (anndata's own chunking; skipped with --no-anndata-copy); then the\n"
-    "floor of copying X into fresh memory; then HEScape's load plus the column index once; then\n"
+    "floor of copying X into fresh memory; then the column index (CSR -> CSC) built on 1 thread and on\n"
+    "all, next to scipy's X.tocsc() after anndata.read_h5ad, R rounds; then\n"
     "gene-switch latency on C cells (default 1,000,000) x 500 genes.\n";
 
 struct ChildResult {
@@ -108,14 +110,14 @@ ChildResult runChild(const std::vector<std::string>& argv) {
     return r;
 }
 
-int loadOnce(const std::string& path, bool withIndex) {
+int loadOnce(const std::string& path, bool withIndex, unsigned indexThreads) {
     const auto t0 = Clock::now();
     hescape::SpatialDataset ds = hescape::readAnnData(path);
     const double t = std::chrono::duration<double>(Clock::now() - t0).count();
     double indexSeconds = 0;
     if (withIndex) {  // what the app does next on its loading thread (DatasetLoadTask)
         const auto t1 = Clock::now();
-        ds.expression.buildColumnIndex();
+        ds.expression.buildColumnIndex(indexThreads);
         indexSeconds = std::chrono::duration<double>(Clock::now() - t1).count();
     }
     double sum = 0;
@@ -266,6 +268,7 @@ int main(int argc, char** argv) {
     std::string file, loadPath, floorPath;
     std::uint64_t floorBytes = 0;
     bool withIndex = false, anndataCopy = true;
+    unsigned indexThreads = 0;  // 0: buildColumnIndex picks (one per hardware thread, at most 8)
     for (int i = 1; i < argc; ++i) {
         const std::string a = argv[i];
         auto next = [&]() -> std::string { return i + 1 < argc ? argv[++i] : ""; };
@@ -278,6 +281,7 @@ int main(int argc, char** argv) {
             floorBytes = std::stoull(next());
         } else if (a == "--no-anndata-copy") anndataCopy = false;
         else if (a == "--with-index") withIndex = true;
+        else if (a == "--index-threads") indexThreads = static_cast<unsigned>(std::stoul(next()));
         else if (a == "--runs") runs = std::max(1, std::stoi(next()));
         else if (a == "--obs") nObs = std::stoll(next());
         else if (a == "--vars") nVars = std::stoll(next());
@@ -289,7 +293,7 @@ int main(int argc, char** argv) {
             return 2;
         }
     }
-    if (!loadPath.empty()) return loadOnce(loadPath, withIndex);
+    if (!loadPath.empty()) return loadOnce(loadPath, withIndex, indexThreads);
     if (!floorPath.empty()) return floorOnce(floorPath, floorBytes);
     if (file.empty()) {
         file = std::string(HESCAPE_BENCH_DIR) + "/bench_" + std::to_string(nObs) + "x" + std::to_string(nVars) + ".h5ad";
@@ -334,16 +338,42 @@ int main(int argc, char** argv) {
                 show(spread(floorSeconds), 2).c_str());
 
     // What the app waits for before gene switching is instant: the load plus
-    // the CSR column index (DatasetLoadTask builds it on the loading thread).
-    std::cerr << "HEScape load + column index ...\n";
-    const ChildResult withIdx = runChild({self, "--load", file, "--with-index"});
-    if (withIdx.status != 0) {
-        std::cerr << "the indexed load failed:\n" << withIdx.out;
-        return 1;
+    // the CSR column index (DatasetLoadTask builds it on the loading thread),
+    // on one thread and on all, next to scipy's tocsc() of anndata's X.
+    std::cerr << "column index: HEScape (1 thread, all threads) and scipy tocsc ...\n";
+    const std::string allThreads = std::to_string(std::clamp(std::thread::hardware_concurrency(), 1u, 8u));
+    const std::vector<std::pair<std::string, std::vector<std::string>>> indexCmds{
+        {"HEScape buildColumnIndex, 1 thread", {self, "--load", file, "--with-index", "--index-threads", "1"}},
+        {"HEScape buildColumnIndex, " + allThreads + " threads", {self, "--load", file, "--with-index"}},
+        {"scipy X.tocsc() (after anndata.read_h5ad)",
+         {"/usr/bin/python3", HESCAPE_BENCH_SOURCE_DIR "/anndata_reference.py", file, "--tocsc"}}};
+    std::vector<std::vector<double>> loadS(indexCmds.size()), indexS(indexCmds.size());
+    std::vector<long> indexRss(indexCmds.size(), 0);
+    std::vector<bool> indexBusy(indexCmds.size(), false);
+    for (int r = 0; r < runs; ++r) {
+        for (std::size_t i = 0; i < indexCmds.size(); ++i) {
+            const std::size_t which = (i + static_cast<std::size_t>(r)) % indexCmds.size();  // take turns going first
+            waitForQuiet(30);
+            const ChildResult c = runChild(indexCmds[which].second);
+            if (c.status != 0 || field(c.out, "index_seconds") < 0) {
+                std::cerr << indexCmds[which].first << " failed:\n" << c.out;
+                return 1;
+            }
+            loadS[which].push_back(field(c.out, "seconds"));
+            indexS[which].push_back(field(c.out, "index_seconds"));
+            indexRss[which] = std::max(indexRss[which], c.maxRssKb);
+            if (c.other > 0.5 * c.cpu) indexBusy[which] = true;
+        }
     }
-    std::printf("\nHEScape load then column index (one run): read %.2f s + index %.2f s = %.2f s, peak %.0f MiB\n",
-                field(withIdx.out, "seconds"), field(withIdx.out, "index_seconds"),
-                field(withIdx.out, "seconds") + field(withIdx.out, "index_seconds"), withIdx.maxRssKb / 1024.0);
+    std::printf("\nColumn index of X (CSR -> CSC, %lld values), each after a load in a fresh process, %d rounds:\n\n",
+                static_cast<long long>(lastNnz), runs);
+    std::printf("| build | index (s) | load + index (s) | peak memory (MiB, largest run) |\n|:--|--:|--:|--:|\n");
+    for (std::size_t i = 0; i < indexCmds.size(); ++i) {
+        std::vector<double> total;
+        for (std::size_t k = 0; k < loadS[i].size(); ++k) total.push_back(loadS[i][k] + indexS[i][k]);
+        std::printf("| %s%s | %s | %s | %.0f |\n", indexCmds[i].first.c_str(), indexBusy[i] ? " (busy machine)" : "",
+                    show(spread(indexS[i]), 2).c_str(), show(spread(total), 2).c_str(), indexRss[i] / 1024.0);
+    }
 
     // Gene switch at `cells` cells x 500 genes, ~5% non-zeros, CSR.
     const long long genes = 500;

@@ -2,8 +2,10 @@
 // the CSR -> CSC column index.
 #include "core/spatial/ExpressionMatrix.h"
 
+#include <algorithm>
 #include <cmath>
 #include <stdexcept>
+#include <thread>
 
 namespace hescape {
 
@@ -200,22 +202,66 @@ ExpressionMatrix ExpressionMatrix::selectColumns(const std::vector<std::int64_t>
     return out;
 }
 
-void ExpressionMatrix::buildColumnIndex() {
+// A parallel transpose: the rows are cut into one block per thread (equal
+// numbers of non-zeros); each thread counts its block's entries per column,
+// so that it gets its own write range inside every column, after the blocks
+// above it, and then scatters its block with no sharing. The result is the
+// same as a one-thread pass (rows ascending inside each column). The output
+// is left unzeroed (every slot is written once), so its pages are faulted in
+// by the scatter, on all threads, instead of by a zero-fill pass on one.
+void ExpressionMatrix::buildColumnIndex(unsigned threads) {
     if (layout_ != MatrixLayout::Csr || columnIndex_) return;
+    const auto nnz = static_cast<std::int64_t>(indices_.size());
+    std::size_t blocks = threads;
+    if (threads == 0) {
+        constexpr std::int64_t kValuesPerThread = 1 << 20;  // below this, starting threads costs more than it saves
+        const auto hardware = static_cast<std::int64_t>(std::clamp(std::thread::hardware_concurrency(), 1u, 8u));
+        blocks = static_cast<std::size_t>(std::clamp<std::int64_t>(nnz / kValuesPerThread, 1, hardware));
+    }
+    // Block b holds rows [first[b], first[b + 1]).
+    std::vector<std::int64_t> first(blocks + 1, rows_);
+    first[0] = 0;
+    for (std::size_t b = 1; b < blocks; ++b) {
+        const std::int64_t target = nnz * static_cast<std::int64_t>(b) / static_cast<std::int64_t>(blocks);
+        first[b] = std::lower_bound(indptr_.begin(), indptr_.begin() + rows_, target) - indptr_.begin();
+    }
+    std::vector<std::vector<std::int64_t>> cursor(blocks, std::vector<std::int64_t>(static_cast<std::size_t>(cols_), 0));
     auto idx = std::make_shared<ColumnIndex>();
     idx->indptr.assign(static_cast<std::size_t>(cols_ + 1), 0);
-    for (const auto c : indices_) ++idx->indptr[c + 1];
-    for (std::int64_t c = 0; c < cols_; ++c) idx->indptr[c + 1] += idx->indptr[c];
-    idx->rows.resize(indices_.size());
-    idx->data.resize(data_.size());
-    std::vector<std::int64_t> next(idx->indptr.begin(), idx->indptr.end() - 1);
-    for (std::int64_t r = 0; r < rows_; ++r) {
-        for (std::int64_t k = indptr_[r]; k < indptr_[r + 1]; ++k) {
-            const auto pos = next[indices_[k]]++;
-            idx->rows[pos] = static_cast<std::int32_t>(r);
-            idx->data[pos] = data_[k];
+    idx->rows.resize(static_cast<std::size_t>(nnz));
+    idx->data.resize(static_cast<std::size_t>(nnz));
+    auto inParallel = [blocks](const auto& work) {
+        std::vector<std::jthread> helpers;  // joined at the end of this call, also if starting one throws
+        for (std::size_t b = 1; b < blocks; ++b) helpers.emplace_back(work, b);
+        work(std::size_t{0});
+    };
+    inParallel([&](std::size_t b) {
+        auto& count = cursor[b];
+        for (std::int64_t k = indptr_[first[b]]; k < indptr_[first[b + 1]]; ++k) ++count[static_cast<std::size_t>(indices_[k])];
+    });
+    std::int64_t offset = 0;
+    for (std::int64_t c = 0; c < cols_; ++c) {
+        const auto col = static_cast<std::size_t>(c);
+        idx->indptr[col] = offset;
+        for (auto& count : cursor) {
+            const std::int64_t n = count[col];
+            count[col] = offset;  // from here on: where this block writes next in column c
+            offset += n;
         }
     }
+    idx->indptr[static_cast<std::size_t>(cols_)] = offset;
+    std::int32_t* const rowsOut = idx->rows.data();
+    float* const dataOut = idx->data.data();
+    inParallel([&](std::size_t b) {
+        auto& next = cursor[b];
+        for (std::int64_t r = first[b]; r < first[b + 1]; ++r) {
+            for (std::int64_t k = indptr_[r]; k < indptr_[r + 1]; ++k) {
+                const auto pos = next[static_cast<std::size_t>(indices_[k])]++;
+                rowsOut[pos] = static_cast<std::int32_t>(r);
+                dataOut[pos] = data_[k];
+            }
+        }
+    });
     columnIndex_ = std::move(idx);
 }
 

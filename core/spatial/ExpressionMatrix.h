@@ -61,16 +61,18 @@ public:
     std::vector<double> rowSums() const;
 
     // For CSR matrices: builds a CSC copy of the index so column() is
-    // proportional to that gene's non-zeros. Safe to call from a worker
-    // thread before the matrix is shared; a no-op for other layouts.
-    void buildColumnIndex();
+    // proportional to that gene's non-zeros, on `threads` threads (0: one per
+    // hardware thread, at most 8, and one per million values at least; the
+    // result is the same for any count). Safe to call from a worker thread before
+    // the matrix is shared; a no-op for other layouts.
+    void buildColumnIndex(unsigned threads = 0);
     bool hasColumnIndex() const { return columnIndex_ != nullptr; }
 
 private:
     struct ColumnIndex {
         std::vector<std::int64_t> indptr;
-        std::vector<std::int32_t> rows;
-        std::vector<float> data;
+        UninitializedVector<std::int32_t> rows;  // every slot is written by the build
+        UninitializedVector<float> data;
     };
     template <typename Values>
     static ExpressionMatrix makeDense(std::int64_t rows, std::int64_t cols, Values values);

@@ -138,6 +138,41 @@ private Q_SLOTS:
         QCOMPARE(percentile(v, 100), 10.0);
     }
 
+    void columnIndexIsTheSameOnAnyNumberOfThreads() {
+        // 300 x 40 CSR with empty rows, an empty column (7) and a dense one (0).
+        std::mt19937 rng(3);
+        std::vector<std::int64_t> indptr{0};
+        std::vector<std::int32_t> indices;
+        std::vector<float> data;
+        for (int r = 0; r < 300; ++r) {
+            if (r % 11 != 5) {
+                for (std::int32_t c = 0; c < 40; ++c) {
+                    if (c != 7 && (c == 0 || rng() % 5 == 0)) {
+                        indices.push_back(c);
+                        data.push_back(static_cast<float>(r * 100 + c));
+                    }
+                }
+            }
+            indptr.push_back(static_cast<std::int64_t>(indices.size()));
+        }
+        const auto scanned = ExpressionMatrix::sparse(MatrixLayout::Csr, 300, 40, indptr, indices, data);
+        for (const unsigned threads : {1u, 2u, 3u, 8u, 299u, 300u, 301u}) {
+            auto indexed = scanned;
+            indexed.buildColumnIndex(threads);
+            QVERIFY(indexed.hasColumnIndex());
+            QVERIFY(!scanned.hasColumnIndex());  // copies share the arrays, not the index built later
+            for (std::int64_t c = 0; c < 40; ++c) QVERIFY2(indexed.column(c) == scanned.column(c), qPrintable(QString::number(threads)));
+            QVERIFY(indexed.column(7) == std::vector<float>(300, 0.0f));
+        }
+        // No rows, no values.
+        auto empty = ExpressionMatrix::sparse(MatrixLayout::Csr, 0, 4, {0}, {}, {});
+        empty.buildColumnIndex(4);
+        QCOMPARE(empty.column(2).size(), std::size_t{0});
+        auto zeros = ExpressionMatrix::sparse(MatrixLayout::Csr, 5, 3, {0, 0, 0, 0, 0, 0}, {}, {});
+        zeros.buildColumnIndex(2);
+        QVERIFY(zeros.column(1) == std::vector<float>(5, 0.0f));
+    }
+
     void layoutsAgreeAndNormalisations() {
         // 3 spots x 4 genes.
         const std::vector<float> dense{0, 2, 0, 1, 3, 0, 0, 0, 1, 1, 4, 0};
