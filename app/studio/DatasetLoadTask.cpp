@@ -1,7 +1,10 @@
-// loadDatasetAsync: openSpatialDataset + buildColumnIndex + rowSums on the pool.
+// loadDatasetAsync: openSpatialDataset + buildColumnIndex + rowSums + the
+// start gene, on the pool.
 #include "app/studio/DatasetLoadTask.h"
 
 #include "core/spatial/DatasetOpener.h"
+
+#include <algorithm>
 
 #include <QDir>
 #include <QFileInfo>
@@ -17,6 +20,11 @@ QFuture<DatasetLoadResult> loadDatasetAsync(const QString& path) {
             auto ds = std::make_shared<SpatialDataset>(openSpatialDataset(path.toStdString()));
             ds->expression.buildColumnIndex();
             r.librarySizes = ds->expression.rowSums();
+            r.startGene = ds->geneIndex("ERBB2").value_or(-1);
+            if (r.startGene < 0 && ds->geneCount() > 0) {
+                const std::vector<double> sums = ds->expression.columnSums();
+                r.startGene = std::max_element(sums.begin(), sums.end()) - sums.begin();
+            }
             r.dataset = std::move(ds);
         } catch (const std::exception& e) {
             r.error = QString::fromStdString(e.what());

@@ -1,5 +1,6 @@
 // Reading a spatial data set off the GUI thread, with the per-gene column
-// index and library sizes prepared there too, so gene switches are instant.
+// index, library sizes and the first gene to show prepared there too, so
+// gene switches are instant and the GUI thread never scans the matrix.
 #pragma once
 
 #include "core/spatial/SpatialDataset.h"
@@ -8,6 +9,7 @@
 #include <QList>
 #include <QString>
 
+#include <cstdint>
 #include <memory>
 #include <vector>
 
@@ -17,6 +19,9 @@ struct DatasetLoadResult {
     QString path;
     std::shared_ptr<const SpatialDataset> dataset;
     std::vector<double> librarySizes;
+    // The gene to colour by first: ERBB2 (HER2) where it exists, else the gene
+    // with the most counts; -1 for a data set with no genes.
+    std::int64_t startGene = -1;
     QString error;  // empty on success
 };
 

@@ -521,20 +521,7 @@ void MainWindow::finishDatasetLoad(const DatasetLoadResult& r) {
         coloringPanel_->showMessage(tr("None of the %1 spots fall on this slide: check that the data set belongs to it.")
                                         .arg(ds.observationCount()));
     }
-    // Start with HER2 (ERBB2) where it exists, else the most expressed gene.
-    std::int64_t start = ds.geneIndex("ERBB2").value_or(-1);
-    if (start < 0 && ds.geneCount() > 0) {
-        double best = -1;
-        for (std::int64_t g = 0; g < ds.geneCount(); ++g) {
-            double sum = 0;
-            for (const float v : ds.expression.column(g)) sum += v;
-            if (sum > best) {
-                best = sum;
-                start = g;
-            }
-            if (g > 2000) break;  // enough to find a well-expressed gene quickly
-        }
-    }
+    const std::int64_t start = r.startGene;  // chosen on the loading thread
     spatialDock_->raise();
     statusBar()->showMessage(tr("Read %1 (%2 observations, %3 genes)").arg(r.path).arg(ds.observationCount()).arg(ds.geneCount()), 6000);
     Q_EMIT datasetLoaded(r.path);

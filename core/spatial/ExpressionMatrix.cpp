@@ -158,6 +158,24 @@ std::vector<double> ExpressionMatrix::rowSums() const {
     return sums;
 }
 
+std::vector<double> ExpressionMatrix::columnSums() const {
+    std::vector<double> sums(static_cast<std::size_t>(cols_), 0.0);
+    switch (layout_) {
+        case MatrixLayout::Dense:
+            for (std::int64_t r = 0; r < rows_; ++r)
+                for (std::int64_t c = 0; c < cols_; ++c) sums[c] += dense_[r * cols_ + c];
+            break;
+        case MatrixLayout::Csr:
+            for (std::int64_t k = 0; k < static_cast<std::int64_t>(data_.size()); ++k) sums[indices_[k]] += data_[k];
+            break;
+        case MatrixLayout::Csc:
+            for (std::int64_t c = 0; c < cols_; ++c)
+                for (std::int64_t k = indptr_[c]; k < indptr_[c + 1]; ++k) sums[c] += data_[k];
+            break;
+    }
+    return sums;
+}
+
 ExpressionMatrix ExpressionMatrix::selectColumns(const std::vector<std::int64_t>& columns) const {
     std::vector<std::int64_t> newIndex(static_cast<std::size_t>(cols_), -1);
     for (std::size_t i = 0; i < columns.size(); ++i) {

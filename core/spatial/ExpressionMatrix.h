@@ -59,6 +59,8 @@ public:
     ExpressionMatrix selectColumns(const std::vector<std::int64_t>& columns) const;
     // Per-observation sums (library sizes).
     std::vector<double> rowSums() const;
+    // Per-gene sums over all observations (one pass, any layout).
+    std::vector<double> columnSums() const;
 
     // For CSR matrices: builds a CSC copy of the index so column() is
     // proportional to that gene's non-zeros, on `threads` threads (0: one per

@@ -22,6 +22,7 @@
 #include "core/spatial/AnnDataReader.h"
 
 #include <algorithm>
+#include <numeric>
 #include <random>
 
 #include <QComboBox>
@@ -408,6 +409,22 @@ private Q_SLOTS:
         QVERIFY(dataset.wait(20000));
         QCOMPARE(w.slideView()->spots().count(), std::size_t{49});
         QVERIFY(std::abs(w.slideView()->spots().radius() - 89.44476 / 2) < 0.01);
+        // No ERBB2 here: the first colouring is the gene with the most counts, found by
+        // summing every gene's column.
+        const SpatialDataset* ds = w.dataset();
+        QVERIFY(!ds->geneIndex("ERBB2"));
+        std::int64_t most = 0;
+        double mostSum = -1;
+        for (std::int64_t g = 0; g < ds->geneCount(); ++g) {
+            const auto col = ds->expression.column(g);
+            const double sum = std::accumulate(col.begin(), col.end(), 0.0);
+            if (sum > mostSum) {
+                mostSum = sum;
+                most = g;
+            }
+        }
+        QVERIFY2(w.slideView()->spotLegend().title.startsWith(QString::fromStdString(ds->geneNames[static_cast<std::size_t>(most)]) + " ("),
+                 qPrintable(w.slideView()->spotLegend().title));
         w.coloringPanel()->setAnnotation("leiden");
         QCOMPARE(w.slideView()->spotLegend().categories.size(), 5);
         // A file that is not a data set: message, slide and overlay kept.

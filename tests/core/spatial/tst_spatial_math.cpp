@@ -195,6 +195,7 @@ private Q_SLOTS:
 
         const auto lib = ds.expression.rowSums();  // 3, 3, 6
         QCOMPARE(lib, (std::vector<double>{3, 3, 6}));
+        for (const ExpressionMatrix* m : {&ds.expression, &csr, &csc}) QCOMPARE(m->columnSums(), (std::vector<double>{4, 3, 4, 1}));
         const auto cp10k = geneValues(ds, 2, Normalisation::CountsPer10kLog1p, lib);
         QCOMPARE(cp10k[2], static_cast<float>(std::log1p(4.0 * 1e4 / 6.0)));
         QCOMPARE(cp10k[0], 0.0f);
