@@ -243,7 +243,7 @@ void MainWindow::buildMenus() {
     recentSessions_ = new RecentFiles(recentSessionMenu, this, QStringLiteral("recentSessions"));
     connect(recentSessions_, &RecentFiles::openRequested, this, &MainWindow::openSession);
     file->addSeparator();
-    file->addAction(tr("&Export View as PNG\u2026"), QKeySequence(Qt::CTRL | Qt::Key_E), this,
+    file->addAction(tr("&Export View as PNG or SVG\u2026"), QKeySequence(Qt::CTRL | Qt::Key_E), this,
                     &MainWindow::showExportDialog);
     file->addAction(tr("Export Data as .&h5ad\u2026"), QKeySequence(Qt::CTRL | Qt::SHIFT | Qt::Key_E), this, [this] {
         if (!dataset_) {
@@ -904,6 +904,7 @@ void MainWindow::exportAnnData(const QString& path) {
 }
 
 bool MainWindow::exportView(const QString& path, int scale) {
+    if (path.endsWith(QStringLiteral(".svg"), Qt::CaseInsensitive)) return exportViewSvg(path, scale);
     // 1x: grab() composites the GL tiles with the overlay child (minimap,
     // scale bar, legend); larger: the view drawn again at that resolution.
     QImage image;
@@ -924,12 +925,34 @@ bool MainWindow::exportView(const QString& path, int scale) {
     return true;
 }
 
+bool MainWindow::exportViewSvg(const QString& path, int scale) {
+    QByteArray svg;
+    {
+        QProgressDialog wait(tr("Rendering the view at %1×…").arg(scale), QString(), 0, 0, this);
+        wait.setWindowModality(Qt::WindowModal);
+        wait.setMinimumDuration(500);
+        svg = view_->renderFigureSvg(std::max(1, scale));
+    }
+    QSaveFile file(path);  // temp file + rename: never a half-written figure
+    if (svg.isEmpty() || !file.open(QIODevice::WriteOnly) || file.write(svg) != svg.size() || !file.commit()) {
+        reportError(path, tr("%1: could not write the figure (%2)").arg(path, svg.isEmpty() ? tr("no slide open") : file.errorString()));
+        return false;
+    }
+    statusBar()->showMessage(tr("Exported %1 (SVG: the view at %2 × %3 px, scale bar and legend as vector graphics)")
+                                 .arg(path)
+                                 .arg(view_->width() * std::max(1, scale))
+                                 .arg(view_->height() * std::max(1, scale)),
+                             6000);
+    return true;
+}
+
 void MainWindow::showExportDialog() {
     if (!view_->slide()) return;
     QSettings s;
     const QString suggested = s.value("lastExportDir").toString() + QLatin1Char('/') +
                               QFileInfo(currentPath_).completeBaseName() + QStringLiteral("-view.png");
-    const QString path = QFileDialog::getSaveFileName(this, tr("Export view as PNG"), suggested, tr("PNG images (*.png)"));
+    const QString path = QFileDialog::getSaveFileName(this, tr("Export view"), suggested,
+                                                      tr("PNG images (*.png);;SVG figures, scale bar and legend as vectors (*.svg)"));
     if (path.isEmpty()) return;
     s.setValue("lastExportDir", QFileInfo(path).absolutePath());
     QStringList sizes;

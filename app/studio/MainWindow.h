@@ -45,7 +45,9 @@ public:
 
     // Opens `path` in the background; the current slide stays until it succeeds.
     void openFile(const QString& path);
-    // PNG of the slide view at `scale` times the window's resolution (1-4), written atomically.
+    // PNG of the slide view at `scale` times the window's resolution (1-4), written atomically;
+    // a path ending in .svg gets an SVG figure instead (the view as an image at that
+    // resolution, scale bar and legend as vector graphics).
     bool exportView(const QString& path, int scale = 1);
     // Loads a spatial data set in the background and lays it over the slide.
     void openDataset(const QString& path);
@@ -123,6 +125,7 @@ protected:
     void dropEvent(QDropEvent* e) override;
 
 private:
+    bool exportViewSvg(const QString& path, int scale);
     void buildMenus();
     void finishLoad(const SlideLoadResult& r);
     void convertAndOpen(const QString& imagePath);

@@ -4,6 +4,7 @@
 #include "widgets/charts/TrainingCurvesChart.h"
 
 #include "core/render/Colormap.h"
+#include "widgets/common/SvgDocument.h"
 
 #include <QSaveFile>
 #include <QXmlStreamWriter>
@@ -290,22 +291,11 @@ QByteArray TrainingCurvesChart::toSvg(int width, int height) const {
 
     QByteArray out;
     QXmlStreamWriter w(&out);
-    w.setAutoFormatting(true);
-    w.writeStartDocument();
-    w.writeStartElement("svg");
-    w.writeDefaultNamespace("http://www.w3.org/2000/svg");
-    w.writeAttribute("width", QString::number(width));
-    w.writeAttribute("height", QString::number(height));
-    w.writeAttribute("viewBox", QStringLiteral("0 0 %1 %2").arg(width).arg(height));
+    startSvgDocument(w, QString::number(width), QString::number(height), QStringLiteral("0 0 %1 %2").arg(width).arg(height));
     w.writeAttribute("font-family", "DejaVu Sans, Arial, sans-serif");
     w.writeAttribute("font-size", "12");
     auto element = [&w](const char* name, std::initializer_list<std::pair<const char*, QString>> attrs,
-                        const QString& text = {}) {
-        w.writeStartElement(name);
-        for (const auto& [k, v] : attrs) w.writeAttribute(k, v);
-        if (!text.isEmpty()) w.writeCharacters(text);
-        w.writeEndElement();
-    };
+                        const QString& text = {}) { svgElement(w, name, attrs, text); };
     element("rect", {{"x", "0"}, {"y", "0"}, {"width", QString::number(width)}, {"height", QString::number(height)},
                      {"fill", "white"}});
     element("text", {{"x", num(width / 2.0)}, {"y", "26"}, {"text-anchor", "middle"}, {"font-size", "15"},

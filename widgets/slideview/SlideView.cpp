@@ -3,6 +3,8 @@
 // capped per frame so a burst of decoded tiles never stalls painting.
 #include "widgets/slideview/SlideView.h"
 
+#include "widgets/slideview/FigureSvg.h"
+
 #include "widgets/common/PaintOverlay.h"
 
 #include <QElapsedTimer>
@@ -409,11 +411,11 @@ void SlideView::paintOverlays(QPainter& p) {
     }
     paintSelection(p);
     if (minimapVisible_) paintMinimap(p);
-    if (scaleBarVisible_) paintScaleBar(p);
+    paintScaleBar(p);
     paintLegend(p);
 }
 
-QImage SlideView::renderFigure(int scale, int timeoutMs) {
+QImage SlideView::renderFigure(int scale, int timeoutMs, bool withDecorations) {
     if (!slide_ || scale < 1 || width() < 1 || height() < 1) return {};
     const QPointF centre = center_;
     const double downsample = downsample_;
@@ -453,9 +455,17 @@ QImage SlideView::renderFigure(int scale, int timeoutMs) {
     p.setRenderHint(QPainter::Antialiasing);
     p.scale(static_cast<double>(figure.width()) / width(), static_cast<double>(figure.height()) / height());
     paintSelection(p);
-    if (scaleBarVisible_) paintScaleBar(p);
-    paintLegend(p);
+    if (withDecorations) {
+        paintScaleBar(p);
+        paintLegend(p);
+    }
     return figure;
+}
+
+QByteArray SlideView::renderFigureSvg(int scale, int timeoutMs) {
+    const QImage raster = renderFigure(scale, timeoutMs, false);
+    if (raster.isNull()) return {};
+    return figureSvg(raster, size(), figureDecorations(QFontMetricsF(font())), font());
 }
 
 void SlideView::setSelectedSpots(std::vector<std::int64_t> indices) {
@@ -542,44 +552,68 @@ QRectF SlideView::legendRect() const {
     if (spots_.count() == 0 || !spots_.style().visible || legend_.title.isEmpty()) return {};
     const int rows = legend_.categories.isEmpty() ? 0 : std::min<int>(static_cast<int>(legend_.categories.size()), 20);
     const double h = legend_.categories.isEmpty() ? 58.0 : 26.0 + rows * 17.0;
-    return QRectF(width() - 12 - 190, height() - 12 - h, 190, h);
+    // Bottom right; in a view too narrow for it beside the scale bar (bottom
+    // left, up to ~180 px wide), above the scale bar instead.
+    const double w = 190, x = std::max(12.0, width() - 12 - w);
+    const bool stacked = scaleBarVisible_ && slide_ && x < 12 + 180 + 12;
+    const double bottom = stacked ? height() - 12 - 34 - 8 : height() - 12;
+    return QRectF(x, bottom - h, w, h);
 }
 
-void SlideView::paintLegend(QPainter& p) {
+std::optional<LegendLayout> SlideView::legendLayout(const QFontMetricsF& fm) const {
     const QRectF box = legendRect();
-    if (box.isEmpty()) return;
-    p.setPen(Qt::NoPen);
-    p.setBrush(QColor(255, 255, 255, 225));
-    p.drawRoundedRect(box, 4, 4);
-    p.setPen(QColor(20, 20, 24));
-    const QFontMetricsF fm(p.font());
-    p.drawText(QRectF(box.left() + 8, box.top() + 4, box.width() - 16, 16), Qt::AlignLeft | Qt::AlignVCenter,
-               fm.elidedText(legend_.title, Qt::ElideRight, box.width() - 16));
+    if (box.isEmpty()) return std::nullopt;
+    LegendLayout l;
+    l.box = box;
+    l.titleRect = QRectF(box.left() + 8, box.top() + 4, box.width() - 16, 16);
+    l.title = fm.elidedText(legend_.title, Qt::ElideRight, box.width() - 16);
     const SpotStyle& st = spots_.style();
     if (legend_.categories.isEmpty()) {
-        const QRectF bar(box.left() + 8, box.top() + 24, box.width() - 16, 12);
+        l.bar = QRectF(box.left() + 8, box.top() + 24, box.width() - 16, 12);
         const auto table = colormapTable(st.colormap);
-        QImage strip(256, 1, QImage::Format_RGBA8888);
-        std::copy(table.begin(), table.end(), strip.bits());
-        p.drawImage(bar, strip);
-        p.setPen(QPen(QColor(20, 20, 24), 1));
-        p.setBrush(Qt::NoBrush);
-        p.drawRect(bar);
-        p.drawText(QRectF(bar.left(), bar.bottom() + 2, bar.width() / 2, 16), Qt::AlignLeft | Qt::AlignVCenter,
-                   QString::number(st.vmin, 'g', 3));
-        p.drawText(QRectF(bar.center().x(), bar.bottom() + 2, bar.width() / 2, 16), Qt::AlignRight | Qt::AlignVCenter,
-                   QString::number(st.vmax, 'g', 3));
+        for (std::size_t i = 0; i + 3 < table.size(); i += 4) l.colormap.emplace_back(table[i], table[i + 1], table[i + 2], table[i + 3]);
+        l.minLabel = QString::number(st.vmin, 'g', 3);
+        l.maxLabel = QString::number(st.vmax, 'g', 3);
+        l.minRect = QRectF(l.bar.left(), l.bar.bottom() + 2, l.bar.width() / 2, 16);
+        l.maxRect = QRectF(l.bar.center().x(), l.bar.bottom() + 2, l.bar.width() / 2, 16);
     } else {
         for (int i = 0; i < std::min<int>(static_cast<int>(legend_.categories.size()), 20); ++i) {
             const auto c = categoryColor(i);
-            const QRectF sw(box.left() + 8, box.top() + 24 + i * 17, 12, 12);
-            p.setPen(Qt::NoPen);
-            p.setBrush(QColor(c[0], c[1], c[2]));
-            p.drawEllipse(sw);
-            p.setPen(QColor(20, 20, 24));
-            p.drawText(QRectF(sw.right() + 6, sw.top() - 2, box.width() - 40, 16), Qt::AlignLeft | Qt::AlignVCenter,
-                       fm.elidedText(legend_.categories[i], Qt::ElideRight, box.width() - 40));
+            LegendLayout::Entry e;
+            e.swatch = QRectF(box.left() + 8, box.top() + 24 + i * 17, 12, 12);
+            e.color = QColor(c[0], c[1], c[2]);
+            e.labelRect = QRectF(e.swatch.right() + 6, e.swatch.top() - 2, box.width() - 40, 16);
+            e.label = fm.elidedText(legend_.categories[i], Qt::ElideRight, box.width() - 40);
+            l.entries.push_back(e);
         }
+    }
+    return l;
+}
+
+void SlideView::paintLegend(QPainter& p) {
+    const auto l = legendLayout(QFontMetricsF(p.font()));
+    if (!l) return;
+    p.setPen(Qt::NoPen);
+    p.setBrush(QColor(255, 255, 255, 225));
+    p.drawRoundedRect(l->box, 4, 4);
+    p.setPen(QColor(20, 20, 24));
+    p.drawText(l->titleRect, Qt::AlignLeft | Qt::AlignVCenter, l->title);
+    if (!l->colormap.empty()) {
+        QImage strip(static_cast<int>(l->colormap.size()), 1, QImage::Format_RGBA8888);
+        for (int i = 0; i < strip.width(); ++i) strip.setPixelColor(i, 0, l->colormap[static_cast<std::size_t>(i)]);
+        p.drawImage(l->bar, strip);
+        p.setPen(QPen(QColor(20, 20, 24), 1));
+        p.setBrush(Qt::NoBrush);
+        p.drawRect(l->bar);
+        p.drawText(l->minRect, Qt::AlignLeft | Qt::AlignVCenter, l->minLabel);
+        p.drawText(l->maxRect, Qt::AlignRight | Qt::AlignVCenter, l->maxLabel);
+    }
+    for (const auto& e : l->entries) {
+        p.setPen(Qt::NoPen);
+        p.setBrush(e.color);
+        p.drawEllipse(e.swatch);
+        p.setPen(QColor(20, 20, 24));
+        p.drawText(e.labelRect, Qt::AlignLeft | Qt::AlignVCenter, e.label);
     }
 }
 
@@ -623,31 +657,41 @@ std::optional<SlideView::ScaleBar> SlideView::scaleBar() const {
     return bar;
 }
 
-void SlideView::paintScaleBar(QPainter& p) {
-    const auto bar = scaleBar();
-    double lengthPx = 0;
-    QString label;
-    if (bar) {
-        lengthPx = bar->pixels;
-        label = bar->label;
+std::optional<ScaleBarLayout> SlideView::scaleBarLayout(const QFontMetricsF& fm) const {
+    if (!slide_ || !scaleBarVisible_) return std::nullopt;
+    ScaleBarLayout l;
+    if (const auto bar = scaleBar()) {
+        l.lengthPx = bar->pixels;
+        l.label = bar->label;
     } else {
         const double px = niceLength(downsample_ * 150.0);
-        lengthPx = px / downsample_;
-        label = tr("%1 px (scale unknown: set microns per pixel)").arg(px);
+        l.lengthPx = px / downsample_;
+        l.label = tr("%1 px (scale unknown: set microns per pixel)").arg(px);
     }
-    const QFontMetricsF fm(p.font());
-    const double textW = fm.horizontalAdvance(label);
-    const QRectF box(12, height() - 12 - 34, std::max(lengthPx, textW) + 16, 34);
+    const double textW = fm.horizontalAdvance(l.label);
+    l.box = QRectF(12, height() - 12 - 34, std::max(l.lengthPx, textW) + 16, 34);
+    l.start = QPointF(l.box.left() + 8, l.box.bottom() - 9);
+    l.labelRect = QRectF(l.start.x(), l.box.top() + 3, l.box.width() - 16, 16);
+    return l;
+}
+
+FigureDecorations SlideView::figureDecorations(const QFontMetricsF& fm) const {
+    return {scaleBarLayout(fm), legendLayout(fm)};
+}
+
+void SlideView::paintScaleBar(QPainter& p) {
+    const auto l = scaleBarLayout(QFontMetricsF(p.font()));
+    if (!l) return;
     p.setPen(Qt::NoPen);
     p.setBrush(QColor(255, 255, 255, 215));
-    p.drawRoundedRect(box, 4, 4);
-    const double x0 = box.left() + 8, y = box.bottom() - 9;
+    p.drawRoundedRect(l->box, 4, 4);
+    const QPointF a = l->start, b = a + QPointF(l->lengthPx, 0);
     p.setPen(QPen(QColor(20, 20, 24), 3, Qt::SolidLine, Qt::FlatCap));
-    p.drawLine(QPointF(x0, y), QPointF(x0 + lengthPx, y));
+    p.drawLine(a, b);
     p.setPen(QPen(QColor(20, 20, 24), 1.5));
-    p.drawLine(QPointF(x0, y - 5), QPointF(x0, y + 2));
-    p.drawLine(QPointF(x0 + lengthPx, y - 5), QPointF(x0 + lengthPx, y + 2));
-    p.drawText(QRectF(x0, box.top() + 3, box.width() - 16, 16), Qt::AlignLeft | Qt::AlignVCenter, label);
+    p.drawLine(a + QPointF(0, -5), a + QPointF(0, 2));
+    p.drawLine(b + QPointF(0, -5), b + QPointF(0, 2));
+    p.drawText(l->labelRect, Qt::AlignLeft | Qt::AlignVCenter, l->label);
 }
 
 void SlideView::setMinimapVisible(bool on) {

@@ -8,8 +8,11 @@
 #include "core/slide/SlideTileCache.h"
 #include "core/spatial/PointGridIndex.h"
 #include "widgets/overlay/SpotOverlayRenderer.h"
+#include "widgets/slideview/FigureDecorations.h"
 
+#include <QByteArray>
 #include <QElapsedTimer>
+#include <QFontMetricsF>
 #include <QHash>
 #include <QImage>
 #include <QOpenGLBuffer>
@@ -65,7 +68,14 @@ public:
     // then the selection, scale bar and legend drawn on top at the figure's
     // scale (the minimap is left out). Runs the event loop while it waits;
     // the view is restored afterwards. Null when no slide is open.
-    QImage renderFigure(int scale, int timeoutMs = 60000);
+    // withDecorations false: the selection only, no scale bar or legend.
+    QImage renderFigure(int scale, int timeoutMs = 60000, bool withDecorations = true);
+    // The same as an SVG figure (FigureSvg): that image, with the scale bar
+    // and legend as vector shapes and text. Empty when no slide is open.
+    QByteArray renderFigureSvg(int scale, int timeoutMs = 60000);
+    // Where the scale bar (when shown) and the legend (when there is one) go,
+    // for text measured with `fm`: what the view, PNG and SVG figures draw.
+    FigureDecorations figureDecorations(const QFontMetricsF& fm) const;
 
     void setMinimapVisible(bool on);
     bool isMinimapVisible() const { return minimapVisible_; }
@@ -157,6 +167,8 @@ private:
     void releaseTextures();
     void paintOverlays(QPainter& p);
     void paintMinimap(QPainter& p);
+    std::optional<ScaleBarLayout> scaleBarLayout(const QFontMetricsF& fm) const;
+    std::optional<LegendLayout> legendLayout(const QFontMetricsF& fm) const;
     void paintScaleBar(QPainter& p);
     void paintLegend(QPainter& p);
     void onTileReady();

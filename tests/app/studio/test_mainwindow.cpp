@@ -211,7 +211,21 @@ private Q_SLOTS:
         }
         QVERIFY2(tissue > n / 10, "the centre of the view shows tissue");
         QVERIFY2(diff / (3.0 * n) < 12.0, qPrintable(QString::number(diff / (3.0 * n))));
+        // .svg: the same view as a figure with the scale bar and legend as vectors
+        // (tests/widgets/slideview/test_figure_svg.cpp checks its parts).
+        QVERIFY(w.exportView(dir.filePath("view.svg"), 2));
+        QFile svg(dir.filePath("view.svg"));
+        QVERIFY(svg.open(QIODevice::ReadOnly));
+        const QByteArray svgText = svg.readAll();
+        QVERIFY(svgText.contains("<image id=\"view\""));
+        QVERIFY(svgText.contains("<g id=\"legend\">"));
+        QVERIFY(svgText.contains(w.slideView()->spotLegend().title.toUtf8()));
+        QVERIFY(svgText.contains("<g id=\"scale-bar\">"));
+        if (qEnvironmentVariableIsSet("HESCAPE_SCREENSHOT_DIR")) svg.copy(qEnvironmentVariable("HESCAPE_SCREENSHOT_DIR") + "/view.svg");
+        QCOMPARE(QDir(dir.path()).entryList({"*.svg"}, QDir::Files), QStringList{"view.svg"});
         // An unwritable target is reported, not crashed on.
+        QVERIFY(!w.exportView(QStringLiteral("/nonexistent-dir/view.svg")));
+        QVERIFY(w.lastError().contains("/nonexistent-dir/view.svg"));
         QVERIFY(!w.exportView(QStringLiteral("/nonexistent-dir/view.png")));
         QVERIFY(w.lastError().contains("/nonexistent-dir/view.png"));
         closeMessageBoxes();

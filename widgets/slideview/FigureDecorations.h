@@ -1,0 +1,48 @@
+// Where the slide view's scale bar and colour legend go, in widget
+// coordinates: computed once by SlideView and drawn from the same numbers on
+// screen and in PNG figures (QPainter) and as vector graphics in SVG figures
+// (FigureSvg), so the three always agree.
+#pragma once
+
+#include <QColor>
+#include <QRectF>
+#include <QString>
+
+#include <optional>
+#include <vector>
+
+namespace hescape {
+
+struct ScaleBarLayout {
+    QRectF box;        // the rounded white backing
+    QPointF start;     // left end of the bar
+    double lengthPx = 0;
+    QString label;     // e.g. "500 µm"
+    QRectF labelRect;  // text, left-aligned, vertically centred
+};
+
+struct LegendLayout {
+    QRectF box;
+    QString title;  // already elided to fit
+    QRectF titleRect;
+    // Continuous colouring: a colour bar from vmin to vmax.
+    QRectF bar;
+    std::vector<QColor> colormap;  // 256 entries, low to high; empty for categories
+    QString minLabel, maxLabel;
+    QRectF minRect, maxRect;  // minLabel left-aligned, maxLabel right-aligned
+    // Categorical colouring: a swatch and a name per shown category.
+    struct Entry {
+        QRectF swatch;
+        QColor color;
+        QString label;  // already elided to fit
+        QRectF labelRect;
+    };
+    std::vector<Entry> entries;
+};
+
+struct FigureDecorations {
+    std::optional<ScaleBarLayout> scaleBar;
+    std::optional<LegendLayout> legend;
+};
+
+}  // namespace hescape
