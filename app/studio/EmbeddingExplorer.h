@@ -61,6 +61,7 @@ public:
     void setRun(std::shared_ptr<const RunEmbeddings> run);
     const RunEmbeddings* run() const { return run_.get(); }
     void setSlideColouring(RowColouring colouring);
+    const RowColouring& slideColouring() const { return slideColouring_; }
 
     EmbeddingLayoutSettings settings() const;
     void setSettings(const EmbeddingLayoutSettings& s);  // lays out again when a run is there

@@ -61,6 +61,21 @@ static void initStudioResources() { Q_INIT_RESOURCE(studio); }
 namespace hescape {
 
 namespace {
+
+// The request behind a gene or obs colouring; none while there is nothing to colour by.
+std::optional<ColouringRequest> colouringRequest(const SpotColoring& c) {
+    ColouringRequest r;
+    r.byGene = c.source == SpotColoring::Source::Gene;
+    if (r.byGene) {
+        if (c.genes.isEmpty()) return std::nullopt;
+        for (const auto& g : c.genes) r.genes.push_back(g.toStdString());
+        r.normalisation = c.normalisation;
+    } else {
+        if (c.annotation.isEmpty()) return std::nullopt;
+        r.annotation = c.annotation.toStdString();
+    }
+    return r;
+}
 QString slideFileFilter() {
     return QObject::tr(
         "Slides and images (*.svs *.tif *.tiff *.ndpi *.vms *.vmu *.scn *.mrxs *.svslide *.bif *.png *.jpg *.jpeg);;"
@@ -152,6 +167,9 @@ MainWindow::MainWindow(QWidget* parent) : QMainWindow(parent) {
     explorerDock_->setWidget(explorer_);
     addDockWidget(Qt::RightDockWidgetArea, explorerDock_);
     tabifyDockWidget(mapsDock_, explorerDock_);
+    connect(explorerDock_, &QDockWidget::visibilityChanged, this, [this](bool visible) {
+        if (visible && otherSectionsPending_) colourOtherSections();
+    });
     second_ = new SecondSectionView(this);
     secondDock_ = new QDockWidget(tr("Second section"), this);
     secondDock_->setObjectName(QStringLiteral("secondSectionDock"));
@@ -690,55 +708,64 @@ void MainWindow::applyColoring() {
     style.outline = c.outline;
     style.visible = layers_->isLayerVisible(spotsLayer_);
     SlideView::SpotLegend legend;
-    std::vector<float> values;
+    const std::optional<ColouringRequest> request = colouringRequest(c);
+    if (!request || (!request->byGene && !ds.obsColumn(request->annotation))) return;
+    ColouringValues coloured;
     try {
-        if (c.source == SpotColoring::Source::Gene) {
-            if (c.genes.isEmpty()) return;
-            std::vector<std::string> names;
-            for (const auto& g : c.genes) names.push_back(g.toStdString());
-            if (names.size() == 1) {
-                const auto idx = ds.geneIndex(names[0]);
-                if (!idx) throw DatasetError("gene " + names[0] + " is not in " + ds.source);
-                values = geneValues(ds, *idx, c.normalisation, librarySizes_);
-                legend.title = QStringLiteral("%1 (%2)").arg(c.genes[0], QString::fromStdString(normalisationName(c.normalisation)));
-            } else {
-                values = geneSetScore(ds, names, c.normalisation, librarySizes_);
-                legend.title = tr("score: %1").arg(c.genes.join(QLatin1Char(' ')));
-            }
-            if (style.colormap == ColormapId::Categorical) style.colormap = ColormapId::Viridis;
-        } else {
-            const ObsColumn* col = ds.obsColumn(c.annotation.toStdString());
-            if (!col) return;
-            legend.title = c.annotation;
-            values.resize(col->size());
-            if (col->kind == ObsColumn::Kind::Numeric) {
-                std::transform(col->numbers.begin(), col->numbers.end(), values.begin(), [](double v) { return static_cast<float>(v); });
-                if (style.colormap == ColormapId::Categorical) style.colormap = ColormapId::Viridis;
-            } else {
-                style.colormap = ColormapId::Categorical;
-                std::vector<std::string> categories = col->categories;
-                if (col->kind == ObsColumn::Kind::String) {
-                    std::map<std::string, int> codes;
-                    for (const auto& s : col->strings) codes.emplace(s, 0);
-                    int next = 0;
-                    for (auto& [k, v] : codes) v = next++;
-                    categories.clear();
-                    for (const auto& [k, v] : codes) categories.push_back(k);
-                    for (std::size_t i = 0; i < values.size(); ++i) values[i] = static_cast<float>(codes[col->strings[i]]);
-                } else {
-                    for (std::size_t i = 0; i < values.size(); ++i)
-                        values[i] = col->codes[i] < 0 ? std::numeric_limits<float>::quiet_NaN() : static_cast<float>(col->codes[i]);
-                }
-                for (const auto& k : categories) legend.categories << QString::fromStdString(k);
-            }
-        }
+        coloured = colouringValues(ds, *request, librarySizes_);
     } catch (const std::exception& e) {
         coloringPanel_->showMessage(QString::fromStdString(e.what()));
         statusBar()->showMessage(QString::fromStdString(e.what()), 6000);
         return;
     }
+    if (request->byGene) {
+        legend.title = c.genes.size() == 1
+                           ? QStringLiteral("%1 (%2)").arg(c.genes[0], QString::fromStdString(normalisationName(c.normalisation)))
+                           : tr("score: %1").arg(c.genes.join(QLatin1Char(' ')));
+    } else {
+        legend.title = c.annotation;
+    }
+    if (coloured.categories.empty()) {
+        if (style.colormap == ColormapId::Categorical) style.colormap = ColormapId::Viridis;
+    } else {
+        style.colormap = ColormapId::Categorical;
+        for (const auto& k : coloured.categories) legend.categories << QString::fromStdString(k);
+    }
+    std::vector<float> values = std::move(coloured.values);
     coloringPanel_->showMessage(QString());
     showSpotValues(std::move(values), style, legend, c.autoRange, c.vmin, c.vmax);
+    otherSectionsRequest_ = request;
+    colourOtherSections();
+}
+
+void MainWindow::colourOtherSections() {
+    otherSectionsPending_ = false;
+    if (!otherSectionsRequest_ || !run_ || !dataset_ || explorerColouring_.values.empty()) return;
+    const QString open = QFileInfo(datasetPath_).completeBaseName();
+    const auto sections = run_->sections();
+    if (std::none_of(sections.begin(), sections.end(), [&](const std::string& s) { return QString::fromStdString(s) != open; })) return;
+    if (!explorerDock_->isVisible()) {
+        otherSectionsPending_ = true;  // data sets are read only for a view someone looks at
+        return;
+    }
+    if (!sectionDatasets_) sectionDatasets_ = std::make_shared<SectionDatasets>();
+    const std::uint64_t generation = colouringGeneration_;
+    auto* watcher = new QFutureWatcher<OtherSectionsColouring>(this);
+    connect(watcher, &QFutureWatcherBase::finished, this, [this, watcher, generation] {
+        const OtherSectionsColouring other = watcher->result();
+        watcher->deleteLater();
+        if (generation != colouringGeneration_) return;  // the colouring changed meanwhile
+        RowColouring merged = explorerColouring_;
+        for (std::size_t r = 0; r < merged.values.size() && r < other.values.size(); ++r)
+            if (std::isnan(merged.values[r])) merged.values[r] = other.values[r];
+        if (!merged.categories.isEmpty()) merged.categories = other.categories;
+        explorerColouring_ = merged;
+        explorer_->setSlideColouring(std::move(merged));
+        if (!other.notes.isEmpty()) statusBar()->showMessage(tr("Embedding colours: %1").arg(other.notes.join(QStringLiteral("; "))), 10000);
+        Q_EMIT otherSectionsColoured(other.rowsColoured);
+    });
+    watcher->setFuture(colourOtherSectionsAsync(run_, QFileInfo(datasetPath_).absolutePath(), open, *otherSectionsRequest_,
+                                                explorerColouring_.categories, sectionDatasets_));
 }
 
 void MainWindow::showSpotValues(std::vector<float> values, SpotStyle style, const SlideView::SpotLegend& legend, bool autoRange,
@@ -768,8 +795,13 @@ void MainWindow::showSpotValues(std::vector<float> values, SpotStyle style, cons
         rc.values.assign(static_cast<std::size_t>(run_->rows()), std::numeric_limits<float>::quiet_NaN());
         for (std::size_t obs = 0; obs < runRows_.size() && obs < values.size(); ++obs)
             if (runRows_[obs] >= 0) rc.values[static_cast<std::size_t>(runRows_[obs])] = values[obs];
+        explorerColouring_ = rc;
         explorer_->setSlideColouring(std::move(rc));
+    } else {
+        explorerColouring_ = {};
     }
+    ++colouringGeneration_;  // drops other sections' values still being computed for the last colouring
+    otherSectionsRequest_.reset();
     view_->setSpotValues(std::move(values), style, legend);
     showSelectionStatistics();
     Q_EMIT coloringApplied();

@@ -4,6 +4,8 @@
 #pragma once
 
 #include "app/studio/DatasetLoadTask.h"
+#include "app/studio/EmbeddingExplorer.h"
+#include "app/studio/SectionColouring.h"
 #include "app/studio/SessionFile.h"
 #include "app/studio/SlideLoadTask.h"
 #include "core/spatial/RegistrationFile.h"
@@ -117,6 +119,7 @@ Q_SIGNALS:
     void annDataExported(const QString& path, const QString& error);
     void sessionRestored(const QString& path);
     void liveRunUpdated(int step);  // a training snapshot replaced the maps' run
+    void otherSectionsColoured(qint64 rows);  // the embedding's colouring now covers the run's other sections
     void sessionFailed(const QString& path, const QString& message);
 
 protected:
@@ -143,6 +146,9 @@ private:
     bool applySimilarityMap();
     void matchRunToDataset();
     void showSpotValues(std::vector<float> values, SpotStyle style, const SlideView::SpotLegend& legend, bool autoRange, double vmin, double vmax);
+    // Starts filling explorerColouring_ for the run's other sections (only while the
+    // Embeddings dock is shown; else when it is next shown).
+    void colourOtherSections();
     void showHoveredSpot(qint64 index);
     void showSelectionStatistics();
     void showOpenDatasetDialog();
@@ -196,6 +202,13 @@ private:
     QString runPath_;
     std::vector<std::int64_t> runRows_;  // per observation: its row in run_, or -1
     std::int64_t queryObs_ = -1;
+    // The embedding view's "as on the slide": the open section's values, filled
+    // in for the run's other sections from their data sets (SectionColouring).
+    RowColouring explorerColouring_;
+    std::optional<ColouringRequest> otherSectionsRequest_;  // gene or obs colouring; none for similarity maps
+    std::uint64_t colouringGeneration_ = 0;
+    bool otherSectionsPending_ = false;  // waiting for the Embeddings dock to be shown
+    std::shared_ptr<SectionDatasets> sectionDatasets_;
     QString pendingRun_;  // results of a training run, opened when it has finished
     QString valueLabel_;
     RecentFiles* recentSessions_ = nullptr;

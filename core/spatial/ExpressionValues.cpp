@@ -1,8 +1,10 @@
-// Display normalisations and gene-set scores for colouring spots.
+// Display normalisations, gene-set scores and obs columns for colouring spots.
 #include "core/spatial/ExpressionValues.h"
 
 #include <algorithm>
 #include <cmath>
+#include <limits>
+#include <map>
 
 namespace hescape {
 
@@ -51,6 +53,53 @@ std::vector<float> geneSetScore(const SpatialDataset& ds, const std::vector<std:
     }
     std::vector<float> out(score.size());
     for (std::size_t i = 0; i < score.size(); ++i) out[i] = static_cast<float>(idx.empty() ? 0.0 : score[i] / idx.size());
+    return out;
+}
+
+ColouringValues obsColumnValues(const ObsColumn& column) {
+    ColouringValues out;
+    out.values.resize(column.size());
+    switch (column.kind) {
+        case ObsColumn::Kind::Numeric:
+            std::transform(column.numbers.begin(), column.numbers.end(), out.values.begin(),
+                           [](double v) { return static_cast<float>(v); });
+            break;
+        case ObsColumn::Kind::Categorical:
+            out.categories = column.categories;
+            std::transform(column.codes.begin(), column.codes.end(), out.values.begin(), [](std::int32_t c) {
+                return c < 0 ? std::numeric_limits<float>::quiet_NaN() : static_cast<float>(c);
+            });
+            break;
+        case ObsColumn::Kind::String: {
+            std::map<std::string, int> codes;
+            for (const auto& s : column.strings) codes.emplace(s, 0);
+            int next = 0;
+            for (auto& [name, code] : codes) {
+                code = next++;
+                out.categories.push_back(name);
+            }
+            for (std::size_t i = 0; i < out.values.size(); ++i) out.values[i] = static_cast<float>(codes[column.strings[i]]);
+            break;
+        }
+    }
+    return out;
+}
+
+ColouringValues colouringValues(const SpatialDataset& ds, const ColouringRequest& request, const std::vector<double>& librarySizes) {
+    if (!request.byGene) {
+        const ObsColumn* column = ds.obsColumn(request.annotation);
+        if (!column) throw DatasetError("obs column " + request.annotation + " is not in " + ds.source);
+        return obsColumnValues(*column);
+    }
+    if (request.genes.empty()) throw DatasetError("no gene to colour by");
+    ColouringValues out;
+    if (request.genes.size() == 1) {
+        const auto gene = ds.geneIndex(request.genes[0]);
+        if (!gene) throw DatasetError("gene " + request.genes[0] + " is not in " + ds.source);
+        out.values = geneValues(ds, *gene, request.normalisation, librarySizes);
+    } else {
+        out.values = geneSetScore(ds, request.genes, request.normalisation, librarySizes);
+    }
     return out;
 }
 

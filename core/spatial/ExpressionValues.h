@@ -23,6 +23,25 @@ std::vector<float> geneValues(const SpatialDataset& ds, std::int64_t gene, Norma
 std::vector<float> geneSetScore(const SpatialDataset& ds, const std::vector<std::string>& genes, Normalisation n,
                                 const std::vector<double>& librarySizes);
 
+// What spots are coloured by: one gene (or, with several genes, their
+// gene-set score) under a normalisation, or an obs column.
+struct ColouringRequest {
+    bool byGene = true;
+    std::vector<std::string> genes;
+    Normalisation normalisation = Normalisation::Log1p;
+    std::string annotation;  // when !byGene
+};
+struct ColouringValues {
+    std::vector<float> values;            // per observation
+    std::vector<std::string> categories;  // non-empty: values are codes into it (NaN: missing)
+};
+// A numeric column's values, or a categorical column's codes, or a string
+// column's codes into its distinct values (sorted).
+ColouringValues obsColumnValues(const ObsColumn& column);
+// The values of a request for every observation of `ds`. Throws DatasetError
+// naming the data set and the gene or column it lacks.
+ColouringValues colouringValues(const SpatialDataset& ds, const ColouringRequest& request, const std::vector<double>& librarySizes);
+
 // Linear-interpolated percentile (numpy's default), ignoring NaN.
 double percentile(std::vector<float> values, double p);
 // Several percentiles of the same values with one sort (e.g. a display range).

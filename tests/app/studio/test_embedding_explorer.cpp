@@ -9,6 +9,9 @@
 #include "app/studio/MainWindow.h"
 #include "app/studio/SecondSectionView.h"
 #include "core/eval/SimilarityMaps.h"
+#include "core/spatial/ExpressionValues.h"
+#include "widgets/eval/SimilarityMapPanel.h"
+#include "widgets/spatial/SpotColoringPanel.h"
 #include "tests/app/studio/ToyRun.h"
 #include "widgets/embedding/EmbeddingScatterView.h"
 #include "widgets/slideview/SlideView.h"
@@ -16,18 +19,35 @@
 #include <QDockWidget>
 #include <QOpenGLContext>
 #include <QSignalSpy>
+#include <QStatusBar>
 #include <QStandardPaths>
 #include <QTableWidget>
 #include <QTemporaryDir>
 #include <QtTest/QtTest>
 
 #include <algorithm>
+#include <cmath>
 #include <set>
 
 using namespace hescape;
 
 namespace {
 const QString kDemoDir = QStringLiteral(HESCAPE_SOURCE_DIR "/resources/demo/her2st/");
+
+// The main window on the demo's B4 with the Embeddings dock in front.
+bool openB4WithEmbeddingsDock(MainWindow& w) {
+    w.resize(1400, 900);
+    w.show();
+    if (!QTest::qWaitForWindowExposed(&w)) return false;
+    QSignalSpy dataset(&w, &MainWindow::datasetLoaded);
+    w.openFile(kDemoDir + "B4.tiff");
+    if (!dataset.wait(20000)) return false;
+    auto* dock = qobject_cast<QDockWidget*>(w.embeddingExplorer()->parentWidget());
+    dock->show();
+    dock->raise();
+    return true;
+}
+
 }
 
 class TestEmbeddingExplorer : public QObject {
@@ -48,15 +68,8 @@ private Q_SLOTS:
         writeEmbeddings(runPath.toStdString(), {}, "none", {toyEmbeddings(c3, "C3", "train", 16, true, 7), toyEmbeddings(b4, "B4", "test")});
 
         MainWindow w;
-        w.resize(1400, 900);
-        w.show();
-        QVERIFY(QTest::qWaitForWindowExposed(&w));
-        QSignalSpy dataset(&w, &MainWindow::datasetLoaded);
-        w.openFile(kDemoDir + "B4.tiff");
-        QVERIFY(dataset.wait(20000));
+        QVERIFY(openB4WithEmbeddingsDock(w));
         EmbeddingExplorer* ex = w.embeddingExplorer();
-        ex->parentWidget()->show();
-        qobject_cast<QDockWidget*>(ex->parentWidget())->raise();
         QSignalSpy laidOut(ex, &EmbeddingExplorer::layoutReady);
         QSignalSpy batch(ex->batchPanel(), &BatchEffectsPanel::ready);
         w.openRunFile(runPath);
@@ -212,6 +225,83 @@ private Q_SLOTS:
         QVERIFY(ex->exportPng("/nonexistent-dir/e.png").contains("/nonexistent-dir/e.png"));
         if (qEnvironmentVariableIsSet("HESCAPE_SCREENSHOT_DIR"))
             w.grab().save(qEnvironmentVariable("HESCAPE_SCREENSHOT_DIR") + "/embedding-explorer.png");
+    }
+
+    void slideColouringCoversEverySection() {
+        // A run with rows of B4 (open), C3 (its data set beside it) and Z9 (no data set).
+        QTemporaryDir dir;
+        const SpatialDataset b4 = readAnnData((kDemoDir + "B4.h5ad").toStdString());
+        const SpatialDataset c3 = readAnnData((kDemoDir + "C3.h5ad").toStdString());
+        const QString runPath = dir.filePath("run.h5");
+        writeEmbeddings(runPath.toStdString(), {}, "none",
+                        {toyEmbeddings(b4, "B4", "test"), toyEmbeddings(c3, "C3", "train", 16, true, 7),
+                         toyEmbeddings(c3, "Z9", "validation", 16, true, 9)});
+        MainWindow w;
+        QVERIFY(openB4WithEmbeddingsDock(w));
+        EmbeddingExplorer* ex = w.embeddingExplorer();
+        QSignalSpy runLoaded(&w, &MainWindow::runLoaded);
+        w.openRunFile(runPath);
+        QVERIFY(runLoaded.wait(20000));
+        w.similarityPanel()->setMode(SimilarityMapMode::Off);
+        const RunEmbeddings& run = *ex->run();
+        auto rowsOf = [&](const std::string& section, const SpatialDataset& ds) {  // run row of each observation
+            return matchObservations(run, section, ds.obsNames);
+        };
+
+        // A gene: every section's rows get that section's own values, read only once the
+        // Embeddings dock is shown (other sections' data sets are not read for a hidden view).
+        QSignalSpy others(&w, &MainWindow::otherSectionsColoured);
+        auto* dock = qobject_cast<QDockWidget*>(ex->parentWidget());
+        dock->close();
+        w.coloringPanel()->setGenes({"ERBB2"});
+        QTest::qWait(300);
+        QCOMPARE(others.count(), 0);
+        dock->show();
+        dock->raise();
+        QVERIFY(others.wait(20000));
+        QCOMPARE(others.last().at(0).toLongLong(), static_cast<qint64>(c3.obsNames.size()));
+        const Normalisation norm = w.coloringPanel()->coloring().normalisation;
+        const auto& coloured = ex->slideColouring().values;
+        QCOMPARE(static_cast<std::int64_t>(coloured.size()), run.rows());
+        for (const auto& [name, ds] : {std::pair<std::string, const SpatialDataset*>{"B4", &b4}, {"C3", &c3}}) {
+            const auto expected = geneValues(*ds, *ds->geneIndex("ERBB2"), norm, ds->expression.rowSums());
+            const auto rows = rowsOf(name, *ds);
+            for (std::size_t obs = 0; obs < rows.size(); ++obs) {
+                QVERIFY(rows[obs] >= 0);
+                QCOMPARE(coloured[static_cast<std::size_t>(rows[obs])], expected[obs]);
+            }
+        }
+        for (std::int64_t r = 0; r < run.rows(); ++r)
+            if (run.section[static_cast<std::size_t>(r)] == "Z9") QVERIFY(std::isnan(coloured[static_cast<std::size_t>(r)]));
+        QVERIFY2(w.statusBar()->currentMessage().contains("Z9: no Z9.h5ad"), qPrintable(w.statusBar()->currentMessage()));
+        if (qEnvironmentVariableIsSet("HESCAPE_SCREENSHOT_DIR")) {
+            QTRY_VERIFY_WITH_TIMEOUT(!ex->layout().empty(), 60000);
+            ex->setColourBy("slide");
+            QCOMPARE(ex->exportPng(qEnvironmentVariable("HESCAPE_SCREENSHOT_DIR") + "/embedding-erbb2-all-sections.png"), QString());
+        }
+
+        // A category: C3's own category ("C") is added after the open section's ("B").
+        others.clear();
+        w.coloringPanel()->setAnnotation("patient");
+        QVERIFY(others.wait(20000));
+        QCOMPARE(ex->slideColouring().categories, (QStringList{"B", "C"}));
+        for (const auto& [name, code] : {std::pair<std::string, float>{"B4", 0.0f}, {"C3", 1.0f}}) {
+            for (std::int64_t r = 0; r < run.rows(); ++r)
+                if (run.section[static_cast<std::size_t>(r)] == name) QCOMPARE(ex->slideColouring().values[static_cast<std::size_t>(r)], code);
+        }
+        QTRY_VERIFY_WITH_TIMEOUT(!ex->layout().empty(), 60000);
+        ex->setColourBy("slide");
+        QCOMPARE(ex->scatter()->categoryNames(), (QStringList{"B", "C"}));
+
+        // A gene that C3 lacks: C3's rows stay empty and the status bar says why.
+        const auto onlyB4 = std::find_if(b4.geneNames.begin(), b4.geneNames.end(), [&](const std::string& g) { return !c3.geneIndex(g); });
+        QVERIFY(onlyB4 != b4.geneNames.end());
+        others.clear();
+        w.coloringPanel()->setGenes({QString::fromStdString(*onlyB4)});
+        QVERIFY(others.wait(20000));
+        QCOMPARE(others.last().at(0).toLongLong(), qint64{0});
+        QVERIFY2(w.statusBar()->currentMessage().contains("C3: gene " + QString::fromStdString(*onlyB4) + " is not in"),
+                 qPrintable(w.statusBar()->currentMessage()));
     }
 
     void batchCodesByDonor() {
