@@ -207,6 +207,58 @@ private Q_SLOTS:
         const double z0 = ((2 - m1) / sd1 + (0 - m2) / sd2) / 2.0;
         QVERIFY2(std::abs(score[0] - z0) < 1e-5, qPrintable(QString::number(score[0]) + " vs " + QString::number(z0)));
         QVERIFY_THROWS_EXCEPTION(DatasetError, geneSetScore(ds, {"G1", "NOPE"}, Normalisation::Raw, lib));
+
+        // What colours spots: the same values through colouringValues, and obs columns of each kind.
+        ds.source = "toy.h5ad";
+        ColouringRequest gene;
+        gene.genes = {"G2"};
+        gene.normalisation = Normalisation::CountsPer10kLog1p;
+        QCOMPARE(colouringValues(ds, gene, lib).values, geneValues(ds, 2, Normalisation::CountsPer10kLog1p, lib));
+        QVERIFY(colouringValues(ds, gene, lib).categories.empty());
+        gene.genes = {"G1", "G2"};
+        QCOMPARE(colouringValues(ds, gene, lib).values, geneSetScore(ds, {"G1", "G2"}, Normalisation::CountsPer10kLog1p, lib));
+        gene.genes = {"NOPE"};
+        try {
+            colouringValues(ds, gene, lib);
+            QFAIL("a missing gene was accepted");
+        } catch (const DatasetError& e) {
+            QCOMPARE(QString(e.what()), QStringLiteral("gene NOPE is not in toy.h5ad"));
+        }
+        ObsColumn region;
+        region.name = "region";
+        region.kind = ObsColumn::Kind::Categorical;
+        region.categories = {"tumour", "stroma"};
+        region.codes = {1, -1, 0};
+        ObsColumn label;
+        label.name = "label";
+        label.kind = ObsColumn::Kind::String;
+        label.strings = {"b", "a", "b"};
+        ObsColumn depth;
+        depth.name = "depth";
+        depth.numbers = {0.5, std::nan(""), 2};
+        ds.obs = {region, label, depth};
+        ColouringRequest byObs;
+        byObs.byGene = false;
+        byObs.annotation = "region";
+        const ColouringValues r = colouringValues(ds, byObs, lib);
+        QCOMPARE(r.categories, (std::vector<std::string>{"tumour", "stroma"}));
+        QCOMPARE(r.values[0], 1.0f);
+        QVERIFY(std::isnan(r.values[1]));  // missing
+        QCOMPARE(r.values[2], 0.0f);
+        const ColouringValues l = obsColumnValues(label);  // strings: codes into the sorted distinct values
+        QCOMPARE(l.categories, (std::vector<std::string>{"a", "b"}));
+        QCOMPARE(l.values, (std::vector<float>{1, 0, 1}));
+        const ColouringValues d = obsColumnValues(depth);
+        QVERIFY(d.categories.empty());
+        QCOMPARE(d.values[0], 0.5f);
+        QVERIFY(std::isnan(d.values[1]));
+        byObs.annotation = "nope";
+        try {
+            colouringValues(ds, byObs, lib);
+            QFAIL("a missing column was accepted");
+        } catch (const DatasetError& e) {
+            QCOMPARE(QString(e.what()), QStringLiteral("obs column nope is not in toy.h5ad"));
+        }
     }
 };
 
