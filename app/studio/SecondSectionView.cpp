@@ -29,6 +29,7 @@ SecondSectionView::SecondSectionView(QWidget* parent) : QWidget(parent) {
     auto* head = new QHBoxLayout;
     head->addWidget(new QLabel(tr("Section"), this));
     sections_ = new QComboBox(this);
+    sections_->setPlaceholderText(tr("choose a section of this folder"));
     sections_->setToolTip(tr("Another section of this folder, with selection linked through the run"));
     head->addWidget(sections_, 1);
     layout->addLayout(head);
@@ -36,6 +37,7 @@ SecondSectionView::SecondSectionView(QWidget* parent) : QWidget(parent) {
     message_->setWordWrap(true);
     layout->addWidget(message_);
     view_ = new SlideView(this);
+    view_->setPlaceholderText(tr("Pick a section above to show its tissue here"));
     view_->setMinimapVisible(false);
     layout->addWidget(view_, 1);
     connect(sections_, &QComboBox::activated, this, [this](int i) { openSection(sections_->itemText(i)); });

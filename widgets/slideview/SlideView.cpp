@@ -406,7 +406,8 @@ void SlideView::paintOverlays(QPainter& p) {
         QFont f = p.font();
         f.setPointSizeF(f.pointSizeF() * 1.3);
         p.setFont(f);
-        p.drawText(rect(), Qt::AlignCenter, tr("Open a slide: File \u25B8 Open, or drop a file here"));
+        p.drawText(rect(), Qt::AlignCenter,
+                   placeholder_.isEmpty() ? tr("Open a slide: File \u25B8 Open, or drop a file here") : placeholder_);
         return;
     }
     paintSelection(p);
@@ -692,6 +693,11 @@ void SlideView::paintScaleBar(QPainter& p) {
     p.drawLine(a + QPointF(0, -5), a + QPointF(0, 2));
     p.drawLine(b + QPointF(0, -5), b + QPointF(0, 2));
     p.drawText(l->labelRect, Qt::AlignLeft | Qt::AlignVCenter, l->label);
+}
+
+void SlideView::setPlaceholderText(const QString& text) {
+    placeholder_ = text;
+    overlay_->update();
 }
 
 void SlideView::setMinimapVisible(bool on) {

@@ -77,6 +77,8 @@ public:
     // for text measured with `fm`: what the view, PNG and SVG figures draw.
     FigureDecorations figureDecorations(const QFontMetricsF& fm) const;
 
+    // What the view says while no slide is open (empty: how to open one).
+    void setPlaceholderText(const QString& text);
     void setMinimapVisible(bool on);
     bool isMinimapVisible() const { return minimapVisible_; }
     void setScaleBarVisible(bool on);
@@ -199,6 +201,7 @@ private:
     SpotOverlayRenderer spots_;
     PointGridIndex spotIndex_;
     SpotLegend legend_;
+    QString placeholder_;
     qint64 hoveredSpot_ = -1;
 
     QColor background_{236, 236, 240};

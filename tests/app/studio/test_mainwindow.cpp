@@ -319,8 +319,9 @@ private Q_SLOTS:
         QVERIFY2(w.statusBar()->currentMessage().contains(QString::fromStdString(ds->obsNames[0])),
                  qPrintable(w.statusBar()->currentMessage()));
 
-        // The section switcher lists all six demo sections and opens another with its data.
+        // The section switcher lists all six demo sections, shows the open one, and opens another with its data.
         QCOMPARE(w.sectionCombo()->count(), 6);
+        QCOMPARE(w.sectionCombo()->currentText(), QStringLiteral("C3"));
         dataset.clear();
         const int b4 = w.sectionCombo()->findText("B4");
         QVERIFY(b4 >= 0);
