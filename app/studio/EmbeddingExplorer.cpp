@@ -12,11 +12,13 @@
 #include "core/eval/RetrievalMetrics.h"
 #include "core/eval/SimilarityMaps.h"
 #include "core/spatial/ExpressionValues.h"
+#include "widgets/common/SvgDocument.h"
 #include "widgets/embedding/EmbeddingScatterView.h"
 
 #include <QComboBox>
 #include <QCoreApplication>
 #include <QFileDialog>
+#include <QFontInfo>
 #include <QFormLayout>
 #include <QSaveFile>
 #include <QFutureWatcher>
@@ -29,6 +31,7 @@
 #include <QPushButton>
 #include <QSplitter>
 #include <QVBoxLayout>
+#include <QXmlStreamWriter>
 #include <QtConcurrent/QtConcurrentRun>
 
 #include <sys/resource.h>
@@ -98,12 +101,13 @@ EmbeddingExplorer::EmbeddingExplorer(QWidget* parent) : QWidget(parent) {
     cancel_->setEnabled(false);
     controls->addWidget(compute_);
     controls->addWidget(cancel_);
-    auto* exportButton = new QPushButton(tr("PNG\u2026"), this);
-    exportButton->setToolTip(tr("Export the embedding view (with its legend) as PNG"));
+    auto* exportButton = new QPushButton(tr("Export\u2026"), this);
+    exportButton->setToolTip(tr("Export the embedding view with its legend: PNG, or SVG with every point as a circle"));
     connect(exportButton, &QPushButton::clicked, this, [this] {
-        const QString path = QFileDialog::getSaveFileName(this, tr("Export embedding view"), QStringLiteral("embedding.png"), tr("PNG images (*.png)"));
+        const QString path = QFileDialog::getSaveFileName(this, tr("Export embedding view"), QStringLiteral("embedding.png"),
+                                                          tr("PNG images (*.png);;SVG, points and legend as vectors (*.svg)"));
         if (path.isEmpty()) return;
-        const QString error = exportPng(path);
+        const QString error = path.endsWith(QStringLiteral(".svg"), Qt::CaseInsensitive) ? exportSvg(path) : exportPng(path);
         showMessage(error.isEmpty() ? tr("Exported %1").arg(path) : error);
     });
     controls->addWidget(exportButton);
@@ -182,6 +186,36 @@ QString EmbeddingExplorer::exportPng(const QString& path) const {
     QSaveFile file(path);
     if (image.isNull() || !file.open(QIODevice::WriteOnly) || !image.save(&file, "PNG") || !file.commit())
         return tr("%1: could not write the image (%2)").arg(path, file.errorString());
+    return {};
+}
+
+QString EmbeddingExplorer::exportSvg(const QString& path) const {
+    const bool both = geneScatter_->isVisible();
+    const int w = scatter_->width() + (both ? geneScatter_->width() : 0);
+    const int h = std::max(scatter_->height(), both ? geneScatter_->height() : 0);
+    QByteArray svg;
+    QXmlStreamWriter x(&svg);
+    startSvgDocument(x, QString::number(w), QString::number(h), QStringLiteral("0 0 %1 %2").arg(w).arg(h));
+    x.writeAttribute("font-family", "DejaVu Sans, Arial, sans-serif");
+    x.writeAttribute("font-size", QString::number(QFontInfo(scatter_->font()).pixelSize()));
+    bool ok = scatter_->writeSvgGroup(x, both ? QStringLiteral("image-embedding") : QStringLiteral("embedding"));
+    if (ok && both) {
+        // Side by side: the gene view to the right, as on screen.
+        x.writeStartElement("g");
+        x.writeAttribute("transform", QStringLiteral("translate(%1,0)").arg(scatter_->width()));
+        ok = geneScatter_->writeSvgGroup(x, QStringLiteral("gene-embedding"));
+        x.writeEndElement();
+    }
+    x.writeEndElement();
+    x.writeEndDocument();
+    if (!ok) {
+        return tr("%1: more than %2 points are drawn, too many for an SVG; export PNG instead")
+            .arg(path)
+            .arg(EmbeddingScatterView::kMaxSvgPoints);
+    }
+    QSaveFile file(path);
+    if (!file.open(QIODevice::WriteOnly) || file.write(svg) != svg.size() || !file.commit())
+        return tr("%1: could not write the figure (%2)").arg(path, file.errorString());
     return {};
 }
 

@@ -85,6 +85,9 @@ public:
     QString message() const;
     // The view with its legend as PNG, written atomically; an error naming the file, or empty.
     QString exportPng(const QString& path) const;
+    // The same as SVG: every drawn point as a circle, links and legend as vectors
+    // (both views when side by side); an error naming the file, or empty.
+    QString exportSvg(const QString& path) const;
 
     static constexpr std::int64_t autoLayoutRows = 20000;
 

@@ -11,6 +11,7 @@
 #include "core/spatial/PointGridIndex.h"
 #include "widgets/vtk/VtkGLWidget.h"
 
+#include <QByteArray>
 #include <QColor>
 #include <QPointF>
 #include <QPolygonF>
@@ -26,6 +27,7 @@
 #include <utility>
 #include <vector>
 
+class QXmlStreamWriter;
 class vtkActor;
 class vtkCellArray;
 class vtkFloatArray;
@@ -111,6 +113,17 @@ public:
     QRectF legendEntryRect(int category) const;
     // The colour a point is given before selection dimming.
     QColor pointColor(std::int64_t index) const;
+
+    // The view as vector graphics (EmbeddingScatterSvg.cpp): every drawn point
+    // as a circle at its projected position in its colour (selected points on
+    // top, outlined), the joint view's links, and the legend. Coordinates are
+    // widget pixels. Empty when more than kMaxSvgPoints points are drawn (a
+    // file of millions of circles helps nobody: export PNG instead).
+    static constexpr std::int64_t kMaxSvgPoints = 300000;
+    QByteArray toSvg() const;
+    // The same content as one <g> element, for a document that holds several views.
+    // False (nothing written) above kMaxSvgPoints drawn points.
+    bool writeSvgGroup(QXmlStreamWriter& w, const QString& id) const;
 
 Q_SIGNALS:
     void selectionChanged();

@@ -13,6 +13,7 @@
 #include "widgets/eval/SimilarityMapPanel.h"
 #include "widgets/spatial/SpotColoringPanel.h"
 #include "tests/app/studio/ToyRun.h"
+#include "tests/widgets/SvgTestReader.h"
 #include "widgets/embedding/EmbeddingScatterView.h"
 #include "widgets/slideview/SlideView.h"
 
@@ -191,6 +192,17 @@ private Q_SLOTS:
         QCOMPARE(ex->exportPng(dir.filePath("both.png")), QString());
         const QImage both(dir.filePath("both.png"));
         QCOMPARE(both.width(), (sc->width() + genes->width()) * sc->devicePixelRatio());
+        // As SVG: both views, every point a circle, the gene view to the right.
+        QCOMPARE(ex->exportSvg(dir.filePath("both.svg")), QString());
+        QFile svgFile(dir.filePath("both.svg"));
+        QVERIFY(svgFile.open(QIODevice::ReadOnly));
+        QString svgError;
+        const auto svg = hescape::test::parseSvg(svgFile.readAll(), &svgError);
+        QVERIFY2(svgError.isEmpty(), qPrintable(svgError));
+        QCOMPARE(svg.front().num("width"), static_cast<double>(sc->width() + genes->width()));
+        QCOMPARE(static_cast<std::int64_t>(hescape::test::all(svg, "circle", "image-embedding-points").size()), n);
+        QCOMPARE(static_cast<std::int64_t>(hescape::test::all(svg, "circle", "gene-embedding-points").size()), n);
+        QVERIFY(ex->exportSvg("/nonexistent-dir/e.svg").contains("/nonexistent-dir/e.svg"));
 
         // Back to one view.
         laidOut.clear();
@@ -278,6 +290,7 @@ private Q_SLOTS:
             QTRY_VERIFY_WITH_TIMEOUT(!ex->layout().empty(), 60000);
             ex->setColourBy("slide");
             QCOMPARE(ex->exportPng(qEnvironmentVariable("HESCAPE_SCREENSHOT_DIR") + "/embedding-erbb2-all-sections.png"), QString());
+            QCOMPARE(ex->exportSvg(qEnvironmentVariable("HESCAPE_SCREENSHOT_DIR") + "/embedding-erbb2-all-sections.svg"), QString());
         }
 
         // A category: C3's own category ("C") is added after the open section's ("B").

@@ -6,6 +6,7 @@
 // report the point under the cursor, selection dims the others, links draw.
 #include "core/render/Colormap.h"
 #include "widgets/GlSurfaceFormat.h"
+#include "tests/widgets/SvgTestReader.h"
 #include "widgets/embedding/EmbeddingScatterView.h"
 
 #include <QOpenGLContext>
@@ -318,12 +319,68 @@ private Q_SLOTS:
 
     // A large cloud through the same paths (colours, projection cache, hover),
     // checking results rather than time.
+    void svgHasEveryDrawnPointAndTheLegend() {
+        EmbeddingScatterView v;
+        v.resize(420, 360);
+        v.show();
+        QVERIFY(QTest::qWaitForWindowExposed(&v));
+        const Grid g = makeGrid();
+        QVERIFY(v.setPoints(g.xy, 2));
+        QVERIFY(v.setCategories(g.codes, {"a", "b", "c"}, "section"));
+        v.setCategoryVisible(1, false);
+        v.setSelection({0, 3});
+        QString error;
+        const auto els = hescape::test::parseSvg(v.toSvg(), &error);
+        QVERIFY2(error.isEmpty(), qPrintable(error));
+        QCOMPARE(els.front().attrs.at("viewBox"), QStringLiteral("0 0 420 360"));
+        // One circle per drawn point (category 1 hidden: 30 of the 100 left out), where and as the view draws it.
+        const auto circles = hescape::test::all(els, "circle", "embedding-points");
+        QCOMPARE(circles.size(), std::size_t{70});
+        std::size_t k = 0;
+        for (std::int64_t i = 0; i < 100; ++i) {
+            if (!v.isPointVisible(i)) continue;
+            const auto at = v.projectedPosition(i);
+            QVERIFY(at.has_value());
+            const auto* c = circles[k++];
+            QVERIFY(std::abs(c->num("cx") - at->x()) < 0.01 && std::abs(c->num("cy") - at->y()) < 0.01);
+            QCOMPARE(c->attrs.at("fill"), v.pointColor(i).name());
+            QCOMPARE(c->num("r"), v.pointSize() / 2.0);
+        }
+        QCOMPARE(hescape::test::all(els, "circle", "embedding-selection").size(), std::size_t{2});  // 0 and 3, both shown
+        // The legend: title and the three names; the hidden category's swatch is an outline.
+        QStringList texts;
+        for (const auto* t : hescape::test::all(els, "text", "embedding-legend")) texts << t->text;
+        QCOMPARE(texts, (QStringList{"section", "a", "b", "c"}));
+        const auto swatches = hescape::test::all(els, "rect", "embedding-legend");
+        QCOMPARE(swatches.size(), std::size_t{4});  // frame + 3
+        QCOMPARE(swatches[2]->attrs.at("fill"), QStringLiteral("none"));
+        const auto c0 = categoryColor(0);
+        QCOMPARE(swatches[1]->attrs.at("fill"), QColor(c0[0], c0[1], c0[2]).name());
+        QVERIFY(std::abs(swatches[0]->num("x") - v.legendRect().x()) < 0.01);
+
+        // Values: a vertical gradient through the colormap, low at the bottom, and the range labels.
+        std::vector<float> values(100);
+        for (int i = 0; i < 100; ++i) values[static_cast<std::size_t>(i)] = static_cast<float>(i);
+        QVERIFY(v.setValues(values, "magma", 0, 99, "ERBB2"));
+        const auto valued = hescape::test::parseSvg(v.toSvg(), &error);
+        const auto stops = hescape::test::all(valued, "stop");
+        QCOMPARE(stops.size(), std::size_t{33});
+        const auto lo = colormapColor(ColormapId::Magma, 0.0);
+        QCOMPARE(stops.front()->attrs.at("stop-color"), QColor(lo[0], lo[1], lo[2]).name());
+        const auto* gradient = hescape::test::all(valued, "linearGradient").front();
+        QCOMPARE(gradient->attrs.at("y1"), QStringLiteral("1"));
+        QStringList labels;
+        for (const auto* t : hescape::test::all(valued, "text", "embedding-legend")) labels << t->text;
+        QCOMPARE(labels, (QStringList{"ERBB2", "99", "0"}));
+        QCOMPARE(hescape::test::all(valued, "circle", "embedding-points").size(), std::size_t{100});
+    }
+
     void largeCloud() {
         EmbeddingScatterView v;
         v.resize(500, 400);
         v.show();
         QVERIFY(QTest::qWaitForWindowExposed(&v));
-        const int n = 200000;
+        const int n = static_cast<int>(EmbeddingScatterView::kMaxSvgPoints) + 1;
         std::vector<float> xy(2 * n);
         std::vector<float> values(n);
         for (int i = 0; i < n; ++i) {
@@ -337,6 +394,13 @@ private Q_SLOTS:
         const QPointF p = *v.projectedPosition(n - 1);
         QCOMPARE(v.pointAt(p, 0.01), std::optional<std::int64_t>(n - 1));
         QTRY_VERIFY(near(v.grabFramebuffer().pixelColor(p.toPoint()), qc(colormapColor(ColormapId::Magma, 1)), 10));
+        // One point too many for an SVG: none is written; with one hidden, it is.
+        QVERIFY(v.toSvg().isEmpty());
+        std::vector<int> codes(static_cast<std::size_t>(n), 0);
+        codes[0] = 1;
+        QVERIFY(v.setCategories(codes, {"most", "one"}));
+        v.setCategoryVisible(1, false);
+        QVERIFY(!v.toSvg().isEmpty());
     }
 };
 

@@ -3,6 +3,7 @@
 // at the places, lengths, texts and colours the view draws them. Needs a GL
 // context (xvfb-run).
 #include "core/render/Colormap.h"
+#include "tests/widgets/SvgTestReader.h"
 #include "tests/widgets/TestSlides.h"
 #include "widgets/GlSurfaceFormat.h"
 #include "widgets/slideview/FigureSvg.h"
@@ -11,57 +12,15 @@
 #include <QOpenGLContext>
 #include <QProcess>
 #include <QTemporaryDir>
-#include <QXmlStreamReader>
 #include <QtTest/QtTest>
 
-#include <map>
 #include <vector>
 
 using namespace hescape;
 
-namespace {
-
-// An element of the SVG: its name, attributes and text.
-struct SvgElement {
-    QString name;
-    std::map<QString, QString> attrs;
-    QString text;
-    QString group;  // id of the enclosing <g>, if any
-    double num(const char* key) const { return attrs.at(QString::fromLatin1(key)).toDouble(); }
-};
-
-// Parses the whole document; fails the test on malformed XML.
-std::vector<SvgElement> parse(const QByteArray& svg, QString* error) {
-    std::vector<SvgElement> out;
-    QXmlStreamReader r(svg);
-    QStringList groups;
-    while (!r.atEnd()) {
-        r.readNext();
-        if (r.isStartElement()) {
-            SvgElement e;
-            e.name = r.name().toString();
-            for (const auto& a : r.attributes()) e.attrs[a.qualifiedName().toString()] = a.value().toString();
-            e.group = groups.isEmpty() ? QString() : groups.last();
-            if (e.name == QLatin1String("g")) groups << e.attrs[QStringLiteral("id")];
-            out.push_back(e);
-        } else if (r.isEndElement() && r.name() == QLatin1String("g")) {
-            groups.removeLast();
-        } else if (r.isCharacters() && !r.isWhitespace() && !out.empty()) {
-            out.back().text += r.text().toString();
-        }
-    }
-    if (r.hasError()) *error = r.errorString();
-    return out;
-}
-
-std::vector<const SvgElement*> all(const std::vector<SvgElement>& els, const QString& name, const QString& group = {}) {
-    std::vector<const SvgElement*> out;
-    for (const auto& e : els)
-        if (e.name == name && (group.isEmpty() || e.group == group)) out.push_back(&e);
-    return out;
-}
-
-}  // namespace
+using hescape::test::all;
+using hescape::test::parseSvg;
+using hescape::test::SvgElement;
 
 class TestFigureSvg : public QObject {
     Q_OBJECT
@@ -98,7 +57,7 @@ private Q_SLOTS:
 
         const QByteArray svg = v.renderFigureSvg(2);
         QString error;
-        const auto els = parse(svg, &error);
+        const auto els = parseSvg(svg, &error);
         QVERIFY2(error.isEmpty(), qPrintable(error));
         QVERIFY(!els.empty());
         const SvgElement& root = els.front();
@@ -160,7 +119,7 @@ private Q_SLOTS:
 
         // With the scale bar hidden, the figure has no scale-bar group.
         v.setScaleBarVisible(false);
-        const auto without = parse(v.renderFigureSvg(1), &error);
+        const auto without = parseSvg(v.renderFigureSvg(1), &error);
         QVERIFY(all(without, "g", {}).size() == 1);  // the legend only
         QCOMPARE(all(without, "line", "scale-bar").size(), std::size_t{0});
 
@@ -196,7 +155,7 @@ private Q_SLOTS:
         v.setSpotValues({0, 1, 2}, style, {"region", {"tumour", "stroma", "immune"}});
         QTRY_VERIFY_WITH_TIMEOUT(v.isFullyLoaded(), 10000);
         QString error;
-        const auto els = parse(v.renderFigureSvg(1), &error);
+        const auto els = parseSvg(v.renderFigureSvg(1), &error);
         QVERIFY2(error.isEmpty(), qPrintable(error));
         const auto circles = all(els, "circle", "legend");
         QCOMPARE(circles.size(), std::size_t{3});
