@@ -748,7 +748,12 @@ void MainWindow::colourOtherSections() {
         otherSectionsPending_ = true;  // data sets are read only for a view someone looks at
         return;
     }
-    if (!sectionDatasets_) sectionDatasets_ = std::make_shared<SectionDatasets>();
+    const QString folder = QFileInfo(datasetPath_).absolutePath();
+    if (!sectionDatasets_ || sectionDatasetsFolder_ != folder) {
+        // Another folder: the data sets kept for the last one are let go.
+        sectionDatasets_ = std::make_shared<SectionDatasets>();
+        sectionDatasetsFolder_ = folder;
+    }
     const std::uint64_t generation = colouringGeneration_;
     auto* watcher = new QFutureWatcher<OtherSectionsColouring>(this);
     connect(watcher, &QFutureWatcherBase::finished, this, [this, watcher, generation] {
@@ -764,7 +769,7 @@ void MainWindow::colourOtherSections() {
         if (!other.notes.isEmpty()) statusBar()->showMessage(tr("Embedding colours: %1").arg(other.notes.join(QStringLiteral("; "))), 10000);
         Q_EMIT otherSectionsColoured(other.rowsColoured);
     });
-    watcher->setFuture(colourOtherSectionsAsync(run_, QFileInfo(datasetPath_).absolutePath(), open, *otherSectionsRequest_,
+    watcher->setFuture(colourOtherSectionsAsync(run_, folder, open, *otherSectionsRequest_,
                                                 explorerColouring_.categories, sectionDatasets_));
 }
 

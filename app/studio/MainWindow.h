@@ -208,7 +208,8 @@ private:
     std::optional<ColouringRequest> otherSectionsRequest_;  // gene or obs colouring; none for similarity maps
     std::uint64_t colouringGeneration_ = 0;
     bool otherSectionsPending_ = false;  // waiting for the Embeddings dock to be shown
-    std::shared_ptr<SectionDatasets> sectionDatasets_;
+    std::shared_ptr<SectionDatasets> sectionDatasets_;  // kept for one folder at a time
+    QString sectionDatasetsFolder_;
     QString pendingRun_;  // results of a training run, opened when it has finished
     QString valueLabel_;
     RecentFiles* recentSessions_ = nullptr;

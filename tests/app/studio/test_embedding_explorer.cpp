@@ -317,6 +317,48 @@ private Q_SLOTS:
                  qPrintable(w.statusBar()->currentMessage()));
     }
 
+    void brokenOtherSectionIsNamedNotFatal() {
+        // B4 beside a truncated C3.h5ad: C3's rows stay grey, the status bar names the file, B4 stays.
+        QTemporaryDir dir;
+        for (const char* f : {"B4.tiff", "B4.h5ad"}) QVERIFY(QFile::copy(kDemoDir + f, dir.filePath(f)));
+        QFile whole(kDemoDir + "C3.h5ad");
+        QVERIFY(whole.open(QIODevice::ReadOnly));
+        QFile cut(dir.filePath("C3.h5ad"));
+        QVERIFY(cut.open(QIODevice::WriteOnly));
+        cut.write(whole.read(whole.size() / 3));
+        cut.close();
+        const SpatialDataset b4 = readAnnData((kDemoDir + "B4.h5ad").toStdString());
+        const SpatialDataset c3 = readAnnData((kDemoDir + "C3.h5ad").toStdString());
+        const QString runPath = dir.filePath("run.h5");
+        writeEmbeddings(runPath.toStdString(), {}, "none", {toyEmbeddings(b4, "B4", "test"), toyEmbeddings(c3, "C3", "train", 16, true, 7)});
+        MainWindow w;
+        w.resize(1400, 900);
+        w.show();
+        QVERIFY(QTest::qWaitForWindowExposed(&w));
+        QSignalSpy dataset(&w, &MainWindow::datasetLoaded);
+        w.openFile(dir.filePath("B4.tiff"));
+        QVERIFY(dataset.wait(20000));
+        auto* dock = qobject_cast<QDockWidget*>(w.embeddingExplorer()->parentWidget());
+        dock->show();
+        dock->raise();
+        QSignalSpy runLoaded(&w, &MainWindow::runLoaded);
+        w.openRunFile(runPath);
+        QVERIFY(runLoaded.wait(20000));
+        w.similarityPanel()->setMode(SimilarityMapMode::Off);
+        QSignalSpy others(&w, &MainWindow::otherSectionsColoured);
+        w.coloringPanel()->setGenes({"ERBB2"});
+        QVERIFY(others.wait(20000));
+        QCOMPARE(others.last().at(0).toLongLong(), qint64{0});
+        const QString message = w.statusBar()->currentMessage();
+        QVERIFY2(message.contains("C3: ") && message.contains(dir.filePath("C3.h5ad")), qPrintable(message));
+        QCOMPARE(w.slideView()->spots().count(), b4.obsNames.size());
+        const RunEmbeddings& run = *w.embeddingExplorer()->run();
+        for (std::int64_t r = 0; r < run.rows(); ++r) {
+            const float v = w.embeddingExplorer()->slideColouring().values[static_cast<std::size_t>(r)];
+            QCOMPARE(std::isnan(v), run.section[static_cast<std::size_t>(r)] == "C3");
+        }
+    }
+
     void batchCodesByDonor() {
         RunEmbeddings run;
         run.section = {"A1", "A2", "B1", "C12", "A1"};
