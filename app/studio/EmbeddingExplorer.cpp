@@ -208,6 +208,7 @@ QString EmbeddingExplorer::exportSvg(const QString& path) const {
     }
     x.writeEndElement();
     x.writeEndDocument();
+    if (ok && x.hasError()) return tr("%1: the SVG could not be written").arg(path);
     if (!ok) {
         return tr("%1: more than %2 points are drawn, too many for an SVG; export PNG instead")
             .arg(path)

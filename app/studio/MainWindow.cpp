@@ -622,6 +622,7 @@ void MainWindow::openRunFile(const QString& path) {
 void MainWindow::matchRunToDataset() {
     runRows_.clear();
     queryObs_ = -1;
+    ++colouringGeneration_;  // rows of other sections computed for the last run or data set are dropped
     if (!run_ || !dataset_) return;
     const std::string section = QFileInfo(datasetPath_).completeBaseName().toStdString();
     runRows_ = matchObservations(*run_, section, dataset_->obsNames);
@@ -759,7 +760,8 @@ void MainWindow::colourOtherSections() {
     connect(watcher, &QFutureWatcherBase::finished, this, [this, watcher, generation] {
         const OtherSectionsColouring other = watcher->result();
         watcher->deleteLater();
-        if (generation != colouringGeneration_) return;  // the colouring changed meanwhile
+        // The colouring or the run changed meanwhile: these rows belong to another.
+        if (generation != colouringGeneration_ || other.values.size() != explorerColouring_.values.size()) return;
         RowColouring merged = explorerColouring_;
         for (std::size_t r = 0; r < merged.values.size() && r < other.values.size(); ++r)
             if (std::isnan(merged.values[r])) merged.values[r] = other.values[r];
@@ -972,7 +974,7 @@ bool MainWindow::exportViewSvg(const QString& path, int scale) {
     }
     QSaveFile file(path);  // temp file + rename: never a half-written figure
     if (svg.isEmpty() || !file.open(QIODevice::WriteOnly) || file.write(svg) != svg.size() || !file.commit()) {
-        reportError(path, tr("%1: could not write the figure (%2)").arg(path, svg.isEmpty() ? tr("no slide open") : file.errorString()));
+        reportError(path, tr("%1: could not write the figure (%2)").arg(path, svg.isEmpty() ? tr("no slide open, or the SVG could not be made") : file.errorString()));
         return false;
     }
     statusBar()->showMessage(tr("Exported %1 (SVG: the view at %2 × %3 px, scale bar and legend as vector graphics)")

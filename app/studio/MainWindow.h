@@ -64,6 +64,8 @@ public:
     SimilarityMapPanel* similarityPanel() const { return maps_; }
     MetricsTable* metricsTable() const { return metrics_; }
     EmbeddingExplorer* embeddingExplorer() const { return explorer_; }
+    // Data sets of other sections read for the embedding's colouring so far (tests).
+    std::size_t otherSectionReads() const { return sectionDatasets_ ? sectionDatasets_->reads() : 0; }
     SecondSectionView* secondSection() const { return second_; }
     // Centres the slide on a run row's spot and selects it; false (with a
     // status message) when the spot is not on the open slide.

@@ -14,6 +14,11 @@
 
 namespace hescape {
 
+std::size_t SectionDatasets::reads() const {
+    const std::lock_guard lock(mutex_);
+    return reads_;
+}
+
 SectionDatasets::Entry SectionDatasets::get(const std::string& path) {
     {
         const std::lock_guard lock(mutex_);
@@ -23,8 +28,10 @@ SectionDatasets::Entry SectionDatasets::get(const std::string& path) {
     // which costs time but never blocks another section's read.
     auto ds = std::make_shared<SpatialDataset>(openSpatialDataset(path));
     ds->expression.buildColumnIndex();
+    ds->geneIndex({});  // builds the gene lookup now: it is filled on first use, and the entry is shared across threads
     Entry e{ds, ds->expression.rowSums()};
     const std::lock_guard lock(mutex_);
+    ++reads_;
     return entries_.emplace(path, std::move(e)).first->second;
 }
 
@@ -46,6 +53,14 @@ OtherSectionsColouring colourOtherSections(const RunEmbeddings& run, const QStri
         try {
             const SectionDatasets::Entry e = datasets.get(path.toStdString());
             const ColouringValues v = colouringValues(*e.dataset, request, e.librarySizes);
+            if (v.categories.empty() != categories.isEmpty()) {
+                // The same column name holds numbers in one section and categories in the other.
+                out.notes << QStringLiteral("%1: %2 holds %3 there, %4 here")
+                                 .arg(section, QString::fromStdString(request.annotation),
+                                      v.categories.empty() ? QStringLiteral("numbers") : QStringLiteral("categories"),
+                                      v.categories.empty() ? QStringLiteral("categories") : QStringLiteral("numbers"));
+                continue;
+            }
             // This section's category codes as codes into out.categories.
             std::vector<float> code(v.categories.size());
             for (std::size_t k = 0; k < v.categories.size(); ++k) {
@@ -80,7 +95,15 @@ QFuture<OtherSectionsColouring> colourOtherSectionsAsync(std::shared_ptr<const R
                                                          const QString& openSection, const ColouringRequest& request,
                                                          const QStringList& categories, std::shared_ptr<SectionDatasets> datasets) {
     return QtConcurrent::run([run = std::move(run), folder, openSection, request, categories, datasets = std::move(datasets)] {
-        return colourOtherSections(*run, folder, openSection, request, categories, *datasets);
+        try {
+            return colourOtherSections(*run, folder, openSection, request, categories, *datasets);
+        } catch (const std::exception& e) {  // e.g. out of memory: a note, never an exception in the GUI thread
+            OtherSectionsColouring failed;
+            failed.values.assign(static_cast<std::size_t>(run->rows()), std::numeric_limits<float>::quiet_NaN());
+            failed.categories = categories;
+            failed.notes << QString::fromStdString(e.what());
+            return failed;
+        }
     });
 }
 

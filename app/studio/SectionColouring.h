@@ -32,10 +32,12 @@ public:
     // Reads `path` (with its column index and library sizes) unless it is
     // already here; throws what the reader throws, naming the file.
     Entry get(const std::string& path);
+    std::size_t reads() const;  // files read so far
 
 private:
-    std::mutex mutex_;
+    mutable std::mutex mutex_;
     std::map<std::string, Entry> entries_;
+    std::size_t reads_ = 0;
 };
 
 struct OtherSectionsColouring {
@@ -46,7 +48,9 @@ struct OtherSectionsColouring {
 };
 
 // `categories`: the open section's categories (empty for numbers); other
-// sections' category codes are mapped onto them by name.
+// sections' category codes are mapped onto them by name; a section whose
+// column holds numbers where the open one has categories (or the reverse) is
+// left out with a note.
 OtherSectionsColouring colourOtherSections(const RunEmbeddings& run, const QString& folder, const QString& openSection,
                                            const ColouringRequest& request, const QStringList& categories,
                                            SectionDatasets& datasets);

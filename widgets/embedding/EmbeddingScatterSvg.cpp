@@ -1,5 +1,6 @@
-// EmbeddingScatterView as SVG: the points as circles (the drawn ones, in
-// their colours, selected ones last and outlined), the links of a joint view,
+// EmbeddingScatterView as SVG: the points as circles (the drawn ones inside
+// the view, in their colours on screen, selected ones last and outlined),
+// clipped to the view, the links of a joint view,
 // and the legend laid out as on screen (legendLayout), so a UMAP figure can be
 // edited point by point in a vector editor.
 #include "widgets/embedding/EmbeddingScatterView.h"
@@ -10,6 +11,8 @@
 #include <QFontInfo>
 #include <QFontMetricsF>
 #include <QXmlStreamWriter>
+
+#include <vtkUnsignedCharArray.h>
 
 #include <algorithm>
 
@@ -22,17 +25,33 @@ QString num(double v) { return QString::number(v, 'f', 2); }
 }  // namespace
 
 bool EmbeddingScatterView::writeSvgGroup(QXmlStreamWriter& w, const QString& id) const {
+    // The points inside the view (zoomed in, the others are off screen).
+    const double r0 = pointSize_ / 2.0 + 2;
+    const QRectF view = QRectF(0, 0, width(), height()).adjusted(-r0, -r0, r0, r0);
     std::vector<std::pair<std::int64_t, QPointF>> drawn;
     for (std::int64_t i = 0; i < count_; ++i) {
         if (!isPointVisible(i)) continue;
-        if (const auto at = projectedPosition(i)) drawn.emplace_back(i, *at);
+        const auto at = projectedPosition(i);
+        if (!at || !view.contains(*at)) continue;
+        drawn.emplace_back(i, *at);
         if (static_cast<std::int64_t>(drawn.size()) > kMaxSvgPoints) return false;
     }
+    // The colours on screen: with a selection, the other points are dimmed (rebuildColors).
+    const std::uint8_t* shown = colors_->GetPointer(0);
+    auto displayed = [shown](std::int64_t i) { return QColor(shown[3 * i], shown[3 * i + 1], shown[3 * i + 2]).name(); };
     auto element = [&w](const char* name, std::initializer_list<std::pair<const char*, QString>> attrs, const QString& text = {}) {
         svgElement(w, name, attrs, text);
     };
+    const QString clip = id + QStringLiteral("-clip");
+    w.writeStartElement("defs");
+    w.writeStartElement("clipPath");
+    w.writeAttribute("id", clip);
+    element("rect", {{"x", "0"}, {"y", "0"}, {"width", QString::number(width())}, {"height", QString::number(height())}});
+    w.writeEndElement();
+    w.writeEndElement();
     w.writeStartElement("g");
     w.writeAttribute("id", id);
+    w.writeAttribute("clip-path", QStringLiteral("url(#%1)").arg(clip));
     element("rect", {{"x", "0"}, {"y", "0"}, {"width", QString::number(width())}, {"height", QString::number(height())},
                      {"fill", background_.name()}});
     if (!links_.empty()) {
@@ -51,7 +70,7 @@ bool EmbeddingScatterView::writeSvgGroup(QXmlStreamWriter& w, const QString& id)
     w.writeStartElement("g");
     w.writeAttribute("id", id + QStringLiteral("-points"));
     for (const auto& [i, at] : drawn)
-        element("circle", {{"cx", num(at.x())}, {"cy", num(at.y())}, {"r", r}, {"fill", pointColor(i).name()}});
+        element("circle", {{"cx", num(at.x())}, {"cy", num(at.y())}, {"r", r}, {"fill", displayed(i)}});
     w.writeEndElement();
     if (!selection_.empty()) {
         w.writeStartElement("g");
@@ -138,7 +157,7 @@ QByteArray EmbeddingScatterView::toSvg() const {
     if (!writeSvgGroup(w, QStringLiteral("embedding"))) return {};
     w.writeEndElement();
     w.writeEndDocument();
-    return out;
+    return w.hasError() ? QByteArray() : out;
 }
 
 }  // namespace hescape

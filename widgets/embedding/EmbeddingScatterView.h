@@ -114,11 +114,12 @@ public:
     // The colour a point is given before selection dimming.
     QColor pointColor(std::int64_t index) const;
 
-    // The view as vector graphics (EmbeddingScatterSvg.cpp): every drawn point
-    // as a circle at its projected position in its colour (selected points on
-    // top, outlined), the joint view's links, and the legend. Coordinates are
-    // widget pixels. Empty when more than kMaxSvgPoints points are drawn (a
-    // file of millions of circles helps nobody: export PNG instead).
+    // The view as vector graphics (EmbeddingScatterSvg.cpp): every point drawn
+    // inside the view as a circle at its projected position in its colour on
+    // screen (dimmed when others are selected; selected points on top,
+    // outlined), the joint view's links, and the legend, clipped to the view.
+    // Coordinates are widget pixels. Empty when more than kMaxSvgPoints points
+    // are in view (a file of millions of circles helps nobody: export PNG).
     static constexpr std::int64_t kMaxSvgPoints = 300000;
     QByteArray toSvg() const;
     // The same content as one <g> element, for a document that holds several views.

@@ -120,7 +120,7 @@ QByteArray figureSvg(const QImage& raster, QSize viewSize, const FigureDecoratio
     }
     w.writeEndElement();  // svg
     w.writeEndDocument();
-    return out;
+    return w.hasError() ? QByteArray() : out;
 }
 
 }  // namespace hescape

@@ -16,6 +16,7 @@ namespace hescape {
 // stretched over the figure); `viewSize`: the widget size the decorations'
 // coordinates refer to, which is the SVG's viewBox; the figure's width and
 // height are the raster's pixel size. `font`: the text's family and pixel size.
+// Empty if the XML could not be written.
 QByteArray figureSvg(const QImage& raster, QSize viewSize, const FigureDecorations& decorations, const QFont& font);
 
 }  // namespace hescape

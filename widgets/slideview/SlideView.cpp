@@ -554,10 +554,11 @@ QRectF SlideView::legendRect() const {
     const int rows = legend_.categories.isEmpty() ? 0 : std::min<int>(static_cast<int>(legend_.categories.size()), 20);
     const double h = legend_.categories.isEmpty() ? 58.0 : 26.0 + rows * 17.0;
     // Bottom right; in a view too narrow for it beside the scale bar (bottom
-    // left, up to ~180 px wide), above the scale bar instead.
+    // left), above the scale bar instead.
     const double w = 190, x = std::max(12.0, width() - 12 - w);
-    const bool stacked = scaleBarVisible_ && slide_ && x < 12 + 180 + 12;
-    const double bottom = stacked ? height() - 12 - 34 - 8 : height() - 12;
+    const auto bar = scaleBarLayout(QFontMetricsF(font()));
+    const bool stacked = bar && x < bar->box.right() + 12;
+    const double bottom = stacked ? bar->box.top() - 8 : height() - 12;
     return QRectF(x, bottom - h, w, h);
 }
 

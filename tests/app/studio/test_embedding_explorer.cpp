@@ -251,6 +251,9 @@ private Q_SLOTS:
         MainWindow w;
         QVERIFY(openB4WithEmbeddingsDock(w));
         EmbeddingExplorer* ex = w.embeddingExplorer();
+        // Other sections' data sets are read only once the Embeddings dock is shown.
+        auto* dock = qobject_cast<QDockWidget*>(ex->parentWidget());
+        dock->close();
         QSignalSpy runLoaded(&w, &MainWindow::runLoaded);
         w.openRunFile(runPath);
         QVERIFY(runLoaded.wait(20000));
@@ -260,18 +263,17 @@ private Q_SLOTS:
             return matchObservations(run, section, ds.obsNames);
         };
 
-        // A gene: every section's rows get that section's own values, read only once the
-        // Embeddings dock is shown (other sections' data sets are not read for a hidden view).
+        // A gene: every section's rows get that section's own values.
         QSignalSpy others(&w, &MainWindow::otherSectionsColoured);
-        auto* dock = qobject_cast<QDockWidget*>(ex->parentWidget());
-        dock->close();
         w.coloringPanel()->setGenes({"ERBB2"});
         QTest::qWait(300);
         QCOMPARE(others.count(), 0);
+        QCOMPARE(w.otherSectionReads(), std::size_t{0});
         dock->show();
         dock->raise();
         QVERIFY(others.wait(20000));
         QCOMPARE(others.last().at(0).toLongLong(), static_cast<qint64>(c3.obsNames.size()));
+        QCOMPARE(w.otherSectionReads(), std::size_t{1});  // C3 (Z9 has no file)
         const Normalisation norm = w.coloringPanel()->coloring().normalisation;
         const auto& coloured = ex->slideColouring().values;
         QCOMPARE(static_cast<std::int64_t>(coloured.size()), run.rows());

@@ -11,6 +11,7 @@
 
 #include <QOpenGLContext>
 #include <QSignalSpy>
+#include <QWheelEvent>
 #include <QtTest/QtTest>
 
 #include <vtkGenericOpenGLRenderWindow.h>
@@ -317,8 +318,6 @@ private Q_SLOTS:
         QVERIFY(v.selection().empty());
     }
 
-    // A large cloud through the same paths (colours, projection cache, hover),
-    // checking results rather than time.
     void svgHasEveryDrawnPointAndTheLegend() {
         EmbeddingScatterView v;
         v.resize(420, 360);
@@ -343,8 +342,11 @@ private Q_SLOTS:
             QVERIFY(at.has_value());
             const auto* c = circles[k++];
             QVERIFY(std::abs(c->num("cx") - at->x()) < 0.01 && std::abs(c->num("cy") - at->y()) < 0.01);
-            QCOMPARE(c->attrs.at("fill"), v.pointColor(i).name());
             QCOMPARE(c->num("r"), v.pointSize() / 2.0);
+            // As on screen: the selected points in their colours, the others dimmed towards the background.
+            const QColor fill(c->attrs.at("fill"));
+            if (i == 0 || i == 3) QCOMPARE(fill, v.pointColor(i));
+            else QVERIFY2(fill.lightness() > v.pointColor(i).lightness(), qPrintable(fill.name() + " " + v.pointColor(i).name()));
         }
         QCOMPARE(hescape::test::all(els, "circle", "embedding-selection").size(), std::size_t{2});  // 0 and 3, both shown
         // The legend: title and the three names; the hidden category's swatch is an outline.
@@ -373,8 +375,27 @@ private Q_SLOTS:
         for (const auto* t : hescape::test::all(valued, "text", "embedding-legend")) labels << t->text;
         QCOMPARE(labels, (QStringList{"ERBB2", "99", "0"}));
         QCOMPARE(hescape::test::all(valued, "circle", "embedding-points").size(), std::size_t{100});
+
+        // Zoomed in: only the points inside the view are written, and the group is clipped to it.
+        for (int i = 0; i < 4; ++i) {
+            QWheelEvent wheel(QPointF(100, 100), v.mapToGlobal(QPointF(100, 100)), {}, QPoint(0, 120), Qt::NoButton, {},
+                              Qt::NoScrollPhase, false);
+            QCoreApplication::sendEvent(&v, &wheel);
+        }
+        std::size_t inView = 0;
+        for (std::int64_t i = 0; i < 100; ++i) {
+            const auto at = v.projectedPosition(i);
+            if (at && QRectF(0, 0, v.width(), v.height()).contains(*at)) ++inView;
+        }
+        QVERIFY(inView > 0 && inView < 100);
+        const auto zoomed = hescape::test::parseSvg(v.toSvg(), &error);
+        const auto zoomedCircles = hescape::test::all(zoomed, "circle", "embedding-points");
+        QVERIFY2(zoomedCircles.size() >= inView && zoomedCircles.size() < 100, qPrintable(QString::number(zoomedCircles.size())));
+        QCOMPARE(hescape::test::all(zoomed, "g").front()->attrs.at("clip-path"), QStringLiteral("url(#embedding-clip)"));
     }
 
+    // A large cloud through the same paths (colours, projection cache, hover),
+    // checking results rather than time.
     void largeCloud() {
         EmbeddingScatterView v;
         v.resize(500, 400);
