@@ -34,6 +34,7 @@
 #include <QFileDialog>
 #include <QFileInfo>
 #include <QFutureWatcher>
+#include <QHBoxLayout>
 #include <QInputDialog>
 #include <QLabel>
 #include <QMenuBar>
@@ -118,10 +119,16 @@ MainWindow::MainWindow(QWidget* parent) : QMainWindow(parent) {
         }
     });
     spatialLayout->addWidget(layers_);
-    sections_ = new QComboBox(spatialBox);
-    sections_->setToolTip(tr("Other slides with data in this folder"));
-    sections_->setVisible(false);
-    spatialLayout->addWidget(sections_);
+    // The section switcher, shown when the folder holds several slides with data.
+    sectionRow_ = new QWidget(spatialBox);
+    auto* sectionLayout = new QHBoxLayout(sectionRow_);
+    sectionLayout->setContentsMargins(0, 0, 0, 0);
+    sectionLayout->addWidget(new QLabel(tr("Section"), sectionRow_));
+    sections_ = new QComboBox(sectionRow_);
+    sections_->setToolTip(tr("Open another slide of this folder with its data (the six demo sections)"));
+    sectionLayout->addWidget(sections_, 1);
+    sectionRow_->setVisible(false);
+    spatialLayout->addWidget(sectionRow_);
     coloringPanel_ = new SpotColoringPanel(spatialBox);
     spatialLayout->addWidget(coloringPanel_);
     spatialDock_ = new QDockWidget(tr("Spatial data"), this);
@@ -422,7 +429,7 @@ void MainWindow::refreshSections() {
     sections_->clear();
     for (const auto& s : slidesWithDataIn(QFileInfo(currentPath_).absolutePath())) sections_->addItem(s.name, s.slide);
     sections_->setCurrentIndex(sections_->findData(currentPath_));
-    sections_->setVisible(sections_->count() > 1);
+    sectionRow_->setVisible(sections_->count() > 1);
 }
 
 AffineTransform MainWindow::datasetToSlide() const {

@@ -187,6 +187,7 @@ private:
     int spotsLayer_ = 1;
     QDockWidget* spatialDock_;
     QComboBox* sections_;
+    QWidget* sectionRow_;  // "Section" label and sections_
     std::shared_ptr<const SpatialDataset> dataset_;
     std::vector<double> librarySizes_;
     QString datasetPath_;
