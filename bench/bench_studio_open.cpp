@@ -186,7 +186,7 @@ int main(int argc, char** argv) {
                 static_cast<long long>(ds.observationCount()), static_cast<long long>(ds.geneCount()), slide.c_str());
     std::printf("| step | ms |\n|:--|--:|\n");
     std::printf("| slide opened | %.0f |\n", slideMs);
-    std::printf("| data set read (worker thread: file, column index, library sizes, start gene) | %.0f |\n", readMs);
+    std::printf("| data set read (worker thread: file, sorted-rows check, library sizes, start gene) | %.0f |\n", readMs);
     std::printf("| spots placed and coloured (GUI thread) | %.0f |\n", colouredMs);
     std::printf("| first frame with the spots | %.0f |\n", shownMs);
     std::printf("| GUI thread meanwhile: worst stall / time in stalls > 50 ms | %lld / %lld |\n",

@@ -1,4 +1,4 @@
-// loadDatasetAsync: openSpatialDataset + buildColumnIndex + rowSums + the
+// loadDatasetAsync: openSpatialDataset + the sorted-rows check + rowSums + the
 // start gene, on the pool.
 #include "app/studio/DatasetLoadTask.h"
 
@@ -18,7 +18,7 @@ QFuture<DatasetLoadResult> loadDatasetAsync(const QString& path) {
         r.path = path;
         try {
             auto ds = std::make_shared<SpatialDataset>(openSpatialDataset(path.toStdString()));
-            ds->expression.buildColumnIndex();
+            ds->expression.checkSortedRows();  // column() is quick before the index exists (MainWindow builds it next)
             r.librarySizes = ds->expression.rowSums();
             r.startGene = ds->geneIndex("ERBB2").value_or(-1);
             if (r.startGene < 0 && ds->geneCount() > 0) {

@@ -1,6 +1,8 @@
-// Reading a spatial data set off the GUI thread, with the per-gene column
-// index, library sizes and the first gene to show prepared there too, so
-// gene switches are instant and the GUI thread never scans the matrix.
+// Reading a spatial data set off the GUI thread, with library sizes, the
+// first gene to show and the sorted-rows check of a CSR matrix prepared there
+// too, so the GUI thread never scans the matrix. The per-gene column index
+// is not built here: the caller builds it in the background once the data set
+// is on screen (until then column() binary-searches the rows).
 #pragma once
 
 #include "core/spatial/SpatialDataset.h"

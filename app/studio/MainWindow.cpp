@@ -510,6 +510,10 @@ void MainWindow::finishDatasetLoad(const DatasetLoadResult& r) {
     }
     const SpatialDataset& ds = *r.dataset;
     dataset_ = r.dataset;
+    if (ds.expression.layout() == MatrixLayout::Csr && !ds.expression.hasColumnIndex()) {
+        // The column index makes gene switches instant; the spots are shown without waiting for it.
+        (void)QtConcurrent::run([keep = dataset_] { keep->expression.buildColumnIndex(); });
+    }
     datasetPath_ = r.path;
     matchRunToDataset();
     librarySizes_ = r.librarySizes;

@@ -109,8 +109,15 @@ std::vector<float> ExpressionMatrix::column(std::int64_t col) const {
             for (std::int64_t k = indptr_[col]; k < indptr_[col + 1]; ++k) out[indices_[k]] = data_[k];
             break;
         case MatrixLayout::Csr:
-            if (const auto idx = columnIndex_) {
+            if (const auto idx = columnIndex_.get()) {
                 for (std::int64_t k = idx->indptr[col]; k < idx->indptr[col + 1]; ++k) out[idx->rows[k]] = idx->data[k];
+            } else if (rowsSorted_) {
+                const auto target = static_cast<std::int32_t>(col);
+                for (std::int64_t r = 0; r < rows_; ++r) {
+                    const auto first = indices_.begin() + indptr_[r], last = indices_.begin() + indptr_[r + 1];
+                    const auto it = std::lower_bound(first, last, target);
+                    if (it != last && *it == target) out[r] = data_[it - indices_.begin()];
+                }
             } else {
                 for (std::int64_t r = 0; r < rows_; ++r)
                     for (std::int64_t k = indptr_[r]; k < indptr_[r + 1]; ++k)
@@ -227,8 +234,8 @@ ExpressionMatrix ExpressionMatrix::selectColumns(const std::vector<std::int64_t>
 // same as a one-thread pass (rows ascending inside each column). The output
 // is left unzeroed (every slot is written once), so its pages are faulted in
 // by the scatter, on all threads, instead of by a zero-fill pass on one.
-void ExpressionMatrix::buildColumnIndex(unsigned threads) {
-    if (layout_ != MatrixLayout::Csr || columnIndex_) return;
+void ExpressionMatrix::buildColumnIndex(unsigned threads) const {
+    if (layout_ != MatrixLayout::Csr || columnIndex_.get()) return;
     const auto nnz = static_cast<std::int64_t>(indices_.size());
     std::size_t blocks = threads;
     if (threads == 0) {
@@ -280,7 +287,19 @@ void ExpressionMatrix::buildColumnIndex(unsigned threads) {
             }
         }
     });
-    columnIndex_ = std::move(idx);
+    columnIndex_.set(std::move(idx));
+}
+
+void ExpressionMatrix::checkSortedRows() {
+    if (layout_ != MatrixLayout::Csr) return;
+    bool sorted = true;
+    for (std::int64_t r = 0; r < rows_ && sorted; ++r)
+        for (std::int64_t k = indptr_[r] + 1; k < indptr_[r + 1]; ++k)
+            if (indices_[k] <= indices_[k - 1]) {
+                sorted = false;
+                break;
+            }
+    rowsSorted_ = sorted;
 }
 
 }  // namespace hescape

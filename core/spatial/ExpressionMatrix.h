@@ -1,12 +1,14 @@
 // Observations x genes expression, as stored: dense row-major, CSR or CSC,
 // values kept as float (integer counts are exact in float up to 2^24).
 // Gene (column) access is what views need; for CSR a column index is built
-// once (buildColumnIndex) so that switching genes does not scan the matrix.
+// once (buildColumnIndex, possibly in the background) so that switching genes
+// does not scan the matrix; until then sorted rows are binary-searched.
 // The arrays never change after construction, so copies share them.
 #pragma once
 
 #include "core/common/UninitializedVector.h"
 
+#include <atomic>
 #include <cstdint>
 #include <memory>
 #include <optional>
@@ -65,10 +67,18 @@ public:
     // For CSR matrices: builds a CSC copy of the index so column() is
     // proportional to that gene's non-zeros, on `threads` threads (0: one per
     // hardware thread, at most 8, and one per million values at least; the
-    // result is the same for any count). Safe to call from a worker thread before
-    // the matrix is shared; a no-op for other layouts.
-    void buildColumnIndex(unsigned threads = 0);
-    bool hasColumnIndex() const { return columnIndex_ != nullptr; }
+    // result is the same for any count). A no-op for other layouts or when
+    // built already. It is a cache: it may run on a worker thread while other
+    // threads call column() on the same (shared) matrix, which scans the rows
+    // until the index is in place, then uses it.
+    void buildColumnIndex(unsigned threads = 0) const;
+    bool hasColumnIndex() const { return columnIndex_.get() != nullptr; }
+    // For CSR matrices: checks, once, whether every row's column indices are
+    // ascending (scanpy/anndata's canonical form); if so, column() without the
+    // index binary-searches each row instead of reading every stored value.
+    // Call before the matrix is shared (a loading thread does).
+    void checkSortedRows();
+    bool rowsSorted() const { return rowsSorted_; }
 
 private:
     struct ColumnIndex {
@@ -93,7 +103,24 @@ private:
     std::span<const float> data_;
     std::shared_ptr<const void> storage_;
     bool integerValued_ = false;
-    std::shared_ptr<const ColumnIndex> columnIndex_;
+    bool rowsSorted_ = false;
+    // The column index, set once by buildColumnIndex from any thread; copies
+    // of the matrix take the index it has at the time.
+    class SharedIndex {
+    public:
+        SharedIndex() = default;
+        SharedIndex(const SharedIndex& o) : ptr_(o.ptr_.load()) {}
+        SharedIndex& operator=(const SharedIndex& o) {
+            ptr_.store(o.ptr_.load());
+            return *this;
+        }
+        std::shared_ptr<const ColumnIndex> get() const { return ptr_.load(); }
+        void set(std::shared_ptr<const ColumnIndex> p) const { ptr_.store(std::move(p)); }
+
+    private:
+        mutable std::atomic<std::shared_ptr<const ColumnIndex>> ptr_;
+    };
+    SharedIndex columnIndex_;
 };
 
 }  // namespace hescape

@@ -14,7 +14,9 @@
 #include <QtTest/QtTest>
 
 #include <cmath>
+#include <memory>
 #include <random>
+#include <thread>
 
 using namespace hescape;
 
@@ -156,6 +158,32 @@ private Q_SLOTS:
             indptr.push_back(static_cast<std::int64_t>(indices.size()));
         }
         const auto scanned = ExpressionMatrix::sparse(MatrixLayout::Csr, 300, 40, indptr, indices, data);
+        // Sorted rows: column() binary-searches each row, with the same result as the full scan.
+        auto searched = scanned;
+        QVERIFY(!searched.rowsSorted());
+        searched.checkSortedRows();
+        QVERIFY(searched.rowsSorted());
+        for (std::int64_t c = 0; c < 40; ++c) QVERIFY(searched.column(c) == scanned.column(c));
+        // Built on a worker while this thread reads columns of the same matrix: every read is right,
+        // before, during and after the index arrives.
+        {
+            const auto shared = std::make_shared<const ExpressionMatrix>(searched);
+            std::vector<std::vector<float>> expected;
+            for (std::int64_t c = 0; c < 40; ++c) expected.push_back(scanned.column(c));
+            std::thread builder([shared] { shared->buildColumnIndex(2); });
+            int reads = 0;
+            while (!shared->hasColumnIndex() || reads < 400) {
+                const auto c = reads++ % 40;
+                QVERIFY(shared->column(c) == expected[static_cast<std::size_t>(c)]);
+            }
+            builder.join();
+            QVERIFY(shared->hasColumnIndex());
+        }
+        // Unsorted rows are found out (and scanned).
+        auto unsorted = ExpressionMatrix::sparse(MatrixLayout::Csr, 2, 3, {0, 2, 3}, {2, 0, 1}, {5, 6, 7});
+        unsorted.checkSortedRows();
+        QVERIFY(!unsorted.rowsSorted());
+        QVERIFY(unsorted.column(0) == (std::vector<float>{6, 0}));
         for (const unsigned threads : {1u, 2u, 3u, 8u, 299u, 300u, 301u}) {
             auto indexed = scanned;
             indexed.buildColumnIndex(threads);
