@@ -27,7 +27,9 @@ SectionDatasets::Entry SectionDatasets::get(const std::string& path) {
     // Read outside the lock: two threads may read the same file once each,
     // which costs time but never blocks another section's read.
     auto ds = std::make_shared<SpatialDataset>(openSpatialDataset(path));
-    ds->expression.buildColumnIndex();
+    // No column index (it would double the memory each section holds): on this
+    // worker thread a binary search of the sorted rows per gene is quick enough.
+    ds->expression.checkSortedRows();
     ds->geneIndex({});  // builds the gene lookup now: it is filled on first use, and the entry is shared across threads
     Entry e{ds, ds->expression.rowSums()};
     const std::lock_guard lock(mutex_);

@@ -29,7 +29,8 @@ public:
         std::shared_ptr<const SpatialDataset> dataset;
         std::vector<double> librarySizes;
     };
-    // Reads `path` (with its column index and library sizes) unless it is
+    // Reads `path` (with its library sizes and the sorted-rows check, but no
+    // column index: each section is held once, not twice) unless it is
     // already here; throws what the reader throws, naming the file.
     Entry get(const std::string& path);
     std::size_t reads() const;  // files read so far
