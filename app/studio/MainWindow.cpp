@@ -752,7 +752,9 @@ void MainWindow::applyColoring() {
 
 void MainWindow::colourOtherSections() {
     otherSectionsPending_ = false;
-    if (!otherSectionsRequest_ || !run_ || !dataset_ || explorerColouring_.values.empty()) return;
+    if (!otherSectionsRequest_ || !run_ || !dataset_) return;
+    // The explorer holds the open section's values of this colouring (showSpotValues).
+    if (static_cast<std::int64_t>(explorer_->slideColouring().values.size()) != run_->rows()) return;
     const QString open = QFileInfo(datasetPath_).completeBaseName();
     const auto sections = run_->sections();
     if (std::none_of(sections.begin(), sections.end(), [&](const std::string& s) { return QString::fromStdString(s) != open; })) return;
@@ -772,18 +774,17 @@ void MainWindow::colourOtherSections() {
         const OtherSectionsColouring other = watcher->result();
         watcher->deleteLater();
         // The colouring or the run changed meanwhile: these rows belong to another.
-        if (generation != colouringGeneration_ || other.values.size() != explorerColouring_.values.size()) return;
-        RowColouring merged = explorerColouring_;
-        for (std::size_t r = 0; r < merged.values.size() && r < other.values.size(); ++r)
+        RowColouring merged = explorer_->slideColouring();
+        if (generation != colouringGeneration_ || other.values.size() != merged.values.size()) return;
+        for (std::size_t r = 0; r < merged.values.size(); ++r)
             if (std::isnan(merged.values[r])) merged.values[r] = other.values[r];
-        if (!merged.categories.isEmpty()) merged.categories = other.categories;
-        explorerColouring_ = merged;
+        merged.categories = other.categories;  // the open section's, then the others' new names
         explorer_->setSlideColouring(std::move(merged));
         if (!other.notes.isEmpty()) statusBar()->showMessage(tr("Embedding colours: %1").arg(other.notes.join(QStringLiteral("; "))), 10000);
         Q_EMIT otherSectionsColoured(other.rowsColoured);
     });
     watcher->setFuture(colourOtherSectionsAsync(run_, folder, open, *otherSectionsRequest_,
-                                                explorerColouring_.categories, sectionDatasets_));
+                                                explorer_->slideColouring().categories, sectionDatasets_));
 }
 
 void MainWindow::showSpotValues(std::vector<float> values, SpotStyle style, const SlideView::SpotLegend& legend, bool autoRange,
@@ -813,10 +814,7 @@ void MainWindow::showSpotValues(std::vector<float> values, SpotStyle style, cons
         rc.values.assign(static_cast<std::size_t>(run_->rows()), std::numeric_limits<float>::quiet_NaN());
         for (std::size_t obs = 0; obs < runRows_.size() && obs < values.size(); ++obs)
             if (runRows_[obs] >= 0) rc.values[static_cast<std::size_t>(runRows_[obs])] = values[obs];
-        explorerColouring_ = rc;
         explorer_->setSlideColouring(std::move(rc));
-    } else {
-        explorerColouring_ = {};
     }
     ++colouringGeneration_;  // drops other sections' values still being computed for the last colouring
     otherSectionsRequest_.reset();

@@ -148,7 +148,7 @@ private:
     bool applySimilarityMap();
     void matchRunToDataset();
     void showSpotValues(std::vector<float> values, SpotStyle style, const SlideView::SpotLegend& legend, bool autoRange, double vmin, double vmax);
-    // Starts filling explorerColouring_ for the run's other sections (only while the
+    // Starts filling the embedding's slide colouring for the run's other sections (only while the
     // Embeddings dock is shown; else when it is next shown).
     void colourOtherSections();
     void showHoveredSpot(qint64 index);
@@ -205,9 +205,8 @@ private:
     QString runPath_;
     std::vector<std::int64_t> runRows_;  // per observation: its row in run_, or -1
     std::int64_t queryObs_ = -1;
-    // The embedding view's "as on the slide": the open section's values, filled
-    // in for the run's other sections from their data sets (SectionColouring).
-    RowColouring explorerColouring_;
+    // The embedding view's "as on the slide" holds the open section's values;
+    // the run's other sections are filled in from their data sets (SectionColouring).
     std::optional<ColouringRequest> otherSectionsRequest_;  // gene or obs colouring; none for similarity maps
     std::uint64_t colouringGeneration_ = 0;
     bool otherSectionsPending_ = false;  // waiting for the Embeddings dock to be shown
