@@ -12,13 +12,11 @@
 #include "core/eval/RetrievalMetrics.h"
 #include "core/eval/SimilarityMaps.h"
 #include "core/spatial/ExpressionValues.h"
-#include "widgets/common/SvgDocument.h"
 #include "widgets/embedding/EmbeddingScatterView.h"
 
 #include <QComboBox>
 #include <QCoreApplication>
 #include <QFileDialog>
-#include <QFontInfo>
 #include <QFormLayout>
 #include <QSaveFile>
 #include <QFutureWatcher>
@@ -31,7 +29,6 @@
 #include <QPushButton>
 #include <QSplitter>
 #include <QVBoxLayout>
-#include <QXmlStreamWriter>
 #include <QtConcurrent/QtConcurrentRun>
 
 #include <sys/resource.h>
@@ -190,27 +187,11 @@ QString EmbeddingExplorer::exportPng(const QString& path) const {
 }
 
 QString EmbeddingExplorer::exportSvg(const QString& path) const {
-    const bool both = geneScatter_->isVisible();
-    const int w = scatter_->width() + (both ? geneScatter_->width() : 0);
-    const int h = std::max(scatter_->height(), both ? geneScatter_->height() : 0);
-    QByteArray svg;
-    QXmlStreamWriter x(&svg);
-    startSvgDocument(x, QString::number(w), QString::number(h), QStringLiteral("0 0 %1 %2").arg(w).arg(h));
-    x.writeAttribute("font-family", "DejaVu Sans, Arial, sans-serif");
-    x.writeAttribute("font-size", QString::number(QFontInfo(scatter_->font()).pixelSize()));
-    bool ok = scatter_->writeSvgGroup(x, both ? QStringLiteral("image-embedding") : QStringLiteral("embedding"));
-    if (ok && both) {
-        // Side by side: the gene view to the right, as on screen.
-        x.writeStartElement("g");
-        x.writeAttribute("transform", QStringLiteral("translate(%1,0)").arg(scatter_->width()));
-        ok = geneScatter_->writeSvgGroup(x, QStringLiteral("gene-embedding"));
-        x.writeEndElement();
-    }
-    x.writeEndElement();
-    x.writeEndDocument();
-    if (ok && x.hasError()) return tr("%1: the SVG could not be written").arg(path);
-    if (!ok) {
-        return tr("%1: more than %2 points are drawn, too many for an SVG; export PNG instead")
+    std::vector<std::pair<const EmbeddingScatterView*, QString>> views{{scatter_, QStringLiteral("embedding")}};
+    if (geneScatter_->isVisible()) views = {{scatter_, QStringLiteral("image-embedding")}, {geneScatter_, QStringLiteral("gene-embedding")}};
+    const QByteArray svg = EmbeddingScatterView::svgOfViews(views);
+    if (svg.isEmpty()) {
+        return tr("%1: more than %2 points are in view, too many for an SVG (export PNG instead), or the SVG could not be written")
             .arg(path)
             .arg(EmbeddingScatterView::kMaxSvgPoints);
     }

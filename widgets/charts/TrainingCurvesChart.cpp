@@ -294,8 +294,7 @@ QByteArray TrainingCurvesChart::toSvg(int width, int height) const {
     startSvgDocument(w, QString::number(width), QString::number(height), QStringLiteral("0 0 %1 %2").arg(width).arg(height));
     w.writeAttribute("font-family", "DejaVu Sans, Arial, sans-serif");
     w.writeAttribute("font-size", "12");
-    auto element = [&w](const char* name, std::initializer_list<std::pair<const char*, QString>> attrs,
-                        const QString& text = {}) { svgElement(w, name, attrs, text); };
+    const SvgElementWriter element(w);
     element("rect", {{"x", "0"}, {"y", "0"}, {"width", QString::number(width)}, {"height", QString::number(height)},
                      {"fill", "white"}});
     element("text", {{"x", num(width / 2.0)}, {"y", "26"}, {"text-anchor", "middle"}, {"font-size", "15"},

@@ -33,4 +33,17 @@ inline void svgElement(QXmlStreamWriter& w, const char* name, std::initializer_l
     w.writeEndElement();
 }
 
+// svgElement bound to one writer, for code that writes many elements:
+// `const SvgElementWriter element(w); element("rect", {{"x", "0"}, ...});`
+class SvgElementWriter {
+public:
+    explicit SvgElementWriter(QXmlStreamWriter& w) : w_(w) {}
+    void operator()(const char* name, std::initializer_list<std::pair<const char*, QString>> attrs, const QString& text = {}) const {
+        svgElement(w_, name, attrs, text);
+    }
+
+private:
+    QXmlStreamWriter& w_;
+};
+
 }  // namespace hescape

@@ -39,9 +39,7 @@ bool EmbeddingScatterView::writeSvgGroup(QXmlStreamWriter& w, const QString& id)
     // The colours on screen: with a selection, the other points are dimmed (rebuildColors).
     const std::uint8_t* shown = colors_->GetPointer(0);
     auto displayed = [shown](std::int64_t i) { return QColor(shown[3 * i], shown[3 * i + 1], shown[3 * i + 2]).name(); };
-    auto element = [&w](const char* name, std::initializer_list<std::pair<const char*, QString>> attrs, const QString& text = {}) {
-        svgElement(w, name, attrs, text);
-    };
+    const SvgElementWriter element(w);
     const QString clip = id + QStringLiteral("-clip");
     w.writeStartElement("defs");
     w.writeStartElement("clipPath");
@@ -147,17 +145,33 @@ bool EmbeddingScatterView::writeSvgGroup(QXmlStreamWriter& w, const QString& id)
     return true;
 }
 
-QByteArray EmbeddingScatterView::toSvg() const {
+QByteArray EmbeddingScatterView::svgOfViews(const std::vector<std::pair<const EmbeddingScatterView*, QString>>& views) {
+    int w = 0, h = 0;
+    for (const auto& [view, id] : views) {
+        w += view->width();
+        h = std::max(h, view->height());
+    }
     QByteArray out;
-    QXmlStreamWriter w(&out);
-    startSvgDocument(w, QString::number(width()), QString::number(height()),
-                     QStringLiteral("0 0 %1 %2").arg(width()).arg(height()));
-    w.writeAttribute("font-family", "DejaVu Sans, Arial, sans-serif");
-    w.writeAttribute("font-size", QString::number(QFontInfo(font()).pixelSize()));
-    if (!writeSvgGroup(w, QStringLiteral("embedding"))) return {};
-    w.writeEndElement();
-    w.writeEndDocument();
-    return w.hasError() ? QByteArray() : out;
+    QXmlStreamWriter x(&out);
+    startSvgDocument(x, QString::number(w), QString::number(h), QStringLiteral("0 0 %1 %2").arg(w).arg(h));
+    x.writeAttribute("font-family", "DejaVu Sans, Arial, sans-serif");
+    x.writeAttribute("font-size", QString::number(views.empty() ? 12 : QFontInfo(views.front().first->font()).pixelSize()));
+    int left = 0;
+    for (const auto& [view, id] : views) {
+        // Each view to the right of the one before, as side by side on screen.
+        if (left > 0) {
+            x.writeStartElement("g");
+            x.writeAttribute("transform", QStringLiteral("translate(%1,0)").arg(left));
+        }
+        if (!view->writeSvgGroup(x, id)) return {};
+        if (left > 0) x.writeEndElement();
+        left += view->width();
+    }
+    x.writeEndElement();
+    x.writeEndDocument();
+    return x.hasError() ? QByteArray() : out;
 }
+
+QByteArray EmbeddingScatterView::toSvg() const { return svgOfViews({{this, QStringLiteral("embedding")}}); }
 
 }  // namespace hescape

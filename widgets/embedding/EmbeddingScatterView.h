@@ -122,9 +122,9 @@ public:
     // are in view (a file of millions of circles helps nobody: export PNG).
     static constexpr std::int64_t kMaxSvgPoints = 300000;
     QByteArray toSvg() const;
-    // The same content as one <g> element, for a document that holds several views.
-    // False (nothing written) above kMaxSvgPoints drawn points.
-    bool writeSvgGroup(QXmlStreamWriter& w, const QString& id) const;
+    // Several views side by side, left to right, in one SVG; each view's
+    // content is a group with the given id. Empty when any view is refused.
+    static QByteArray svgOfViews(const std::vector<std::pair<const EmbeddingScatterView*, QString>>& views);
 
 Q_SIGNALS:
     void selectionChanged();
@@ -170,6 +170,9 @@ private:
     const Projection& projection() const;
     bool projectPoint(const double* worldToNdc, const float* p, QPointF& out) const;
     LegendLayout legendLayout() const;
+    // One view's content as a <g> with that id; false (nothing useful written)
+    // above kMaxSvgPoints points in view.
+    bool writeSvgGroup(QXmlStreamWriter& w, const QString& id) const;
     void paintOverlay(QPainter& p) const;
     void setHovered(std::int64_t index);
     void zoom2d(double factor, QPointF anchor);

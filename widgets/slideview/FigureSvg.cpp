@@ -43,9 +43,7 @@ QByteArray figureSvg(const QImage& raster, QSize viewSize, const FigureDecoratio
     families.removeDuplicates();
     w.writeAttribute("font-family", families.join(QStringLiteral(", ")));
     w.writeAttribute("font-size", QString::number(info.pixelSize()));
-    auto element = [&w](const char* name, std::initializer_list<std::pair<const char*, QString>> attrs, const QString& text = {}) {
-        svgElement(w, name, attrs, text);
-    };
+    const SvgElementWriter element(w);
     // Text placed as QPainter places it in a rect with Qt::AlignVCenter.
     auto text = [&element](const QRectF& r, const QString& s, bool alignRight = false) {
         element("text",
