@@ -147,41 +147,25 @@ std::vector<float> ExpressionMatrix::row(std::int64_t r) const {
     return out;
 }
 
-std::vector<double> ExpressionMatrix::rowSums() const {
-    std::vector<double> sums(static_cast<std::size_t>(rows_), 0.0);
-    switch (layout_) {
-        case MatrixLayout::Dense:
-            for (std::int64_t r = 0; r < rows_; ++r)
-                for (std::int64_t c = 0; c < cols_; ++c) sums[r] += dense_[r * cols_ + c];
-            break;
-        case MatrixLayout::Csr:
-            for (std::int64_t r = 0; r < rows_; ++r)
-                for (std::int64_t k = indptr_[r]; k < indptr_[r + 1]; ++k) sums[r] += data_[k];
-            break;
-        case MatrixLayout::Csc:
-            for (std::int64_t k = 0; k < static_cast<std::int64_t>(data_.size()); ++k) sums[indices_[k]] += data_[k];
-            break;
+// A sparse matrix sums along its major axis (CSR rows, CSC columns) through
+// indptr, and along its minor axis by scattering through indices.
+std::vector<double> ExpressionMatrix::sums(bool perRow) const {
+    std::vector<double> out(static_cast<std::size_t>(perRow ? rows_ : cols_), 0.0);
+    if (layout_ == MatrixLayout::Dense) {
+        for (std::int64_t r = 0; r < rows_; ++r)
+            for (std::int64_t c = 0; c < cols_; ++c) out[static_cast<std::size_t>(perRow ? r : c)] += dense_[r * cols_ + c];
+    } else if (perRow == (layout_ == MatrixLayout::Csr)) {
+        for (std::size_t i = 0; i < out.size(); ++i)
+            for (std::int64_t k = indptr_[i]; k < indptr_[i + 1]; ++k) out[i] += data_[k];
+    } else {
+        for (std::size_t k = 0; k < data_.size(); ++k) out[static_cast<std::size_t>(indices_[k])] += data_[k];
     }
-    return sums;
+    return out;
 }
 
-std::vector<double> ExpressionMatrix::columnSums() const {
-    std::vector<double> sums(static_cast<std::size_t>(cols_), 0.0);
-    switch (layout_) {
-        case MatrixLayout::Dense:
-            for (std::int64_t r = 0; r < rows_; ++r)
-                for (std::int64_t c = 0; c < cols_; ++c) sums[c] += dense_[r * cols_ + c];
-            break;
-        case MatrixLayout::Csr:
-            for (std::int64_t k = 0; k < static_cast<std::int64_t>(data_.size()); ++k) sums[indices_[k]] += data_[k];
-            break;
-        case MatrixLayout::Csc:
-            for (std::int64_t c = 0; c < cols_; ++c)
-                for (std::int64_t k = indptr_[c]; k < indptr_[c + 1]; ++k) sums[c] += data_[k];
-            break;
-    }
-    return sums;
-}
+std::vector<double> ExpressionMatrix::rowSums() const { return sums(true); }
+
+std::vector<double> ExpressionMatrix::columnSums() const { return sums(false); }
 
 ExpressionMatrix ExpressionMatrix::selectColumns(const std::vector<std::int64_t>& columns) const {
     std::vector<std::int64_t> newIndex(static_cast<std::size_t>(cols_), -1);

@@ -86,6 +86,7 @@ private:
         UninitializedVector<std::int32_t> rows;  // every slot is written by the build
         UninitializedVector<float> data;
     };
+    std::vector<double> sums(bool perRow) const;  // rowSums / columnSums
     template <typename Values>
     static ExpressionMatrix makeDense(std::int64_t rows, std::int64_t cols, Values values);
     template <typename Indptr, typename Indices, typename Data>
