@@ -412,6 +412,17 @@ constexpr std::int64_t kPointsPerBlock = 1024;
 
 double clip4(double v) { return v > 4.0 ? 4.0 : (v < -4.0 ? -4.0 : v); }
 
+// Squared distance of two layout points (umap-learn's rdist), in float and
+// summed in order, as the epoch's attraction and repulsion both need it.
+float rdist(const float* x, const float* y, int dim) {
+    float s = 0;
+    for (int d = 0; d < dim; ++d) {
+        const float diff = x[d] - y[d];
+        s += diff * diff;
+    }
+    return s;
+}
+
 // umap-learn's optimize_layout_euclidean (move_other = true). Edges are
 // processed in (head, tail) order. Points are cut into fixed blocks of 1,024;
 // a block owns its heads' edges and runs them exactly as umap-learn's
@@ -479,11 +490,7 @@ void optimiseLayout(std::vector<float>& embedding, int dim, const FuzzyGraph& g,
                 const bool ownsOther = k >= own0 && k < own1;
                 float* otherLive = embedding.data() + k * dim;
                 const float* other = pointAt(k);
-                float distSquared = 0;
-                for (int d = 0; d < dim; ++d) {
-                    const float diff = current[d] - other[d];
-                    distSquared += diff * diff;
-                }
+                const float distSquared = rdist(current, other, dim);
                 double gradCoeff = 0;
                 if (distSquared > 0) {
                     // One pow: d^(b-1) = d^b / d.
@@ -508,11 +515,7 @@ void optimiseLayout(std::vector<float>& embedding, int dim, const FuzzyGraph& g,
                 for (std::int64_t p = 0; p < negatives; ++p) {
                     const auto kk = static_cast<std::int64_t>(rng.next() % static_cast<std::uint64_t>(n));
                     const float* neg = pointAt(kk);
-                    float dsq = 0;
-                    for (int d = 0; d < dim; ++d) {
-                        const float diff = current[d] - neg[d];
-                        dsq += diff * diff;
-                    }
+                    const float dsq = rdist(current, neg, dim);
                     double coeff = 0;
                     if (dsq > 0) {
                         coeff = 2.0 * gamma * b;
