@@ -35,13 +35,14 @@ using namespace hescape;
 namespace {
 const QString kDemoDir = QStringLiteral(HESCAPE_SOURCE_DIR "/resources/demo/her2st/");
 
-// The main window on the demo's B4 with the Embeddings dock in front.
-bool openB4WithEmbeddingsDock(MainWindow& w) {
+// The main window on a slide with its data set (the demo's B4 unless said)
+// and the Embeddings dock in front.
+bool openWithEmbeddingsDock(MainWindow& w, const QString& slide = kDemoDir + "B4.tiff") {
     w.resize(1400, 900);
     w.show();
     if (!QTest::qWaitForWindowExposed(&w)) return false;
     QSignalSpy dataset(&w, &MainWindow::datasetLoaded);
-    w.openFile(kDemoDir + "B4.tiff");
+    w.openFile(slide);
     if (!dataset.wait(20000)) return false;
     auto* dock = qobject_cast<QDockWidget*>(w.embeddingExplorer()->parentWidget());
     dock->show();
@@ -69,7 +70,7 @@ private Q_SLOTS:
         writeEmbeddings(runPath.toStdString(), {}, "none", {toyEmbeddings(c3, "C3", "train", 16, true, 7), toyEmbeddings(b4, "B4", "test")});
 
         MainWindow w;
-        QVERIFY(openB4WithEmbeddingsDock(w));
+        QVERIFY(openWithEmbeddingsDock(w));
         EmbeddingExplorer* ex = w.embeddingExplorer();
         QSignalSpy laidOut(ex, &EmbeddingExplorer::layoutReady);
         QSignalSpy batch(ex->batchPanel(), &BatchEffectsPanel::ready);
@@ -249,7 +250,7 @@ private Q_SLOTS:
                         {toyEmbeddings(b4, "B4", "test"), toyEmbeddings(c3, "C3", "train", 16, true, 7),
                          toyEmbeddings(c3, "Z9", "validation", 16, true, 9)});
         MainWindow w;
-        QVERIFY(openB4WithEmbeddingsDock(w));
+        QVERIFY(openWithEmbeddingsDock(w));
         EmbeddingExplorer* ex = w.embeddingExplorer();
         // Other sections' data sets are read only once the Embeddings dock is shown.
         auto* dock = qobject_cast<QDockWidget*>(ex->parentWidget());
@@ -334,15 +335,7 @@ private Q_SLOTS:
         const QString runPath = dir.filePath("run.h5");
         writeEmbeddings(runPath.toStdString(), {}, "none", {toyEmbeddings(b4, "B4", "test"), toyEmbeddings(c3, "C3", "train", 16, true, 7)});
         MainWindow w;
-        w.resize(1400, 900);
-        w.show();
-        QVERIFY(QTest::qWaitForWindowExposed(&w));
-        QSignalSpy dataset(&w, &MainWindow::datasetLoaded);
-        w.openFile(dir.filePath("B4.tiff"));
-        QVERIFY(dataset.wait(20000));
-        auto* dock = qobject_cast<QDockWidget*>(w.embeddingExplorer()->parentWidget());
-        dock->show();
-        dock->raise();
+        QVERIFY(openWithEmbeddingsDock(w, dir.filePath("B4.tiff")));
         QSignalSpy runLoaded(&w, &MainWindow::runLoaded);
         w.openRunFile(runPath);
         QVERIFY(runLoaded.wait(20000));
