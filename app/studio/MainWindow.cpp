@@ -371,7 +371,11 @@ void MainWindow::showOpenDialog() {
     openFile(path);
 }
 
-void MainWindow::openFile(const QString& path) {
+void MainWindow::openFile(const QString& given) {
+    // Absolute from here on: the section switcher, recent files and sessions
+    // compare and store paths, and a relative one (scripts/demo.sh passes one)
+    // matched none of the folder's absolute paths.
+    const QString path = given.isEmpty() ? given : QFileInfo(given).absoluteFilePath();
     busy_ = true;
     statusBar()->showMessage(tr("Opening %1\u2026").arg(path));
     auto* watcher = new QFutureWatcher<SlideLoadResult>(this);

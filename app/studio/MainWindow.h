@@ -46,7 +46,7 @@ public:
     ~MainWindow() override;
 
     // Opens `path` in the background; the current slide stays until it succeeds.
-    void openFile(const QString& path);
+    void openFile(const QString& path);  // relative paths are made absolute first
     // PNG of the slide view at `scale` times the window's resolution (1-4), written atomically;
     // a path ending in .svg gets an SVG figure instead (the view as an image at that
     // resolution, scale bar and legend as vector graphics).

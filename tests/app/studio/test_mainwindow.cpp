@@ -266,7 +266,8 @@ private Q_SLOTS:
         QVERIFY(QTest::qWaitForWindowExposed(&w));
         QSignalSpy dataset(&w, &MainWindow::datasetLoaded);
         QSignalSpy colored(&w, &MainWindow::coloringApplied);
-        w.openFile(kDemo);
+        // Relative to the working directory, as scripts/demo.sh passes it.
+        w.openFile(QDir::current().relativeFilePath(kDemo));
         QVERIFY(dataset.wait(20000));
         QTRY_VERIFY(!colored.isEmpty());
         QVERIFY(dataset.first().first().toString().endsWith("C3.h5ad"));
