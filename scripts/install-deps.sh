@@ -11,6 +11,8 @@ PACKAGES=(
   qt6-base-dev libqt6opengl6-dev libqt6svg6
   libtorch-dev libopenslide-dev libvtk9-dev libhdf5-dev
   libtiff-dev libjpeg62-turbo-dev libpng-dev zlib1g-dev
+  # OME-TIFF: JPEG 2000 tiles and OME-XML (docs/slides.md)
+  libopenjp2-7-dev libpugixml-dev
   # Gloo's headers, which LibTorch's c10d headers include (multi-process training)
   libgloo-dev
   # fast BLAS matching torch's OpenMP backend (stack-notes §4)
@@ -20,6 +22,7 @@ PACKAGES=(
   # independent references used by tests and benchmarks (/usr/bin/python3)
   python3 python3-numpy python3-scipy python3-sklearn python3-torch
   python3-anndata python3-h5py python3-openslide python3-pil umap-learn
+  python3-tifffile
 )
 
 SUDO=()

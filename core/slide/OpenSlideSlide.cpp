@@ -82,6 +82,10 @@ OpenSlideSlide::OpenSlideSlide(const std::string& path) : Slide(path) {
         associatedNames_.emplace_back(*name);
     }
     fileMpp_ = mppFromProperties(osr_.get());
+    if (fileMpp_) {
+        fileMppSource_ = properties_.count(OPENSLIDE_PROPERTY_NAME_MPP_X) ? "vendor metadata (openslide.mpp-x/y)"
+                                                                         : "TIFF resolution tags";
+    }
     objectivePower_ = parseDouble(openslide_get_property_value(osr_.get(), OPENSLIDE_PROPERTY_NAME_OBJECTIVE_POWER));
 }
 

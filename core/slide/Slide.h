@@ -5,6 +5,8 @@
 
 #include "core/slide/RgbaImage.h"
 
+#include "core/slide/ChannelDisplay.h"
+
 #include <cstdint>
 #include <map>
 #include <memory>
@@ -54,10 +56,16 @@ public:
     // From the file's metadata, or as set by the user; empty when neither knows.
     std::optional<MicronsPerPixel> micronsPerPixel() const;
     bool micronsPerPixelFromFile() const { return fileMpp_.has_value(); }
+    // Where the file's microns per pixel came from ("OME-XML PhysicalSizeX/Y",
+    // "TIFF resolution tags", ...); empty when the file records none.
+    const std::string& micronsPerPixelSource() const { return fileMppSource_; }
     void setMicronsPerPixel(std::optional<MicronsPerPixel> mpp);
     std::optional<double> objectivePower() const { return objectivePower_; }
 
     const std::map<std::string, std::string>& properties() const { return properties_; }
+    // Fluorescence slides: the channels and how they are composited, shared
+    // with the views that change it. Null for brightfield (RGB) slides.
+    virtual std::shared_ptr<ChannelDisplayState> channelDisplay() const { return nullptr; }
     virtual std::vector<std::string> associatedImageNames() const { return {}; }
     virtual RgbaImage readAssociatedImage(const std::string& name) const;
 
@@ -73,6 +81,7 @@ protected:
     std::vector<SlideLevel> levels_;
     std::map<std::string, std::string> properties_;
     std::optional<MicronsPerPixel> fileMpp_;
+    std::string fileMppSource_;
     std::optional<double> objectivePower_;
 
 private:

@@ -1,6 +1,9 @@
-// openSlide(): picks the backend for a file — OpenSlide for every format it
-// recognises, the plain-image backend for other PNG/JPEG/TIFF files.
+// openSlide(): picks the backend for a file — the OME-TIFF backend for TIFFs
+// carrying OME-XML (OpenSlide would see one level and no scale), OpenSlide
+// for every format it recognises, the plain-image backend for other
+// PNG/JPEG/TIFF files.
 #include "core/slide/ImageDecoder.h"
+#include "core/slide/OmeTiffSlide.h"
 #include "core/slide/OpenSlideSlide.h"
 #include "core/slide/PlainImageSlide.h"
 #include "core/slide/Slide.h"
@@ -18,6 +21,7 @@ std::unique_ptr<Slide> openSlide(const std::string& path) {
     if (fs::is_directory(status)) throw SlideError(path + ": is a folder, not a slide file");
     if (fs::file_size(path, ec) == 0 && !ec) throw SlideError(path + ": the file is empty");
 
+    if (OmeTiffSlide::canOpen(path)) return std::make_unique<OmeTiffSlide>(path);
     if (OpenSlideSlide::canOpen(path)) return std::make_unique<OpenSlideSlide>(path);
     try {
         probeImage(path);
