@@ -1,7 +1,9 @@
 // Decoded tiles of one slide: a byte-budgeted LRU cache in front of a pool of
 // decoding threads. Views say which tiles they want (visible first, then a
 // prefetch ring); requests that fall out of that set before a worker reaches
-// them are dropped, so panning never queues up stale work.
+// them are dropped, so panning never queues up stale work. refresh() marks
+// every tile stale (the slide's rendering changed) while keeping it on hand,
+// so views go on drawing the old picture until the new one is decoded.
 #pragma once
 
 #include "core/slide/Slide.h"
@@ -67,14 +69,22 @@ public:
 
     void setReadyCallback(ReadyCallback callback);
 
-    // Non-blocking look-up; refreshes the tile's LRU position.
-    std::shared_ptr<const RgbaImage> cached(const TileKey& key);
-    // Replaces the wanted set (priority order). Keys already cached or being
-    // decoded are skipped; queued keys not in `wanted` are dropped.
+    // Non-blocking look-up; refreshes the tile's LRU position. Stale tiles
+    // are returned too; `stale` (when given) says whether this one is.
+    std::shared_ptr<const RgbaImage> cached(const TileKey& key, bool* stale = nullptr);
+    // Replaces the wanted set (priority order). Keys cached fresh or being
+    // decoded since the last refresh() are skipped; stale ones are decoded
+    // again; queued keys not in `wanted` are dropped.
     void request(const std::vector<TileKey>& wanted);
-    // Blocking: from memory, by waiting for a worker already on it, or by
-    // decoding on the calling thread. Throws SlideError if the read fails.
+    // Blocking, and never a tile that was stale when called: from memory, by
+    // waiting for a worker already on it, or by decoding on the calling
+    // thread. Throws SlideError if the read fails.
     std::shared_ptr<const RgbaImage> get(const TileKey& key);
+    // The slide now renders differently (a fluorescence channel's window,
+    // say): every held tile becomes stale but stays readable through
+    // cached(), recorded failures are forgotten, and decodes already running
+    // will count as stale when they finish.
+    void refresh();
 
     SlideTileCacheStats stats() const;
     // The message of the most recent failed read, empty if none failed.
@@ -85,13 +95,16 @@ private:
     struct Entry {
         std::shared_ptr<const RgbaImage> image;
         std::list<TileKey>::iterator lru;
+        std::uint64_t generation = 0;  // generation_ when its decode started
     };
 
     void workerLoop();
     std::shared_ptr<const RgbaImage> decode(const TileKey& key) const;
     // Called with mutex_ held.
-    void insertLocked(const TileKey& key, std::shared_ptr<const RgbaImage> image);
-    std::shared_ptr<const RgbaImage> lookupLocked(const TileKey& key);
+    void insertLocked(const TileKey& key, std::shared_ptr<const RgbaImage> image, std::uint64_t generation);
+    const Entry* lookupLocked(const TileKey& key);
+    void finishLocked(const TileKey& key, std::uint64_t generation, std::shared_ptr<const RgbaImage> image,
+                      const std::string& error);
 
     const std::shared_ptr<const Slide> slide_;
     const Options options_;
@@ -103,8 +116,13 @@ private:
     std::list<TileKey> lru_;  // front = most recently used
     std::list<TileKey> queue_;
     std::unordered_set<TileKey, TileKeyHash> queued_;
-    std::unordered_set<TileKey, TileKeyHash> inFlight_;
+    // Keys being decoded, with the generation their decode started at.
+    std::unordered_map<TileKey, std::uint64_t, TileKeyHash> inFlight_;
+    // Wanted keys whose running decode started before a refresh(): queued
+    // again when it finishes (one decoder per key at a time).
+    std::unordered_set<TileKey, TileKeyHash> rerun_;
     std::unordered_map<TileKey, std::string, TileKeyHash> failures_;
+    std::uint64_t generation_ = 0;  // bumped by refresh()
     SlideTileCacheStats stats_;
     std::string lastError_;
     ReadyCallback onReady_;

@@ -1,7 +1,9 @@
 // SlideTileCache: tile geometry, pixels identical to direct reads, the byte
 // budget, LRU order, concurrent get() from many threads, dropping of stale
 // queued requests, the ready callback, invalid keys, and read failures
-// (recorded, reported and rethrown), on real and synthetic slides.
+// (recorded, reported and rethrown), refresh() after the rendering changed
+// (stale tiles kept, decoded again, decodes begun before it stale), on real
+// and synthetic slides.
 #include "core/slide/SlideTileCache.h"
 #include "tests/core/TestSupport.h"
 
@@ -12,6 +14,7 @@
 
 #include <atomic>
 #include <cmath>
+#include <condition_variable>
 #include <cstring>
 #include <map>
 #include <mutex>
@@ -64,6 +67,68 @@ protected:
 private:
     std::int64_t failFromX_;
 };
+
+// A slide of one colour that the test changes, as a fluorescence slide's
+// composite changes with its channel settings. The colour is taken when a read
+// starts; reads can be held at a gate (to catch a decode half-way) or fail.
+class FillSlide final : public Slide {
+public:
+    explicit FillSlide(std::string path) : Slide(std::move(path)) { levels_.push_back({512, 512, 1.0}); }
+    std::string format() const override { return "fill"; }
+    std::atomic<std::uint32_t> rgb{0xff0000};
+    std::atomic<bool> failing{false};
+    mutable std::atomic<int> reads{0};
+
+    void holdReads() {
+        std::lock_guard lock(gateMutex_);
+        held_ = true;
+    }
+    void releaseReads() {
+        {
+            std::lock_guard lock(gateMutex_);
+            held_ = false;
+        }
+        gate_.notify_all();
+    }
+    int readsAtGate() const {
+        std::lock_guard lock(gateMutex_);
+        return atGate_;
+    }
+
+protected:
+    void readRegionInto(int, std::int64_t, std::int64_t, RgbaImage& out) const override {
+        const std::uint32_t c = rgb.load();
+        {
+            std::unique_lock lock(gateMutex_);
+            ++atGate_;
+            gate_.wait(lock, [this] { return !held_; });
+            --atGate_;
+        }
+        ++reads;
+        if (failing) throw SlideError(path() + ": fill read failure");
+        for (int py = 0; py < out.height; ++py) {
+            for (int px = 0; px < out.width; ++px) {
+                std::uint8_t* p = out.pixel(px, py);
+                p[0] = static_cast<std::uint8_t>(c >> 16);
+                p[1] = static_cast<std::uint8_t>(c >> 8);
+                p[2] = static_cast<std::uint8_t>(c);
+                p[3] = 255;
+            }
+        }
+    }
+
+private:
+    mutable std::mutex gateMutex_;
+    mutable std::condition_variable gate_;
+    mutable int atGate_ = 0;
+    bool held_ = false;
+};
+
+// The colour of a tile's pixel (x, y) as 0xRRGGBB.
+std::uint32_t colourAt(const RgbaImage& img, int x, int y) {
+    const std::uint8_t* p = img.pixel(x, y);
+    return (std::uint32_t{p[0]} << 16) | (std::uint32_t{p[1]} << 8) | p[2];
+}
 
 RgbaImage directRead(const Slide& slide, const TileKey& k, int ts) {
     const SlideLevel& lv = slide.level(k.level);
@@ -527,6 +592,122 @@ private Q_SLOTS:
         } catch (const SlideError& e) {
             QVERIFY2(contains(e.what(), path), e.what());
         }
+    }
+
+    // After refresh() the old tile is still there (no flicker), is stale,
+    // and the next request decodes it again with the new content.
+    void refreshKeepsStaleTilesAndRedecodes() {
+        auto fill = std::make_shared<FillSlide>("/synthetic/fill.slide");
+        SlideTileCache cache(fill, options(std::size_t{16} << 20, 1, 128));
+        ReadyLog log;
+        cache.setReadyCallback([&](const TileKey& k) { log.add(k); });
+        const TileKey a{0, 1, 2}, b{0, 3, 3};
+        cache.request({a, b});
+        QTRY_COMPARE_WITH_TIMEOUT(log.size(), std::size_t{2}, 30000);
+        QTRY_COMPARE_WITH_TIMEOUT(cache.pendingCount(), std::size_t{0}, 30000);
+        const auto oldA = cache.cached(a);
+        QVERIFY(oldA);
+        QCOMPARE(colourAt(*oldA, 5, 5), 0xff0000u);
+        QCOMPARE(cache.stats().decoded, std::uint64_t{2});
+
+        fill->rgb = 0x00ff40;
+        cache.refresh();
+        bool stale = false;
+        const auto stillA = cache.cached(a, &stale);
+        QCOMPARE(stillA.get(), oldA.get());
+        QVERIFY(stale);
+        QCOMPARE(colourAt(*stillA, 5, 5), 0xff0000u);
+        QCOMPARE(cache.stats().tiles, std::size_t{2});
+
+        cache.request({a, b});
+        QTRY_COMPARE_WITH_TIMEOUT(log.size(), std::size_t{4}, 30000);
+        QTRY_COMPARE_WITH_TIMEOUT(cache.pendingCount(), std::size_t{0}, 30000);
+        QCOMPARE(cache.stats().decoded, std::uint64_t{4});
+        for (const TileKey& k : {a, b}) {
+            const auto t = cache.cached(k, &stale);
+            QVERIFY(t);
+            QVERIFY(!stale);
+            QCOMPARE(colourAt(*t, 0, 0), 0x00ff40u);
+            QCOMPARE(colourAt(*t, 127, 127), 0x00ff40u);
+        }
+        // Replaced, not added: the same two tiles and bytes as before.
+        QCOMPARE(cache.stats().tiles, std::size_t{2});
+        QCOMPARE(cache.stats().bytes, std::size_t{2 * 128 * 128 * 4});
+        // Fresh again: another request decodes nothing.
+        cache.request({a, b});
+        QTRY_COMPARE_WITH_TIMEOUT(cache.pendingCount(), std::size_t{0}, 30000);
+        QCOMPARE(cache.stats().decoded, std::uint64_t{4});
+        // The old tile's pixels stay valid for whoever still holds them.
+        QCOMPARE(colourAt(*oldA, 5, 5), 0xff0000u);
+
+        // get() never answers with a stale tile: it decodes again.
+        fill->rgb = 0x0000ff;
+        cache.refresh();
+        QCOMPARE(colourAt(*cache.get(a), 9, 9), 0x0000ffu);
+        QCOMPARE(cache.stats().decoded, std::uint64_t{5});
+        QCOMPARE(colourAt(*cache.cached(b), 9, 9), 0x00ff40u);  // b not asked for yet
+    }
+
+    // A decode that began before refresh() read the old rendering: its tile
+    // counts as stale, and a request made meanwhile decodes it once more.
+    void decodeRunningDuringRefreshIsStale() {
+        auto fill = std::make_shared<FillSlide>("/synthetic/fill-race.slide");
+        SlideTileCache cache(fill, options(std::size_t{16} << 20, 1, 128));
+        const TileKey a{0, 0, 0}, b{0, 1, 0};
+
+        // Not asked for again: stays stale once done.
+        fill->holdReads();
+        cache.request({a});
+        QTRY_COMPARE_WITH_TIMEOUT(fill->readsAtGate(), 1, 10000);
+        fill->rgb = 0x123456;
+        cache.refresh();
+        fill->releaseReads();
+        QTRY_COMPARE_WITH_TIMEOUT(cache.pendingCount(), std::size_t{0}, 30000);
+        bool stale = false;
+        auto t = cache.cached(a, &stale);
+        QVERIFY(t);
+        QVERIFY(stale);
+        QCOMPARE(colourAt(*t, 1, 1), 0xff0000u);
+        QCOMPARE(cache.stats().decoded, std::uint64_t{1});
+
+        // Asked for while the stale decode runs: decoded again after it.
+        fill->holdReads();
+        cache.request({b});
+        QTRY_COMPARE_WITH_TIMEOUT(fill->readsAtGate(), 1, 10000);
+        fill->rgb = 0x654321;
+        cache.refresh();
+        cache.request({a, b});
+        fill->releaseReads();
+        QTRY_COMPARE_WITH_TIMEOUT(cache.pendingCount(), std::size_t{0}, 30000);
+        QCOMPARE(cache.stats().decoded, std::uint64_t{4});  // a once more, b twice
+        for (const TileKey& k : {a, b}) {
+            t = cache.cached(k, &stale);
+            QVERIFY(t);
+            QVERIFY(!stale);
+            QCOMPARE(colourAt(*t, 1, 1), 0x654321u);
+        }
+    }
+
+    // Failures are forgotten by refresh(): the read is tried again.
+    void refreshClearsFailures() {
+        auto fill = std::make_shared<FillSlide>("/synthetic/fill-fail.slide");
+        SlideTileCache cache(fill, options(std::size_t{16} << 20, 1, 128));
+        const TileKey k{0, 2, 1};
+        fill->failing = true;
+        QVERIFY_THROWS_EXCEPTION(SlideError, cache.get(k));
+        fill->failing = false;
+        QVERIFY_THROWS_EXCEPTION(SlideError, cache.get(k));  // recorded: not read again
+        QCOMPARE(fill->reads.load(), 1);
+        cache.request({k});
+        QCOMPARE(cache.pendingCount(), std::size_t{0});
+        cache.refresh();
+        cache.request({k});
+        QTRY_COMPARE_WITH_TIMEOUT(cache.pendingCount(), std::size_t{0}, 30000);
+        QCOMPARE(fill->reads.load(), 2);
+        const auto t = cache.cached(k);
+        QVERIFY(t);
+        QCOMPARE(colourAt(*t, 3, 3), 0xff0000u);
+        QCOMPARE(cache.stats().failed, std::uint64_t{1});
     }
 
     // Destroying a cache with a long queue returns promptly (workers stop).
