@@ -7,12 +7,19 @@
 #include "core/spatial/DatasetOpener.h"
 
 #include <algorithm>
+#include <cstdio>
 #include <iostream>
 #include <memory>
 
 namespace hescape::cli {
 
 namespace {
+
+std::string hexColour(const Rgb8& c) {
+    char buf[8];
+    std::snprintf(buf, sizeof buf, "#%02x%02x%02x", c[0], c[1], c[2]);
+    return buf;
+}
 
 void printText(const Slide& s) {
     std::cout << "file: " << s.path() << "\n"
@@ -25,9 +32,21 @@ void printText(const Slide& s) {
                   << "\n";
     }
     if (const auto mpp = s.micronsPerPixel()) {
-        std::cout << "microns per pixel: " << mpp->x << " x " << mpp->y << "\n";
+        std::cout << "microns per pixel: " << mpp->x << " x " << mpp->y << " (from " << s.micronsPerPixelSource() << ")\n";
     } else {
         std::cout << "microns per pixel: unknown (not recorded in the file)\n";
+    }
+    if (const auto display = s.channelDisplay()) {
+        const auto settings = display->settings();
+        std::cout << "channels: " << display->channels().size() << "\n";
+        for (std::size_t c = 0; c < settings.size(); ++c) {
+            const auto& ch = display->channels()[c];
+            const auto& d = settings[c];
+            std::cout << "  channel " << c << ": " << ch.name << ", " << ch.bitsPerSample << "-bit, colour " << hexColour(d.colour)
+                      << ", automatic window " << ch.autoLow << " - " << ch.autoHigh << "\n";
+        }
+    } else {
+        std::cout << "channels: RGB\n";
     }
     if (const auto p = s.objectivePower()) std::cout << "objective power: " << *p << "x\n";
     else std::cout << "objective power: unknown\n";
@@ -49,7 +68,22 @@ void printJson(const Slide& s) {
     }
     std::cout << "],\n  \"mpp\": ";
     if (const auto mpp = s.micronsPerPixel()) {
-        std::cout << "{\"x\": " << jsonNumber(mpp->x) << ", \"y\": " << jsonNumber(mpp->y) << "}";
+        std::cout << "{\"x\": " << jsonNumber(mpp->x) << ", \"y\": " << jsonNumber(mpp->y)
+                  << ", \"source\": " << jsonString(s.micronsPerPixelSource()) << "}";
+    } else {
+        std::cout << "null";
+    }
+    std::cout << ",\n  \"channels\": ";
+    if (const auto display = s.channelDisplay()) {
+        const auto settings = display->settings();
+        std::cout << "[";
+        for (std::size_t c = 0; c < settings.size(); ++c) {
+            const auto& ch = display->channels()[c];
+            std::cout << (c ? ", " : "") << "{\"name\": " << jsonString(ch.name) << ", \"bits\": " << ch.bitsPerSample
+                      << ", \"colour\": " << jsonString(hexColour(settings[c].colour)) << ", \"auto_low\": "
+                      << jsonNumber(ch.autoLow) << ", \"auto_high\": " << jsonNumber(ch.autoHigh) << "}";
+        }
+        std::cout << "]";
     } else {
         std::cout << "null";
     }

@@ -242,6 +242,12 @@ def write_bad():
     with open(path("bad_truncated.ome.tif"), "wb") as f:
         f.write(whole[:len(whole) * 6 // 10])
 
+    # Cut at 70 %: the OME-XML (written first) survives, the last tiles do not.
+    with open(path("j2k_16bit.ome.tif"), "rb") as f:
+        whole = f.read()
+    with open(path("bad_truncated_tiles.ome.tif"), "wb") as f:
+        f.write(whole[:len(whole) * 7 // 10])
+
     # A SubIFD offset past the end of the file.
     with open(path("he_none.ome.tif"), "rb") as f:
         data = bytearray(f.read())
