@@ -55,8 +55,17 @@ QImage toQImage(const RgbaImage& img) {
 
 // Minimap, scale bar and hints are painted by a PaintOverlay child (see there why).
 SlideView::SlideView(QWidget* parent)
-    : QOpenGLWidget(parent), overlay_(new PaintOverlay(this, [this](QPainter& p) { paintOverlays(p); })) {
+    : QOpenGLWidget(parent),
+      overlay_(new PaintOverlay(this, [this](QPainter& p) { paintOverlays(p); })),
+      thumbnailRefresh_(new QTimer(this)) {
     initShaderResources();
+    // While a slider is dragged the tiles follow at once; the minimap, a read
+    // of a whole level, waits until the dragging pauses.
+    thumbnailRefresh_->setSingleShot(true);
+    thumbnailRefresh_->setInterval(250);
+    connect(thumbnailRefresh_, &QTimer::timeout, this, [this] {
+        if (slide_) loadThumbnail();
+    });
     setFocusPolicy(Qt::StrongFocus);
     setMouseTracking(true);
     setMinimumSize(200, 150);
@@ -88,6 +97,7 @@ void SlideView::setSlide(std::shared_ptr<Slide> slide, SlideTileCache::Options c
     clearSpots();
     overlay_->update();
     thumbnail_ = QImage();
+    thumbnailRefresh_->stop();
     reportedError_.clear();
     ++slideGeneration_;
     fullyLoaded_ = false;
@@ -107,7 +117,8 @@ void SlideView::setSlide(std::shared_ptr<Slide> slide, SlideTileCache::Options c
 
 void SlideView::loadThumbnail() {
     const auto slide = slide_;
-    const quint64 generation = slideGeneration_;
+    // Only the latest load lands: an earlier one may finish after it.
+    const quint64 generation = ++slideGeneration_;
     auto* watcher = new QFutureWatcher<QImage>(this);
     connect(watcher, &QFutureWatcher<QImage>::finished, this, [this, watcher, generation] {
         watcher->deleteLater();
@@ -312,28 +323,45 @@ void SlideView::evictTextures() {
     }
 }
 
+void SlideView::uploadTile(GpuTile& t, const std::shared_ptr<const RgbaImage>& image) {
+    t.width = image->width;
+    t.height = image->height;
+    t.source = image;
+    if (t.texture == 0) glGenTextures(1, &t.texture);
+    glBindTexture(GL_TEXTURE_2D, t.texture);
+    glPixelStorei(GL_UNPACK_ALIGNMENT, 4);
+    glTexImage2D(GL_TEXTURE_2D, 0, GL_RGBA8, t.width, t.height, 0, GL_RGBA, GL_UNSIGNED_BYTE, image->pixels.data());
+    // Mipmaps keep zoomed-out views between pyramid levels free of aliasing.
+    glGenerateMipmap(GL_TEXTURE_2D);
+    glTexParameteri(GL_TEXTURE_2D, GL_TEXTURE_MIN_FILTER, GL_LINEAR_MIPMAP_LINEAR);
+    glTexParameteri(GL_TEXTURE_2D, GL_TEXTURE_MAG_FILTER, GL_LINEAR);
+    glTexParameteri(GL_TEXTURE_2D, GL_TEXTURE_WRAP_S, GL_CLAMP_TO_EDGE);
+    glTexParameteri(GL_TEXTURE_2D, GL_TEXTURE_WRAP_T, GL_CLAMP_TO_EDGE);
+}
+
 bool SlideView::drawTile(const TileKey& key, int& uploadsLeft) {
     const quint64 packed = packKey(key);
     auto it = textures_.find(packed);
     if (it == textures_.end()) {
         if (uploadsLeft <= 0) return false;
-        const auto image = cache_->cached(key);
+        bool stale = false;
+        const auto image = cache_->cached(key, &stale);
         if (!image) return false;
         --uploadsLeft;
         GpuTile t;
-        t.width = image->width;
-        t.height = image->height;
-        glGenTextures(1, &t.texture);
-        glBindTexture(GL_TEXTURE_2D, t.texture);
-        glPixelStorei(GL_UNPACK_ALIGNMENT, 4);
-        glTexImage2D(GL_TEXTURE_2D, 0, GL_RGBA8, t.width, t.height, 0, GL_RGBA, GL_UNSIGNED_BYTE, image->pixels.data());
-        // Mipmaps keep zoomed-out views between pyramid levels free of aliasing.
-        glGenerateMipmap(GL_TEXTURE_2D);
-        glTexParameteri(GL_TEXTURE_2D, GL_TEXTURE_MIN_FILTER, GL_LINEAR_MIPMAP_LINEAR);
-        glTexParameteri(GL_TEXTURE_2D, GL_TEXTURE_MAG_FILTER, GL_LINEAR);
-        glTexParameteri(GL_TEXTURE_2D, GL_TEXTURE_WRAP_S, GL_CLAMP_TO_EDGE);
-        glTexParameteri(GL_TEXTURE_2D, GL_TEXTURE_WRAP_T, GL_CLAMP_TO_EDGE);
+        uploadTile(t, image);
+        t.stale = stale;
         it = textures_.insert(packed, t);
+    } else if (it->stale && uploadsLeft > 0) {
+        // Swap in the new rendering once the cache has it; until then the old one is drawn.
+        bool stale = true;
+        const auto image = cache_->cached(key, &stale);
+        const bool shown = image && !it->source.owner_before(image) && !image.owner_before(it->source);
+        if (image && !shown) {
+            --uploadsLeft;
+            uploadTile(*it, image);
+        }
+        it->stale = !image || stale;
     }
     it->lastUsedFrame = frame_;
     const double ds = slide_->level(key.level).downsample;
@@ -346,7 +374,7 @@ bool SlideView::drawTile(const TileKey& key, int& uploadsLeft) {
     program_.setUniformValue("texRect", QVector4D(0, 0, 1, 1));
     glBindTexture(GL_TEXTURE_2D, it->texture);
     glDrawArrays(GL_TRIANGLE_STRIP, 0, 4);
-    return true;
+    return !it->stale;
 }
 
 void SlideView::paintGL() {
@@ -384,6 +412,16 @@ void SlideView::paintGL() {
         if (uploadsLeft <= 0) update();
     }
     fullyLoaded_ = slide_ && allTarget;
+}
+
+void SlideView::refreshTiles() {
+    if (!cache_) return;
+    cache_->refresh();
+    for (auto& t : textures_) t.stale = true;
+    fullyLoaded_ = false;
+    requestTiles();
+    update();
+    thumbnailRefresh_->start();
 }
 
 void SlideView::onTileReady() {

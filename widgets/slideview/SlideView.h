@@ -28,6 +28,8 @@
 #include <memory>
 #include <optional>
 
+class QTimer;
+
 namespace hescape {
 
 class PaintOverlay;
@@ -127,6 +129,12 @@ public:
     // Selects the spots inside a polygon given in level-0 slide pixels.
     void selectSpotsInPolygon(const QPolygonF& level0);
 
+public Q_SLOTS:
+    // The slide now renders differently (a fluorescence channel's window or
+    // colour changed): every tile is decoded again, and the old ones stay on
+    // screen until their replacements arrive, so nothing flickers.
+    void refreshTiles();
+
 Q_SIGNALS:
     void viewChanged();
     // Level-0 pixel under the cursor; `inside` is false off the slide.
@@ -158,13 +166,18 @@ private:
         int width = 0;
         int height = 0;
         quint64 lastUsedFrame = 0;
+        // The cached image uploaded; stale while it predates refreshTiles().
+        std::weak_ptr<const RgbaImage> source;
+        bool stale = false;
     };
 
     void clampView();
     double fitDownsample() const;
     QRect visibleTileRange(int level) const;  // columns x rows, inclusive
     void requestTiles();
+    // True when the tile was drawn with the slide's current rendering.
     bool drawTile(const TileKey& key, int& uploadsLeft);
+    void uploadTile(GpuTile& t, const std::shared_ptr<const RgbaImage>& image);
     void evictTextures();
     void releaseTextures();
     void paintOverlays(QPainter& p);
@@ -181,7 +194,8 @@ private:
     std::shared_ptr<Slide> slide_;
     std::unique_ptr<SlideTileCache> cache_;
     QImage thumbnail_;
-    quint64 slideGeneration_ = 0;
+    quint64 slideGeneration_ = 0;  // bumped per slide and per thumbnail load
+    QTimer* thumbnailRefresh_;      // reloads the minimap's picture after refreshTiles()
 
     QPointF center_;
     double downsample_ = 1.0;
