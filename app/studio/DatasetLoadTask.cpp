@@ -3,6 +3,7 @@
 #include "app/studio/DatasetLoadTask.h"
 
 #include "core/spatial/DatasetOpener.h"
+#include "core/spatial/XeniumBundle.h"
 
 #include <algorithm>
 
@@ -34,6 +35,8 @@ QFuture<DatasetLoadResult> loadDatasetAsync(const QString& path) {
 }
 
 QString companionDataset(const QString& slidePath) {
+    // An image of a Xenium output folder comes with that folder's cells.
+    if (const auto bundle = xeniumBundleOfImage(slidePath.toStdString())) return QString::fromStdString(bundle->folder);
     const QFileInfo info(slidePath);
     const QString candidate = info.dir().filePath(info.completeBaseName() + QStringLiteral(".h5ad"));
     return QFileInfo::exists(candidate) ? candidate : QString();
@@ -41,6 +44,19 @@ QString companionDataset(const QString& slidePath) {
 
 QList<SlideWithData> slidesWithDataIn(const QString& folder) {
     QList<SlideWithData> out;
+    // A Xenium folder (or its morphology_focus/ channel folder) holds one
+    // section shown on several images: those images are what to switch between.
+    auto bundle = findXeniumBundle(folder.toStdString());
+    if (!bundle && QFileInfo(folder).fileName() == QStringLiteral("morphology_focus"))
+        bundle = findXeniumBundle(QFileInfo(folder).absolutePath().toStdString());
+    if (bundle) {
+        for (const auto& image : bundle->images()) {
+            const QString name = QString::fromStdString(image) == QString::fromStdString(bundle->heImage) ? QStringLiteral("H&E")
+                                                                                                        : QStringLiteral("Morphology");
+            out.append({name, QString::fromStdString(image), QString::fromStdString(bundle->folder)});
+        }
+        return out;
+    }
     const QDir dir(folder);
     for (const QString& f : dir.entryList({QStringLiteral("*.tiff"), QStringLiteral("*.tif"), QStringLiteral("*.svs")}, QDir::Files, QDir::Name)) {
         const QString slide = dir.filePath(f);

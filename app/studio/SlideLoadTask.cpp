@@ -3,6 +3,7 @@
 #include "app/studio/SlideLoadTask.h"
 
 #include "core/slide/PlainImageSlide.h"
+#include "core/spatial/XeniumBundle.h"
 
 #include <QCryptographicHash>
 #include <QDir>
@@ -17,7 +18,9 @@ QFuture<SlideLoadResult> loadSlideAsync(const QString& path) {
         SlideLoadResult r;
         r.path = path;
         try {
-            r.slide = openSlide(path.toStdString());
+            auto slide = openSlide(path.toStdString());
+            applyXeniumPixelSize(*slide);  // experiment.xenium's, when the morphology image records none
+            r.slide = std::move(slide);
             for (const auto& name : r.slide->associatedImageNames()) {
                 const RgbaImage img = r.slide->readAssociatedImage(name);
                 const QImage q = QImage(reinterpret_cast<const uchar*>(img.pixels.data()), img.width, img.height,

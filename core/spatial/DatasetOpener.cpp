@@ -1,6 +1,8 @@
 // Format detection by file names and layout, then dispatch to the reader.
 #include "core/spatial/DatasetOpener.h"
 
+#include "core/spatial/XeniumBundle.h"
+
 #include "core/spatial/AnnDataReader.h"
 #include "core/spatial/StReader.h"
 #include "core/spatial/VisiumReader.h"
@@ -53,6 +55,12 @@ std::string detectDatasetFormat(const std::string& path) {
 
 AffineTransform transformForSlide(const SpatialDataset& ds, const std::string& slidePath) {
     const std::string name = fs::path(slidePath).filename().string();
+    // Xenium cells (micrometres) on the bundle's own morphology image: by the
+    // pixel size alone; ds.toSlide holds the H&E alignment where there is one.
+    if (ds.format == "xenium" && isXeniumMorphologyImage(slidePath)) {
+        if (const auto it = ds.metadata.find("pixel_size"); it != ds.metadata.end() && it->second > 0)
+            return AffineTransform::scale(1.0 / it->second, 1.0 / it->second);
+    }
     for (const auto& [image, key] : {std::pair<const char*, const char*>{"tissue_hires_image", "tissue_hires_scalef"},
                                      {"tissue_lowres_image", "tissue_lowres_scalef"}}) {
         if (name.rfind(image, 0) == 0) {

@@ -6,6 +6,8 @@
 #include "core/io/TextTable.h"
 #include "core/spatial/TenxMatrixReader.h"
 
+#include <algorithm>
+#include <cmath>
 #include <filesystem>
 #include <unordered_map>
 
@@ -13,12 +15,34 @@ namespace hescape {
 
 namespace fs = std::filesystem;
 
+namespace {
+
+// Cells are drawn as discs of one size: the median equivalent-circle
+// diameter of cell_area (um^2), when the table has it.
+std::optional<double> medianCellDiameter(const SpatialDataset& ds) {
+    const ObsColumn* area = ds.obsColumn("cell_area");
+    if (!area) return std::nullopt;
+    std::vector<double> d;
+    for (const double a : area->numbers)
+        if (std::isfinite(a) && a > 0) d.push_back(2.0 * std::sqrt(a / 3.141592653589793));
+    if (d.empty()) return std::nullopt;
+    std::nth_element(d.begin(), d.begin() + static_cast<std::ptrdiff_t>(d.size() / 2), d.end());
+    return d[d.size() / 2];
+}
+
+}  // namespace
+
 SpatialDataset readXenium(const std::string& path, double pixelSize) {
     const fs::path dir = fs::is_regular_file(path) ? fs::path(path).parent_path() : fs::path(path);
     const fs::path matrixPath = dir / "cell_feature_matrix.h5";
     if (!fs::exists(matrixPath)) throw DatasetError(dir.string() + ": no cell_feature_matrix.h5 in this folder");
     fs::path cellsPath = dir / "cells.csv.gz";
     if (!fs::exists(cellsPath)) cellsPath = dir / "cells.csv";
+    if (!fs::exists(cellsPath) && fs::exists(dir / "cells.parquet")) {
+        throw DatasetError((dir / "cells.parquet").string() +
+                           ": the cell centroids are only in Parquet here, which this version does not read yet; "
+                           "a cells.csv.gz beside it (Xenium Onboard Analysis writes both) is read instead");
+    }
     if (!fs::exists(cellsPath)) throw DatasetError(dir.string() + ": no cells.csv.gz (cell centroids) in this folder");
 
     TenxMatrix m = readTenxMatrix(matrixPath.string());
@@ -75,6 +99,7 @@ SpatialDataset readXenium(const std::string& path, double pixelSize) {
     }
     for (auto& c : extra) ds.obs.push_back(std::move(c));
     ds.coordinateUnits = "micrometres";
+    ds.spotDiameter = medianCellDiameter(ds);
 
     if (fs::exists(dir / "experiment.xenium")) {
         try {
