@@ -2,6 +2,7 @@
 // background open/convert tasks together. Nothing here blocks on disk.
 #include "app/studio/MainWindow.h"
 
+#include "app/studio/ChannelsDock.h"
 #include "app/studio/EmbeddingExplorer.h"
 #include "app/studio/RecentFiles.h"
 #include "app/studio/SecondSectionView.h"
@@ -183,6 +184,10 @@ MainWindow::MainWindow(QWidget* parent) : QMainWindow(parent) {
     secondDock_->setWidget(second_);
     addDockWidget(Qt::RightDockWidgetArea, secondDock_);
     tabifyDockWidget(explorerDock_, secondDock_);
+    channelsDock_ = new ChannelsDock(this);
+    addDockWidget(Qt::RightDockWidgetArea, channelsDock_);
+    tabifyDockWidget(dock_, channelsDock_);
+    connect(channelsDock_, &ChannelsDock::displayChanged, view_, &SlideView::refreshTiles);
     connectExplorer();
     spatialDock_->raise();
     connect(maps_, &SimilarityMapPanel::mapChanged, this, &MainWindow::applyColoring);
@@ -303,6 +308,7 @@ void MainWindow::buildMenus() {
     QAction* dockAction = dock_->toggleViewAction();
     dockAction->setShortcut(QKeySequence(Qt::CTRL | Qt::Key_P));
     viewMenu->addAction(dockAction);
+    viewMenu->addAction(channelsDock_->toggleViewAction());
 
     QMenu* slideMenu = menuBar()->addMenu(tr("&Slide"));
     slideMenu->addAction(tr("Set &Microns per Pixel\u2026"), this, &MainWindow::askMicronsPerPixel);
@@ -403,6 +409,7 @@ void MainWindow::finishLoad(const SlideLoadResult& r) {
     lastError_.clear();
     view_->setSlide(r.slide);
     panel_->setSlide(r.slide.get(), r.associatedImages);
+    channelsDock_->setChannelDisplay(r.slide->channelDisplay());
     recent_->add(r.path);
     setWindowTitle(QStringLiteral("%1 \u2014 HEScape Studio").arg(QFileInfo(r.path).fileName()));
     statusBar()->showMessage(tr("Opened %1 (%2 \u00D7 %3 px, %4 levels)")

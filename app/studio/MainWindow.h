@@ -25,6 +25,7 @@ class QProgressDialog;
 
 namespace hescape {
 
+class ChannelsDock;
 class RecentFiles;
 class RunComparisonDialog;
 struct TrainingSnapshot;
@@ -107,6 +108,7 @@ public:
 
     SlideView* slideView() const { return view_; }
     SlidePropertiesPanel* propertiesPanel() const { return panel_; }
+    ChannelsDock* channelsDock() const { return channelsDock_; }
     QString currentPath() const { return currentPath_; }
     QString lastError() const { return lastError_; }
     bool isBusy() const { return busy_; }
@@ -168,6 +170,7 @@ private:
     SlideView* view_;
     SlidePropertiesPanel* panel_;
     QDockWidget* dock_;
+    ChannelsDock* channelsDock_;  // a fluorescence slide's channels
     QLabel* positionLabel_;
     QLabel* zoomLabel_;
     RecentFiles* recent_ = nullptr;
