@@ -1,0 +1,153 @@
+// The Channels dock in the main window (under xvfb): a real fluorescence
+// OME-TIFF (Xenium's 237 x 237 uint16 DAPI morphology image) opens with the
+// dock shown for its one channel and the nuclei on screen; hiding the channel
+// in the dock turns the slide black on screen, Auto brings it back; an RGB
+// slide hides and empties the dock.
+#include "app/studio/ChannelsDock.h"
+#include "app/studio/MainWindow.h"
+#include "widgets/GlSurfaceFormat.h"
+#include "widgets/slideview/ChannelDisplayPanel.h"
+#include "widgets/slideview/SlideView.h"
+
+#include <QAction>
+#include <QApplication>
+#include <QCheckBox>
+#include <QDir>
+#include <QFile>
+#include <QOpenGLContext>
+#include <QPushButton>
+#include <QSettings>
+#include <QSignalSpy>
+#include <QStandardPaths>
+#include <QTemporaryDir>
+#include <QtTest/QtTest>
+
+#include <algorithm>
+
+using namespace hescape;
+
+namespace {
+
+const QString kDapi = QStringLiteral(HESCAPE_SHARED_DATA_DIR "/xenium_toy_sfe/morphology_focus.ome.tif");
+const QString kRgb = QStringLiteral(HESCAPE_SOURCE_DIR "/resources/demo/her2st/C3.tiff");
+
+bool openAndWait(MainWindow& w, const QString& path, int timeoutMs = 20000) {
+    QSignalSpy loaded(&w, &MainWindow::slideLoaded);
+    w.openFile(path);
+    return loaded.wait(timeoutMs) || loaded.count() > 0;
+}
+
+// Over the slide's pixels on screen (its frame less a 2 px margin, where
+// the background blends in): the fraction whose brightest component is above
+// `above`, and the brightest component seen.
+struct Brightness {
+    double fraction = 0;
+    int max = 0;
+    int pixels = 0;
+};
+Brightness slideBrightness(SlideView& v, int above) {
+    const QImage img = v.grabFramebuffer();
+    const double dpr = img.devicePixelRatio();
+    const Slide& s = *v.slide();
+    const QRectF frame(v.slideToWidget(QPointF(0, 0)), v.slideToWidget(QPointF(s.width(), s.height())));
+    const QRect r = QRectF(frame.topLeft() * dpr, frame.bottomRight() * dpr).toAlignedRect().adjusted(2, 2, -2, -2).intersected(img.rect());
+    Brightness b;
+    int bright = 0;
+    for (int y = r.top(); y <= r.bottom(); ++y) {
+        for (int x = r.left(); x <= r.right(); ++x) {
+            const QColor c = img.pixelColor(x, y);
+            const int m = std::max({c.red(), c.green(), c.blue()});
+            bright += m > above;
+            b.max = std::max(b.max, m);
+            ++b.pixels;
+        }
+    }
+    b.fraction = b.pixels ? static_cast<double>(bright) / b.pixels : 0;
+    return b;
+}
+
+}  // namespace
+
+class TestChannelsDock : public QObject {
+    Q_OBJECT
+
+private:
+    QTemporaryDir dir_;
+    QString dapi_;
+
+private Q_SLOTS:
+    void initTestCase() {
+        QOpenGLContext probe;
+        if (!probe.create()) QSKIP("no OpenGL context on this platform (run under xvfb-run)");
+        QStandardPaths::setTestModeEnabled(true);  // settings under ~/.qttest
+        QSettings().clear();
+        QVERIFY2(QFile::exists(kDapi), qPrintable("missing " + kDapi));
+        // A copy on its own: beside the Xenium outputs the cells could open with
+        // it and be drawn over the nuclei, and this is about the image alone.
+        QVERIFY(dir_.isValid());
+        dapi_ = dir_.filePath(QStringLiteral("morphology_focus.ome.tif"));
+        QVERIFY(QFile::copy(kDapi, dapi_));
+    }
+
+    void fluorescenceSlideShowsChannelsAndRedraws() {
+        MainWindow w;
+        w.resize(1100, 750);
+        w.show();
+        QVERIFY(QTest::qWaitForWindowExposed(&w));
+        QVERIFY(!w.channelsDock()->isVisible());
+        QVERIFY(openAndWait(w, dapi_));
+        SlideView* v = w.slideView();
+        QCOMPARE(v->slide()->width(), std::int64_t{237});
+        const auto state = v->slide()->channelDisplay();
+        QVERIFY(state);
+        ChannelsDock* dock = w.channelsDock();
+        QTRY_VERIFY(dock->isVisible());
+        QVERIFY(dock->toggleViewAction()->isEnabled());
+        QCOMPARE(dock->panel()->channelCount(), 1);
+        QCOMPARE(dock->panel()->state(), state);
+
+        // The nuclei: a good part of the image is well above black.
+        QTRY_VERIFY_WITH_TIMEOUT(v->isFullyLoaded(), 15000);
+        const Brightness shown = slideBrightness(*v, 40);
+        QVERIFY2(shown.pixels > 100 * 100, qPrintable(QString::number(shown.pixels)));
+        QVERIFY2(shown.fraction > 0.3, qPrintable(QStringLiteral("%1 bright").arg(shown.fraction)));
+
+        // Hidden in the dock: black on screen once the tiles are decoded again.
+        auto* visible = dock->panel()->findChild<QCheckBox*>(QStringLiteral("channelVisible0"));
+        QVERIFY(visible);
+        QVERIFY(visible->isChecked());
+        const auto decoded = v->tileCache()->stats().decoded;
+        visible->setChecked(false);
+        QVERIFY(!state->settings()[0].visible);
+        QTRY_VERIFY_WITH_TIMEOUT(v->isFullyLoaded() && slideBrightness(*v, 8).fraction == 0.0, 15000);
+        QVERIFY2(slideBrightness(*v, 8).max <= 8, qPrintable(QString::number(slideBrightness(*v, 8).max)));
+        QVERIFY(v->tileCache()->stats().decoded > decoded);
+
+        // Auto: visible again, the same picture as before.
+        QTest::mouseClick(dock->panel()->findChild<QPushButton*>(QStringLiteral("channelsAuto")), Qt::LeftButton);
+        QVERIFY(visible->isChecked());
+        QTRY_VERIFY_WITH_TIMEOUT(v->isFullyLoaded() && slideBrightness(*v, 40).fraction > 0.3, 15000);
+        QCOMPARE(slideBrightness(*v, 40).fraction, shown.fraction);
+
+        // An RGB slide next: no channels, the dock goes away.
+        QVERIFY(openAndWait(w, kRgb));
+        QVERIFY(!w.slideView()->slide()->channelDisplay());
+        QVERIFY(!dock->isVisible());
+        QVERIFY(!dock->toggleViewAction()->isEnabled());
+        QCOMPARE(dock->panel()->channelCount(), 0);
+        // Nor can it be shown empty.
+        dock->show();
+        QVERIFY(!dock->isVisible());
+    }
+};
+
+int main(int argc, char** argv) {
+    hescape::setDefaultGlSurfaceFormat();
+    QApplication app(argc, argv);
+    QApplication::setOrganizationName("HEScape");
+    QApplication::setApplicationName("HEScape Studio Channels Tests");
+    TestChannelsDock t;
+    return QTest::qExec(&t, argc, argv);
+}
+
+#include "test_channels_dock.moc"
