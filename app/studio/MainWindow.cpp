@@ -25,6 +25,7 @@
 #include "core/spatial/DatasetOpener.h"
 #include "core/spatial/ExpressionValues.h"
 #include "core/spatial/SpotPlacement.h"
+#include "core/spatial/XeniumBundle.h"
 
 #include <QAction>
 #include <QApplication>
@@ -247,6 +248,13 @@ void MainWindow::buildMenus() {
     file->addAction(tr("&Open Slide\u2026"), QKeySequence::Open, this, &MainWindow::showOpenDialog);
     file->addAction(tr("Open &Spatial Data\u2026"), QKeySequence(Qt::CTRL | Qt::SHIFT | Qt::Key_O), this,
                     &MainWindow::showOpenDatasetDialog);
+    file->addAction(tr("Open &Xenium Folder\u2026"), QKeySequence(Qt::CTRL | Qt::SHIFT | Qt::Key_X), this, [this] {
+        QSettings s;
+        const QString dir = QFileDialog::getExistingDirectory(this, tr("Open Xenium output folder"), s.value("lastOpenDir").toString());
+        if (dir.isEmpty()) return;
+        s.setValue("lastOpenDir", dir);
+        openFile(dir);
+    });
     file->addAction(tr("Open Run &Results…"), QKeySequence(Qt::CTRL | Qt::ALT | Qt::Key_O), this, [this] {
         mapsDock_->raise();
         Q_EMIT maps_->openRunRequested();
@@ -381,7 +389,17 @@ void MainWindow::openFile(const QString& given) {
     // Absolute from here on: the section switcher, recent files and sessions
     // compare and store paths, and a relative one (scripts/demo.sh passes one)
     // matched none of the folder's absolute paths.
-    const QString path = given.isEmpty() ? given : QFileInfo(given).absoluteFilePath();
+    QString path = given.isEmpty() ? given : QFileInfo(given).absoluteFilePath();
+    // A Xenium output folder opens as one thing: its image, then its cells (companionDataset).
+    if (QFileInfo(path).isDir()) {
+        const auto bundle = findXeniumBundle(path.toStdString());
+        if (!bundle || bundle->preferredImage().empty()) {
+            reportError(path, bundle ? tr("%1: this Xenium folder has no morphology or H&E image to show").arg(path)
+                                     : tr("%1: is a folder, and not a Xenium output folder").arg(path));
+            return;
+        }
+        path = QString::fromStdString(bundle->preferredImage());
+    }
     busy_ = true;
     statusBar()->showMessage(tr("Opening %1\u2026").arg(path));
     auto* watcher = new QFutureWatcher<SlideLoadResult>(this);
