@@ -1,4 +1,4 @@
-// Where the slide view's scale bar and colour legend go, in widget
+// Where the slide view's scale bar, colour legend and channel legend go, in widget
 // coordinates: computed once by SlideView and drawn from the same numbers on
 // screen and in PNG figures (QPainter) and as vector graphics in SVG figures
 // (FigureSvg), so the three always agree.
@@ -43,6 +43,8 @@ struct LegendLayout {
 struct FigureDecorations {
     std::optional<ScaleBarLayout> scaleBar;
     std::optional<LegendLayout> legend;
+    // Fluorescence slides: each visible channel's colour, name and window (top left).
+    std::optional<LegendLayout> channels;
 };
 
 }  // namespace hescape

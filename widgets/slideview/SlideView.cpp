@@ -421,6 +421,7 @@ void SlideView::refreshTiles() {
     fullyLoaded_ = false;
     requestTiles();
     update();
+    overlay_->update();  // the channel legend
     thumbnailRefresh_->start();
 }
 
@@ -600,6 +601,35 @@ QRectF SlideView::legendRect() const {
     return QRectF(x, bottom - h, w, h);
 }
 
+std::optional<LegendLayout> SlideView::channelLegendLayout(const QFontMetricsF& fm) const {
+    const auto state = slide_ ? slide_->channelDisplay() : nullptr;
+    if (!state || !scaleBarVisible_) return std::nullopt;
+    const auto settings = state->settings();
+    LegendLayout l;
+    l.title = tr("Channels");
+    const double w = 230;
+    int row = 0;
+    for (std::size_t c = 0; c < settings.size() && row < 12; ++c) {
+        if (!settings[c].visible) continue;
+        LegendLayout::Entry e;
+        e.swatch = QRectF(20, 12 + 24 + row * 17, 12, 12);
+        e.color = QColor(settings[c].colour[0], settings[c].colour[1], settings[c].colour[2]);
+        e.labelRect = QRectF(e.swatch.right() + 6, e.swatch.top() - 2, w - 40, 16);
+        const QString label = QStringLiteral("%1  %2\u2013%3")
+                                  .arg(QString::fromStdString(state->channels()[c].name))
+                                  .arg(settings[c].low, 0, 'g', 5)
+                                  .arg(settings[c].high, 0, 'g', 5);
+        e.label = fm.elidedText(label, Qt::ElideMiddle, w - 40);
+        l.entries.push_back(e);
+        ++row;
+    }
+    if (row == 0) l.title = tr("Channels: none shown");
+    l.box = QRectF(12, 12, w, 26.0 + row * 17.0);
+    l.titleRect = QRectF(l.box.left() + 8, l.box.top() + 4, l.box.width() - 16, 16);
+    l.title = fm.elidedText(l.title, Qt::ElideRight, w - 16);
+    return l;
+}
+
 std::optional<LegendLayout> SlideView::legendLayout(const QFontMetricsF& fm) const {
     const QRectF box = legendRect();
     if (box.isEmpty()) return std::nullopt;
@@ -631,24 +661,28 @@ std::optional<LegendLayout> SlideView::legendLayout(const QFontMetricsF& fm) con
 }
 
 void SlideView::paintLegend(QPainter& p) {
-    const auto l = legendLayout(QFontMetricsF(p.font()));
-    if (!l) return;
+    const QFontMetricsF fm(p.font());
+    if (const auto l = legendLayout(fm)) paintLegendLayout(p, *l);
+    if (const auto c = channelLegendLayout(fm)) paintLegendLayout(p, *c);
+}
+
+void SlideView::paintLegendLayout(QPainter& p, const LegendLayout& l) {
     p.setPen(Qt::NoPen);
     p.setBrush(QColor(255, 255, 255, 225));
-    p.drawRoundedRect(l->box, 4, 4);
+    p.drawRoundedRect(l.box, 4, 4);
     p.setPen(QColor(20, 20, 24));
-    p.drawText(l->titleRect, Qt::AlignLeft | Qt::AlignVCenter, l->title);
-    if (!l->colormap.empty()) {
-        QImage strip(static_cast<int>(l->colormap.size()), 1, QImage::Format_RGBA8888);
-        for (int i = 0; i < strip.width(); ++i) strip.setPixelColor(i, 0, l->colormap[static_cast<std::size_t>(i)]);
-        p.drawImage(l->bar, strip);
+    p.drawText(l.titleRect, Qt::AlignLeft | Qt::AlignVCenter, l.title);
+    if (!l.colormap.empty()) {
+        QImage strip(static_cast<int>(l.colormap.size()), 1, QImage::Format_RGBA8888);
+        for (int i = 0; i < strip.width(); ++i) strip.setPixelColor(i, 0, l.colormap[static_cast<std::size_t>(i)]);
+        p.drawImage(l.bar, strip);
         p.setPen(QPen(QColor(20, 20, 24), 1));
         p.setBrush(Qt::NoBrush);
-        p.drawRect(l->bar);
-        p.drawText(l->minRect, Qt::AlignLeft | Qt::AlignVCenter, l->minLabel);
-        p.drawText(l->maxRect, Qt::AlignRight | Qt::AlignVCenter, l->maxLabel);
+        p.drawRect(l.bar);
+        p.drawText(l.minRect, Qt::AlignLeft | Qt::AlignVCenter, l.minLabel);
+        p.drawText(l.maxRect, Qt::AlignRight | Qt::AlignVCenter, l.maxLabel);
     }
-    for (const auto& e : l->entries) {
+    for (const auto& e : l.entries) {
         p.setPen(Qt::NoPen);
         p.setBrush(e.color);
         p.drawEllipse(e.swatch);
@@ -716,7 +750,7 @@ std::optional<ScaleBarLayout> SlideView::scaleBarLayout(const QFontMetricsF& fm)
 }
 
 FigureDecorations SlideView::figureDecorations(const QFontMetricsF& fm) const {
-    return {scaleBarLayout(fm), legendLayout(fm)};
+    return {scaleBarLayout(fm), legendLayout(fm), channelLegendLayout(fm)};
 }
 
 void SlideView::paintScaleBar(QPainter& p) {

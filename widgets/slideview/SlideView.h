@@ -184,8 +184,10 @@ private:
     void paintMinimap(QPainter& p);
     std::optional<ScaleBarLayout> scaleBarLayout(const QFontMetricsF& fm) const;
     std::optional<LegendLayout> legendLayout(const QFontMetricsF& fm) const;
+    std::optional<LegendLayout> channelLegendLayout(const QFontMetricsF& fm) const;
     void paintScaleBar(QPainter& p);
     void paintLegend(QPainter& p);
+    static void paintLegendLayout(QPainter& p, const LegendLayout& l);
     void onTileReady();
     void loadThumbnail();
     void navigateMinimap(QPointF widgetPos);

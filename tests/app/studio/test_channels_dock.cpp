@@ -139,6 +139,44 @@ private Q_SLOTS:
         dock->show();
         QVERIFY(!dock->isVisible());
     }
+
+    void channelLegendOnScreenAndInFigures() {
+        MainWindow w;
+        w.resize(1100, 750);
+        w.show();
+        QVERIFY(QTest::qWaitForWindowExposed(&w));
+        QVERIFY(openAndWait(w, dapi_));
+        SlideView* v = w.slideView();
+        QTRY_VERIFY_WITH_TIMEOUT(v->isFullyLoaded(), 15000);
+        const auto state = v->slide()->channelDisplay();
+        const auto d = state->settings()[0];
+        const auto layout = v->figureDecorations(QFontMetricsF(v->font())).channels;
+        QVERIFY(layout.has_value());
+        QCOMPARE(layout->entries.size(), std::size_t{1});
+        QCOMPARE(layout->entries[0].color, QColor(d.colour[0], d.colour[1], d.colour[2]));
+        QVERIFY2(layout->entries[0].label.startsWith(QStringLiteral("Channel 0")), qPrintable(layout->entries[0].label));
+        QVERIFY(layout->entries[0].label.contains(QString::number(d.high, 'g', 5)));
+        // On screen: the swatch is the channel's colour.
+        QTRY_VERIFY(w.grab().toImage().pixelColor(v->mapTo(&w, layout->entries[0].swatch.center().toPoint())) ==
+                    QColor(d.colour[0], d.colour[1], d.colour[2]));
+        // In an SVG figure: a "channels" group with the swatch and the label.
+        const QString svg = dir_.filePath(QStringLiteral("channels.svg"));
+        QVERIFY(w.exportView(svg));
+        QFile f(svg);
+        QVERIFY(f.open(QIODevice::ReadOnly));
+        const QString text = QString::fromUtf8(f.readAll());
+        const auto group = text.indexOf(QStringLiteral("<g id=\"channels\">"));
+        QVERIFY(group >= 0);
+        QVERIFY(text.indexOf(QColor(d.colour[0], d.colour[1], d.colour[2]).name(), group) > group);
+        QVERIFY(text.indexOf(QStringLiteral("Channel 0"), group) > group);
+        // A hidden channel leaves the legend.
+        auto hidden = state->settings();
+        hidden[0].visible = false;
+        state->setSettings(hidden);
+        v->refreshTiles();
+        const auto none = v->figureDecorations(QFontMetricsF(v->font())).channels;
+        QVERIFY(none && none->entries.empty());
+    }
 };
 
 int main(int argc, char** argv) {
