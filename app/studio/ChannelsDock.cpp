@@ -6,6 +6,8 @@
 
 #include <QAction>
 
+#include <stdexcept>
+
 namespace hescape {
 
 ChannelsDock::ChannelsDock(QWidget* parent) : QDockWidget(tr("Channels"), parent), panel_(new ChannelDisplayPanel(this)) {
@@ -21,6 +23,19 @@ void ChannelsDock::setChannelDisplay(std::shared_ptr<ChannelDisplayState> state)
     toggleViewAction()->setEnabled(channels);
     setVisible(channels);
     if (channels) raise();
+}
+
+QString ChannelsDock::applySettings(const std::vector<ChannelDisplay>& settings) {
+    const auto state = panel_->state();
+    if (!state) return tr("the slide has no channels");
+    try {
+        state->setSettings(settings);
+    } catch (const std::invalid_argument& e) {
+        return QString::fromStdString(e.what());
+    }
+    panel_->syncFromState();
+    Q_EMIT displayChanged();
+    return {};
 }
 
 void ChannelsDock::setVisible(bool visible) { QDockWidget::setVisible(visible && panel_->state()); }

@@ -21,6 +21,10 @@ public:
     // The open slide's channels (Slide::channelDisplay()); null hides and clears the dock.
     void setChannelDisplay(std::shared_ptr<ChannelDisplayState> state);
     ChannelDisplayPanel* panel() const { return panel_; }
+    // Applies saved settings (a session's) to the open slide's channels; the
+    // reason when they do not fit it (another channel count, a window outside
+    // its sample range), else empty.
+    QString applySettings(const std::vector<ChannelDisplay>& settings);
     // Without channels the dock stays hidden, whoever shows it (restoreState too).
     void setVisible(bool visible) override;
 

@@ -1108,6 +1108,7 @@ Session MainWindow::captureSession() const {
     s.viewDownsample = view_->downsample();
     s.minimap = minimapAction_->isChecked();
     s.scaleBar = scaleBarAction_->isChecked();
+    if (const auto channels = currentSlide_ ? currentSlide_->channelDisplay() : nullptr) s.channels = channels->settings();
     const EmbeddingLayoutSettings e = explorer_->settings();
     s.embedding.method = e.method == EmbeddingLayoutMethod::Pca ? QStringLiteral("pca") : QStringLiteral("umap");
     s.embedding.points = e.points == EmbeddingPoints::Gene         ? QStringLiteral("gene")
@@ -1288,6 +1289,12 @@ void MainWindow::finishSession() {
     if (dataset_) layers_->setLayerState(spotsLayer_, s.spotsLayer.visible, s.spotsLayer.opacity);
     minimapAction_->setChecked(s.minimap);
     scaleBarAction_->setChecked(s.scaleBar);
+    // Said with the "Restored" message below, which would hide a message of its own.
+    QString note;
+    if (!s.channels.empty()) {
+        if (const QString why = channelsDock_->applySettings(s.channels); !why.isEmpty())
+            note = tr(" (its channel settings were not applied: %1)").arg(why);
+    }
     if (run_) {
         const std::int64_t n = dataset_ ? dataset_->observationCount() : 0;
         queryObs_ = s.queryObservation < n ? s.queryObservation : -1;
@@ -1320,7 +1327,7 @@ void MainWindow::finishSession() {
     sessionPath_ = path;
     recentSessions_->add(path);
     setWindowTitle(QStringLiteral("%1 \u2014 HEScape Studio").arg(QFileInfo(path).fileName()));
-    statusBar()->showMessage(tr("Restored session %1").arg(path), 6000);
+    statusBar()->showMessage(tr("Restored session %1%2").arg(path, note), note.isEmpty() ? 6000 : 12000);
     Q_EMIT sessionRestored(path);
 }
 

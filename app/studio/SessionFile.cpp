@@ -9,6 +9,7 @@
 #include <QJsonDocument>
 #include <QJsonObject>
 #include <QSaveFile>
+#include <QColor>
 
 #include <cmath>
 
@@ -105,6 +106,33 @@ void checkOneOf(const FieldReader& r, const QString& key, const QString& value, 
     if (!allowed.contains(value)) r.fail(key, QStringLiteral("\"%1\" is not one of %2").arg(value, allowed.join(QStringLiteral(", "))));
 }
 
+// Windows are checked against each channel's sample range when applied
+// (ChannelsDock::applySettings): only the slide knows its bit depth.
+std::vector<ChannelDisplay> readChannels(const FieldReader& r) {
+    std::vector<ChannelDisplay> out;
+    const QJsonArray list = r.array(QStringLiteral("channels"));
+    for (int i = 0; i < list.size(); ++i) {
+        const QString key = QStringLiteral("channels[%1]").arg(i);
+        if (!list[i].isObject()) r.fail(key, QStringLiteral("expected an object"));
+        ChannelDisplay d;
+        const auto fail = [&](const QString& what) { r.fail(key, what); };
+        const QJsonObject o = list[i].toObject();
+        if (o.contains("visible") && !o.value("visible").isBool()) fail(QStringLiteral("visible: expected true or false"));
+        d.visible = o.value("visible").toBool(true);
+        const QColor colour(o.value("colour").toString());
+        if (!o.value("colour").isString() || !colour.isValid()) fail(QStringLiteral("colour: expected \"#rrggbb\""));
+        d.colour = {static_cast<std::uint8_t>(colour.red()), static_cast<std::uint8_t>(colour.green()), static_cast<std::uint8_t>(colour.blue())};
+        for (auto [name, value] : {std::pair{"low", &d.low}, std::pair{"high", &d.high}, std::pair{"gamma", &d.gamma}}) {
+            if (!o.value(name).isDouble() || !std::isfinite(o.value(name).toDouble())) fail(QStringLiteral("%1: expected a finite number").arg(name));
+            *value = o.value(name).toDouble();
+        }
+        if (!(d.high > d.low)) fail(QStringLiteral("expected low < high"));
+        if (!(d.gamma > 0)) fail(QStringLiteral("gamma: expected a positive number"));
+        out.push_back(d);
+    }
+    return out;
+}
+
 }  // namespace
 
 void writeSession(const QString& path, const Session& s) {
@@ -143,6 +171,16 @@ void writeSession(const QString& path, const Session& s) {
                             {"downsample", s.viewDownsample},
                             {"minimap", s.minimap},
                             {"scale_bar", s.scaleBar}};
+
+    QJsonArray channels;
+    for (const ChannelDisplay& d : s.channels) {
+        channels.append(QJsonObject{{"visible", d.visible},
+                                    {"colour", QColor(d.colour[0], d.colour[1], d.colour[2]).name()},
+                                    {"low", d.low},
+                                    {"high", d.high},
+                                    {"gamma", d.gamma}});
+    }
+    if (!channels.isEmpty()) o["channels"] = channels;
 
     QSaveFile f(path);
     if (!f.open(QIODevice::WriteOnly)) throw SessionError(QStringLiteral("%1: cannot write: %2").arg(path, f.errorString()).toStdString());
@@ -246,6 +284,7 @@ Session readSession(const QString& path) {
     if (s.viewDownsample < 0) v.fail(QStringLiteral("downsample"), QStringLiteral("expected a number >= 0"));
     s.minimap = v.boolean(QStringLiteral("minimap"), true);
     s.scaleBar = v.boolean(QStringLiteral("scale_bar"), true);
+    s.channels = readChannels(r);
     return s;
 }
 

@@ -1,11 +1,12 @@
 // A studio session as one JSON file: which slide, data set, registration, run
-// and embedding layout are open, how the spots are coloured, the layers, and
-// where the view is. Paths are stored relative to the session file (so a
+// and embedding layout are open, how the spots are coloured, the layers, a
+// fluorescence slide's channels, and where the view is. Paths are stored relative to the session file (so a
 // project folder can move) and absolute (so a session outside it still
 // opens). Written atomically; a malformed file is refused with a message that
 // names the file and the field, before anything open is touched.
 #pragma once
 
+#include "core/slide/ChannelDisplay.h"
 #include "core/spatial/RegistrationFile.h"
 
 #include <QPointF>
@@ -58,6 +59,8 @@ struct Session {
     double viewDownsample = 0;  // 0: fit to window
     bool minimap = true;
     bool scaleBar = true;
+    // A fluorescence slide's channels as shown (empty for RGB slides).
+    std::vector<ChannelDisplay> channels;
 };
 
 class SessionError : public std::runtime_error {

@@ -90,6 +90,8 @@ void compareSessions(const Session& a, const Session& b) {
     QVERIFY(std::abs(a.viewDownsample - b.viewDownsample) < 1e-9);
     QCOMPARE(a.minimap, b.minimap);
     QCOMPARE(a.scaleBar, b.scaleBar);
+    QCOMPARE(a.channels.size(), b.channels.size());
+    for (std::size_t i = 0; i < a.channels.size(); ++i) QVERIFY(a.channels[i] == b.channels[i]);
 }
 
 }  // namespace
@@ -126,6 +128,7 @@ private Q_SLOTS:
         s.viewDownsample = 3.75;
         s.minimap = false;
         s.scaleBar = false;
+        s.channels = {{true, {0, 110, 255}, 260, 23253.5, 1.0}, {false, {255, 0, 128}, 0, 4095, 0.45}};
         writeSession(dir.filePath("a.hescape"), s);
         compareSessions(readSession(dir.filePath("a.hescape")), s);
 
@@ -165,6 +168,15 @@ private Q_SLOTS:
                                    << QStringLiteral("field selection: expected observation indices");
         QTest::newRow("dims") << QByteArray("{\"hescape_session\": 1, " + slide + R"(, "embedding": {"dims": 4}})")
                               << QStringLiteral("field embedding.dims: expected 2 or 3");
+        QTest::newRow("channel colour") << QByteArray("{\"hescape_session\": 1, " + slide +
+                                                      R"(, "channels": [{"colour": "blue-ish", "low": 0, "high": 9, "gamma": 1}]})")
+                                        << QStringLiteral("field channels[0]: colour: expected \"#rrggbb\"");
+        QTest::newRow("channel window") << QByteArray("{\"hescape_session\": 1, " + slide +
+                                                      R"(, "channels": [{"colour": "white", "low": 9, "high": 9, "gamma": 1}]})")
+                                        << QStringLiteral("field channels[0]: expected low < high");
+        QTest::newRow("channel gamma") << QByteArray("{\"hescape_session\": 1, " + slide +
+                                                     R"(, "channels": [{"colour": "white", "low": 0, "high": 9, "gamma": "x"}]})")
+                                       << QStringLiteral("field channels[0]: gamma: expected a finite number");
         QTest::newRow("genes") << QByteArray("{\"hescape_session\": 1, " + slide + R"(, "coloring": {"genes": ["A", 3]}})")
                                << QStringLiteral("field coloring.genes: expected an array of strings");
     }
@@ -261,6 +273,49 @@ private Q_SLOTS:
         QTRY_COMPARE_WITH_TIMEOUT(w.embeddingExplorer()->scatter()->pointCount(), 2 * w.run()->rows(), 30000);
         QCOMPARE(w.embeddingExplorer()->scatter()->dims(), 3);
         QCOMPARE(w.recentSessions()->paths().first(), QFileInfo(dir.filePath("s.hescape")).absoluteFilePath());
+    }
+
+    void channelSettingsRestoreOnAFluorescenceSlide() {
+        // A copy of the real Xenium DAPI image on its own (no cells beside it).
+        QTemporaryDir dir;
+        const QString dapi = dir.filePath("morphology_focus.ome.tif");
+        QVERIFY(QFile::copy(QStringLiteral(HESCAPE_SHARED_DATA_DIR "/xenium_toy_sfe/morphology_focus.ome.tif"), dapi));
+        std::vector<ChannelDisplay> shown;
+        {
+            MainWindow w;
+            w.show();
+            QVERIFY(QTest::qWaitForWindowExposed(&w));
+            QSignalSpy loaded(&w, &MainWindow::slideLoaded);
+            w.openFile(dapi);
+            QVERIFY(loaded.wait(20000));
+            const auto state = w.slideView()->slide()->channelDisplay();
+            QVERIFY(state);
+            state->setSettings({{true, {255, 128, 0}, 12, 180, 0.7}});
+            QVERIFY(w.saveSession(dir.filePath("c.hescape")));
+            shown = state->settings();
+        }
+        MainWindow w;
+        w.show();
+        QVERIFY(QTest::qWaitForWindowExposed(&w));
+        QSignalSpy restored(&w, &MainWindow::sessionRestored);
+        w.openSession(dir.filePath("c.hescape"));
+        QVERIFY2(restored.wait(20000), qPrintable(w.lastError()));
+        const auto state = w.slideView()->slide()->channelDisplay();
+        QVERIFY(state);
+        QVERIFY(state->settings() == shown);
+        // A window outside the slide's 16-bit range is refused with a message; the slide keeps its automatic window.
+        Session s = readSession(dir.filePath("c.hescape"));
+        s.channels[0].high = 70000;
+        writeSession(dir.filePath("c2.hescape"), s);
+        MainWindow w2;
+        w2.show();
+        QVERIFY(QTest::qWaitForWindowExposed(&w2));
+        QSignalSpy again(&w2, &MainWindow::sessionRestored);
+        w2.openSession(dir.filePath("c2.hescape"));
+        QVERIFY2(again.wait(20000), qPrintable(w2.lastError()));
+        QVERIFY2(w2.statusBar()->currentMessage().contains(QStringLiteral("channel settings were not applied")),
+                 qPrintable(w2.statusBar()->currentMessage()));
+        QVERIFY(w2.slideView()->slide()->channelDisplay()->settings()[0].high <= 65535);
     }
 
     void aSessionThatCannotBeRestoredKeepsTheOpenSlide() {
