@@ -51,6 +51,9 @@ struct Args {
     std::string walkOut = HESCAPE_BENCH_DIR "/bench_walk.txt";
     std::string python = "/usr/bin/python3";
     std::string reference = HESCAPE_BENCH_SOURCE_DIR "/openslide_reference.py";
+    // The file openslide-python reads: the slide itself, or a twin of the same
+    // pixels in a format it opens (an OME-TIFF's generic-TIFF twin).
+    std::string referenceSlide;
     int steps = 1000;
     unsigned seed = 1;
     int viewW = 1920;
@@ -83,6 +86,8 @@ void usage(std::ostream& os) {
           "  --walk-out PATH     where the walk's tile list goes (default " HESCAPE_BENCH_DIR "/bench_walk.txt)\n"
           "  --python PATH       interpreter for the reference (default /usr/bin/python3)\n"
           "  --reference PATH    openslide_reference.py (default " HESCAPE_BENCH_SOURCE_DIR "/openslide_reference.py)\n"
+          "  --reference-slide PATH  what openslide-python reads (default: the slide); the same levels and pixels\n"
+          "                      in a format OpenSlide opens, for slides it cannot (OME-TIFF)\n"
           "  --runs LIST         comma-separated runs, in this order (default pool,single,get,python):\n"
           "                        pool    SlideTileCache with --threads workers, request() + get()\n"
           "                        single  the same with 1 worker\n"
@@ -131,6 +136,7 @@ Args parseArgs(int argc, char** argv) {
         else if (s == "--walk-out") a.walkOut = value();
         else if (s == "--python") a.python = value();
         else if (s == "--reference") a.reference = value();
+        else if (s == "--reference-slide") a.referenceSlide = value();
         else if (s == "--no-python") a.runPython = false;
         else if (s == "--runs") {
             const std::string v = std::string(",") + value() + ",";
@@ -404,7 +410,8 @@ std::string jsonString(const std::string& json, const std::string& key) {
 }
 
 Result runPython(const Args& a, std::string& versions) {
-    const std::string cmd = shellQuote(a.python) + " " + shellQuote(a.reference) + " " + shellQuote(a.slide) + " " +
+    const std::string cmd = shellQuote(a.python) + " " + shellQuote(a.reference) + " " +
+                            shellQuote(a.referenceSlide.empty() ? a.slide : a.referenceSlide) + " " +
                             shellQuote(a.walkOut);
     const CpuMeter meter;
     FILE* pipe = ::popen(cmd.c_str(), "r");

@@ -16,7 +16,8 @@ namespace {
 
 constexpr const char* kUsage =
     "usage: hescape convert IMAGE OUTPUT.tiff [--crop X,Y,W,H] [--mpp MICRONS] [--quality 1-100] [--tile N] [--level-step 2|4]\n\n"
-    "Writes IMAGE (JPEG, PNG or TIFF, any size) as a tiled, JPEG-compressed pyramidal TIFF\n"
+    "Writes IMAGE (JPEG, PNG or TIFF, any size, or an OME-TIFF: RGB as it is, fluorescence as its\n"
+    "channels are composited by default) as a tiled, JPEG-compressed pyramidal TIFF\n"
     "that OpenSlide and HEScape Studio open. Lower levels are marked reduced-resolution.\n"
     "  --crop X,Y,W,H   keep only this rectangle (source pixels)\n"
     "  --mpp MICRONS    record this many microns per pixel in the resolution tags\n"
