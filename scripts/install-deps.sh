@@ -13,6 +13,8 @@ PACKAGES=(
   libtiff-dev libjpeg62-turbo-dev libpng-dev zlib1g-dev
   # OME-TIFF: JPEG 2000 tiles and OME-XML (docs/slides.md)
   libopenjp2-7-dev libpugixml-dev
+  # tiffcp: the OME-TIFF test corpus recompresses one file as LZW (tifffile has no LZW encoder here)
+  libtiff-tools
   # Gloo's headers, which LibTorch's c10d headers include (multi-process training)
   libgloo-dev
   # fast BLAS matching torch's OpenMP backend (stack-notes §4)

@@ -32,7 +32,8 @@ void printText(const Slide& s) {
                   << "\n";
     }
     if (const auto mpp = s.micronsPerPixel()) {
-        std::cout << "microns per pixel: " << mpp->x << " x " << mpp->y << " (from " << s.micronsPerPixelSource() << ")\n";
+        std::cout << "microns per pixel: " << mpp->x << " x " << mpp->y << "\n";
+        if (!s.micronsPerPixelSource().empty()) std::cout << "microns per pixel from: " << s.micronsPerPixelSource() << "\n";
     } else {
         std::cout << "microns per pixel: unknown (not recorded in the file)\n";
     }

@@ -16,10 +16,6 @@ namespace fs = std::filesystem;
 
 namespace {
 
-bool endsWith(const std::string& s, const std::string& suffix) {
-    return s.size() >= suffix.size() && s.compare(s.size() - suffix.size(), suffix.size(), suffix) == 0;
-}
-
 // "B4_counts.tsv.gz" -> "B4_selection.tsv" beside it.
 std::string stSelectionFor(const fs::path& counts) {
     std::string name = counts.filename().string();
@@ -44,9 +40,9 @@ std::string detectDatasetFormat(const std::string& path) {
         return {};
     }
     const std::string name = p.filename().string();
-    if (endsWith(name, ".h5ad")) return "h5ad";
-    if (endsWith(name, "_counts.tsv") || endsWith(name, "_counts.tsv.gz")) return "st";
-    if (endsWith(name, ".h5")) {
+    if (name.ends_with(".h5ad")) return "h5ad";
+    if (name.ends_with("_counts.tsv") || name.ends_with("_counts.tsv.gz")) return "st";
+    if (name.ends_with(".h5")) {
         if (name == "cell_feature_matrix.h5") return "xenium";
         if (fs::is_directory(p.parent_path() / "spatial")) return "visium";
     }

@@ -16,16 +16,12 @@ namespace fs = std::filesystem;
 
 namespace {
 
-bool endsWith(const std::string& s, const std::string& suffix) {
-    return s.size() >= suffix.size() && s.compare(s.size() - suffix.size(), suffix.size(), suffix) == 0;
-}
-
 std::string firstMorphologyChannelFile(const fs::path& dir) {
     std::vector<std::string> files;
     std::error_code ec;
     for (const auto& e : fs::directory_iterator(dir, ec)) {
         const std::string name = e.path().filename().string();
-        if (e.is_regular_file() && endsWith(name, ".ome.tif") && name.rfind("._", 0) != 0) files.push_back(e.path().string());
+        if (e.is_regular_file() && name.ends_with(".ome.tif") && name.rfind("._", 0) != 0) files.push_back(e.path().string());
     }
     std::sort(files.begin(), files.end());  // morphology_focus_0000 / ch0000_dapi first
     return files.empty() ? std::string() : files.front();
@@ -73,7 +69,7 @@ std::optional<XeniumBundle> findXeniumBundle(const std::string& folder) {
     }
     std::vector<std::string> he;
     for (const auto& e : fs::directory_iterator(dir, ec))
-        if (endsWith(e.path().filename().string(), "he_image.ome.tif")) he.push_back(e.path().string());
+        if (e.path().filename().string().ends_with("he_image.ome.tif")) he.push_back(e.path().string());
     std::sort(he.begin(), he.end());
     if (!he.empty()) {
         b.heImage = he.front();

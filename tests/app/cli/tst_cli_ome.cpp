@@ -48,7 +48,7 @@ private Q_SLOTS:
         const auto rgb = hescapeCli({"info", "--json", dir_.filePath("he_jpeg.ome.tif")});
         QVERIFY(QJsonDocument::fromJson(rgb.out).object()["channels"].isNull());
         const auto text = hescapeCli({"info", dir_.filePath("he_jpeg.ome.tif")});
-        QVERIFY(text.out.contains("microns per pixel: 0.69 x 0.69 (from OME-XML PhysicalSizeX/Y)"));
+        QVERIFY(text.out.contains("microns per pixel: 0.69 x 0.69\nmicrons per pixel from: OME-XML PhysicalSizeX/Y\n"));
         QVERIFY(text.out.contains("tiff.pyramid = SubIFDs"));
     }
 
