@@ -3,6 +3,7 @@
 // expected screen positions after fit, zoom about a point, pan, keyboard and
 // minimap navigation, that coarser levels fill in while fine tiles load, and
 // that refreshTiles() swaps in a changed rendering without flicker.
+#include "tests/core/slide/FillSlide.h"
 #include "tests/widgets/TestSlides.h"
 #include "widgets/slideview/SlideView.h"
 
@@ -13,61 +14,9 @@
 #include <QWheelEvent>
 #include <QtTest/QtTest>
 
-#include <atomic>
-#include <condition_variable>
-#include <mutex>
 
 using namespace hescape;
 using hescape::test::kQuadrant;
-
-namespace {
-
-// A slide of one colour the test changes, as a fluorescence slide's composite
-// changes with its channel settings; reads can be held at a gate, to look at
-// the screen while the new rendering is still being decoded.
-class ColourSlide final : public Slide {
-public:
-    ColourSlide() : Slide("/synthetic/colour.slide") { levels_.push_back({1024, 1024, 1.0}); }
-    ~ColourSlide() override { release(); }
-    std::string format() const override { return "colour"; }
-    std::atomic<QRgb> colour{qRgb(220, 30, 30)};
-    void hold() {
-        std::lock_guard lock(mutex_);
-        held_ = true;
-    }
-    void release() {
-        {
-            std::lock_guard lock(mutex_);
-            held_ = false;
-        }
-        gate_.notify_all();
-    }
-
-protected:
-    void readRegionInto(int, std::int64_t, std::int64_t, RgbaImage& out) const override {
-        const QRgb c = colour.load();
-        {
-            std::unique_lock lock(mutex_);
-            gate_.wait(lock, [this] { return !held_; });
-        }
-        for (int y = 0; y < out.height; ++y) {
-            for (int x = 0; x < out.width; ++x) {
-                std::uint8_t* p = out.pixel(x, y);
-                p[0] = static_cast<std::uint8_t>(qRed(c));
-                p[1] = static_cast<std::uint8_t>(qGreen(c));
-                p[2] = static_cast<std::uint8_t>(qBlue(c));
-                p[3] = 255;
-            }
-        }
-    }
-
-private:
-    mutable std::mutex mutex_;
-    mutable std::condition_variable gate_;
-    bool held_ = false;
-};
-
-}  // namespace
 
 class TestSlideView : public QObject {
     Q_OBJECT
@@ -249,7 +198,8 @@ private Q_SLOTS:
     // The rendering changes: the old tiles stay on screen (never the
     // background) until the new ones are decoded, then the new colour shows.
     void refreshTilesSwapsInNewRendering() {
-        auto slide = std::make_shared<ColourSlide>();
+        auto slide = std::make_shared<hescape::test::FillSlide>("/synthetic/colour.slide", 1024);
+        slide->rgb = 0xdc1e1e;  // (220, 30, 30)
         SlideView v;
         v.resize(300, 300);
         v.show();
@@ -260,8 +210,8 @@ private Q_SLOTS:
         for (const QPointF p : points) QVERIFY(hescape::test::near(colourAt(v, p), QColor(220, 30, 30), 4));
         const auto decoded = v.tileCache()->stats().decoded;
 
-        slide->hold();
-        slide->colour = qRgb(20, 200, 60);
+        slide->holdReads();
+        slide->rgb = 0x14c83c;  // (20, 200, 60)
         v.refreshTiles();
         for (int frame = 0; frame < 4; ++frame) {
             QTest::qWait(40);
@@ -271,7 +221,7 @@ private Q_SLOTS:
                 QVERIFY2(hescape::test::near(got, QColor(220, 30, 30), 4), qPrintable(got.name()));
             }
         }
-        slide->release();
+        slide->releaseReads();
         QTRY_VERIFY_WITH_TIMEOUT(hescape::test::near(colourAt(v, QPointF(150, 150)), QColor(20, 200, 60), 4), 10000);
         QTRY_VERIFY_WITH_TIMEOUT(v.isFullyLoaded(), 10000);
         for (const QPointF p : points) QVERIFY(hescape::test::near(colourAt(v, p), QColor(20, 200, 60), 4));
