@@ -25,7 +25,6 @@
 #include "core/spatial/DatasetOpener.h"
 #include "core/spatial/ExpressionValues.h"
 #include "core/spatial/SpotPlacement.h"
-#include "core/spatial/XeniumBundle.h"
 
 #include <QAction>
 #include <QApplication>
@@ -389,17 +388,11 @@ void MainWindow::openFile(const QString& given) {
     // Absolute from here on: the section switcher, recent files and sessions
     // compare and store paths, and a relative one (scripts/demo.sh passes one)
     // matched none of the folder's absolute paths.
-    QString path = given.isEmpty() ? given : QFileInfo(given).absoluteFilePath();
+    const QString asked = given.isEmpty() ? given : QFileInfo(given).absoluteFilePath();
     // A Xenium output folder opens as one thing: its image, then its cells (companionDataset).
-    if (QFileInfo(path).isDir()) {
-        const auto bundle = findXeniumBundle(path.toStdString());
-        if (!bundle || bundle->preferredImage().empty()) {
-            reportError(path, bundle ? tr("%1: this Xenium folder has no morphology or H&E image to show").arg(path)
-                                     : tr("%1: is a folder, and not a Xenium output folder").arg(path));
-            return;
-        }
-        path = QString::fromStdString(bundle->preferredImage());
-    }
+    QString error;
+    const QString path = slidePathToOpen(asked, &error);
+    if (path.isEmpty() && !error.isEmpty()) return reportError(asked, error);
     busy_ = true;
     statusBar()->showMessage(tr("Opening %1\u2026").arg(path));
     auto* watcher = new QFutureWatcher<SlideLoadResult>(this);

@@ -39,6 +39,15 @@ QFuture<SlideLoadResult> loadSlideAsync(const QString& path) {
     });
 }
 
+QString slidePathToOpen(const QString& path, QString* error) {
+    if (!QFileInfo(path).isDir()) return path;
+    const auto bundle = findXeniumBundle(path.toStdString());
+    if (bundle && !bundle->preferredImage().empty()) return QString::fromStdString(bundle->preferredImage());
+    *error = bundle ? QObject::tr("%1: this Xenium folder has no morphology or H&E image to show").arg(path)
+                    : QObject::tr("%1: is a folder, and not a Xenium output folder").arg(path);
+    return {};
+}
+
 QString convertedPyramidPath(const QString& imagePath) {
     const QFileInfo info(imagePath);
     const QByteArray key = (info.absoluteFilePath() + QString::number(info.size()) +

@@ -22,6 +22,11 @@ struct SlideLoadResult {
 
 QFuture<SlideLoadResult> loadSlideAsync(const QString& path);
 
+// What opening `path` shows: the path itself for a file; for a Xenium output
+// folder its preferred image (XeniumBundle). Empty, with the reason in
+// *error, for a folder that has nothing to show.
+QString slidePathToOpen(const QString& path, QString* error);
+
 // Where the pyramid converted from `imagePath` is cached (the name changes
 // when the source file's size or modification time does).
 QString convertedPyramidPath(const QString& imagePath);
