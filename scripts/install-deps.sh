@@ -13,6 +13,8 @@ PACKAGES=(
   libtiff-dev libjpeg62-turbo-dev libpng-dev zlib1g-dev
   # OME-TIFF: JPEG 2000 tiles and OME-XML (docs/slides.md)
   libopenjp2-7-dev libpugixml-dev
+  # OME-Zarr: Zarr chunk codecs (docs/slides.md)
+  libblosc-dev libzstd-dev
   # tiffcp: the OME-TIFF test corpus recompresses one file as LZW (tifffile has no LZW encoder here)
   libtiff-tools
   # Gloo's headers, which LibTorch's c10d headers include (multi-process training)
@@ -24,7 +26,7 @@ PACKAGES=(
   # independent references used by tests and benchmarks (/usr/bin/python3)
   python3 python3-numpy python3-scipy python3-sklearn python3-torch
   python3-anndata python3-h5py python3-openslide python3-pil umap-learn
-  python3-tifffile
+  python3-tifffile python3-zarr python3-numcodecs
 )
 
 SUDO=()

@@ -3,6 +3,7 @@
 // samples a coarse level for each channel's automatic contrast window.
 #include "core/slide/OmeTiffSlide.h"
 
+#include "core/slide/ChannelComposite.h"
 #include "core/slide/TiffHandlePool.h"
 
 #include <tiffio.h>
@@ -275,14 +276,7 @@ std::vector<ChannelInfo> OmeTiffSlide::channelInfo() const {
             const std::int64_t tx = static_cast<std::int64_t>(t % lv.tilesAcross()) * lv.tileWidth;
             const std::int64_t ty = static_cast<std::int64_t>(t / lv.tilesAcross()) * lv.tileHeight;
             const auto w = std::min<std::int64_t>(lv.tileWidth, lv.width - tx), h = std::min<std::int64_t>(lv.tileHeight, lv.height - ty);
-            for (std::int64_t y = 0; y < h; ++y)
-                for (std::int64_t x = 0; x < w; ++x) {
-                    const std::size_t i = static_cast<std::size_t>(y) * lv.tileWidth + static_cast<std::size_t>(x);
-                    std::uint16_t v = 0;
-                    if (info.bitsPerSample == 8) v = (*data)[i];
-                    else std::memcpy(&v, data->data() + i * 2, 2);
-                    ++histogram[v];
-                }
+            addToHistogram(histogram, SampleBlock{data->data(), info.bitsPerSample, lv.tileWidth, 0, 0, w, h});
         }
         info.autoLow = histogramQuantile(histogram, 0.001);
         info.autoHigh = histogramQuantile(histogram, 0.999);
@@ -318,7 +312,7 @@ DecodedTileCache::Tile OmeTiffSlide::tile(std::size_t plane, int level, std::uin
 }
 
 template <typename F>
-void OmeTiffSlide::forEachTile(std::size_t plane, int level, const Window& win, F&& f) const {
+void OmeTiffSlide::forEachTile(std::size_t plane, int level, const LevelWindow& win, F&& f) const {
     const TiffLevel& lv = planes_[plane].levels[static_cast<std::size_t>(level)];
     const auto c0 = static_cast<std::uint32_t>(win.x0 / lv.tileWidth), c1 = static_cast<std::uint32_t>((win.x1 - 1) / lv.tileWidth);
     const auto r0 = static_cast<std::uint32_t>(win.y0 / lv.tileHeight), r1 = static_cast<std::uint32_t>((win.y1 - 1) / lv.tileHeight);
@@ -328,7 +322,7 @@ void OmeTiffSlide::forEachTile(std::size_t plane, int level, const Window& win, 
               static_cast<std::int64_t>(r) * lv.tileHeight, lv);
 }
 
-void OmeTiffSlide::copyRgb(int level, const Window& win, RgbaImage& out) const {
+void OmeTiffSlide::copyRgb(int level, const LevelWindow& win, RgbaImage& out) const {
     forEachTile(0, level, win, [&](const std::vector<std::uint8_t>& data, std::int64_t tx, std::int64_t ty, const TiffLevel& lv) {
         const std::int64_t xa = std::max(win.x0, tx), xb = std::min(win.x1, tx + lv.tileWidth);
         const std::int64_t ya = std::max(win.y0, ty), yb = std::min(win.y1, ty + lv.tileHeight);
@@ -346,50 +340,22 @@ void OmeTiffSlide::copyRgb(int level, const Window& win, RgbaImage& out) const {
     });
 }
 
-void OmeTiffSlide::composite(int level, const Window& win, RgbaImage& out) const {
+void OmeTiffSlide::composite(int level, const LevelWindow& win, RgbaImage& out) const {
     const auto lookup = display_->lookup();
-    const std::size_t w = static_cast<std::size_t>(win.x1 - win.x0), h = static_cast<std::size_t>(win.y1 - win.y0);
-    std::vector<std::uint32_t> acc(w * h * 3, 0);
+    ChannelComposite sum(win);
     for (std::size_t c = 0; c < planes_.size(); ++c) {
         const ChannelDisplay& d = lookup->display[c];
         if (!d.visible) continue;
-        const auto& lut = lookup->intensity[c];
         forEachTile(c, level, win, [&](const std::vector<std::uint8_t>& data, std::int64_t tx, std::int64_t ty, const TiffLevel& lv) {
-            const std::int64_t xa = std::max(win.x0, tx), xb = std::min(win.x1, tx + lv.tileWidth);
-            const std::int64_t ya = std::max(win.y0, ty), yb = std::min(win.y1, ty + lv.tileHeight);
-            const bool wide = lv.bitsPerSample == 16;
-            for (std::int64_t y = ya; y < yb; ++y) {
-                const std::size_t row = static_cast<std::size_t>(y - ty) * lv.tileWidth;
-                std::uint32_t* a = acc.data() + (static_cast<std::size_t>(y - win.y0) * w + static_cast<std::size_t>(xa - win.x0)) * 3;
-                for (std::int64_t x = xa; x < xb; ++x, a += 3) {
-                    const std::size_t i = row + static_cast<std::size_t>(x - tx);
-                    std::uint16_t v = data[i];
-                    if (wide) std::memcpy(&v, data.data() + i * 2, 2);
-                    const std::uint32_t t = lut[v];
-                    a[0] += d.colour[0] * t;
-                    a[1] += d.colour[1] * t;
-                    a[2] += d.colour[2] * t;
-                }
-            }
+            sum.add(SampleBlock{data.data(), lv.bitsPerSample, lv.tileWidth, tx, ty, lv.tileWidth, lv.tileHeight}, lookup->intensity[c], d.colour);
         });
     }
-    for (std::size_t y = 0; y < h; ++y) {
-        std::uint8_t* dst = out.pixel(static_cast<int>(win.x0 - win.ox), static_cast<int>(static_cast<std::int64_t>(y) + win.y0 - win.oy));
-        const std::uint32_t* a = acc.data() + y * w * 3;
-        for (std::size_t x = 0; x < w; ++x, dst += 4, a += 3) {
-            for (int k = 0; k < 3; ++k) dst[k] = static_cast<std::uint8_t>(std::min<std::uint32_t>(255, (a[k] + 127) / 255));
-            dst[3] = 255;
-        }
-    }
+    sum.writeTo(out);
 }
 
 void OmeTiffSlide::readRegionInto(int level, std::int64_t x, std::int64_t y, RgbaImage& out) const {
-    const SlideLevel& lv = levels_[static_cast<std::size_t>(level)];
-    const auto ox = static_cast<std::int64_t>(std::floor(static_cast<double>(x) / lv.downsample));
-    const auto oy = static_cast<std::int64_t>(std::floor(static_cast<double>(y) / lv.downsample));
-    const Window win{ox, oy, std::max<std::int64_t>(ox, 0), std::max<std::int64_t>(oy, 0),
-                     std::min<std::int64_t>(ox + out.width, lv.width), std::min<std::int64_t>(oy + out.height, lv.height)};
-    if (win.x0 >= win.x1 || win.y0 >= win.y1) return;
+    const LevelWindow win = levelWindow(levels_[static_cast<std::size_t>(level)], x, y, out.width, out.height);
+    if (win.empty()) return;
     if (rgb_) copyRgb(level, win, out);
     else composite(level, win, out);
 }

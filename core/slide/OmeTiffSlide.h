@@ -17,6 +17,7 @@
 namespace hescape {
 
 class TiffHandlePool;
+struct LevelWindow;
 
 class OmeTiffSlide final : public Slide {
 public:
@@ -41,12 +42,6 @@ private:
         TiffHandlePool* pool = nullptr;
         std::vector<TiffLevel> levels;
     };
-    // The part of a region that lies on the level: level pixels [x0, x1) x [y0, y1),
-    // written at out(x0 - ox, y0 - oy).
-    struct Window {
-        std::int64_t ox, oy, x0, y0, x1, y1;
-    };
-
     TiffHandlePool& poolFor(const std::string& fileName);
     Plane readPlane(TiffHandlePool& pool, int ifd, const std::string& channelName) const;
     void checkPlanes();
@@ -55,9 +50,9 @@ private:
     DecodedTileCache::Tile tile(std::size_t plane, int level, std::uint32_t index) const;
     // Calls f(tileData, tileX0, tileY0) for every tile of `plane` meeting `win`.
     template <typename F>
-    void forEachTile(std::size_t plane, int level, const Window& win, F&& f) const;
-    void copyRgb(int level, const Window& win, RgbaImage& out) const;
-    void composite(int level, const Window& win, RgbaImage& out) const;
+    void forEachTile(std::size_t plane, int level, const LevelWindow& win, F&& f) const;
+    void copyRgb(int level, const LevelWindow& win, RgbaImage& out) const;
+    void composite(int level, const LevelWindow& win, RgbaImage& out) const;
 
     OmePixels ome_;
     std::vector<std::pair<std::string, std::unique_ptr<TiffHandlePool>>> pools_;

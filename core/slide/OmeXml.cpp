@@ -186,13 +186,15 @@ bool looksLikeOmeXml(const std::string& description) {
 }
 
 std::optional<double> micronsPerOmeUnit(const std::string& unit) {
-    if (unit == "µm" || unit == "\u03bcm" || unit == "um" || unit == "micron" || unit == "microns") return 1.0;
-    if (unit == "nm") return 1e-3;
-    if (unit == "pm") return 1e-6;
-    if (unit == "Å" || unit == "\u212b") return 1e-4;
-    if (unit == "mm") return 1e3;
-    if (unit == "cm") return 1e4;
-    if (unit == "m") return 1e6;
+    // OME-XML's symbols, then the UDUNITS-2 names OME-NGFF axes use.
+    if (unit == "µm" || unit == "\u03bcm" || unit == "um" || unit == "micron" || unit == "microns" || unit == "micrometer")
+        return 1.0;
+    if (unit == "nm" || unit == "nanometer") return 1e-3;
+    if (unit == "pm" || unit == "picometer") return 1e-6;
+    if (unit == "Å" || unit == "\u212b" || unit == "angstrom") return 1e-4;
+    if (unit == "mm" || unit == "millimeter") return 1e3;
+    if (unit == "cm" || unit == "centimeter") return 1e4;
+    if (unit == "m" || unit == "meter") return 1e6;
     return std::nullopt;
 }
 

@@ -58,8 +58,9 @@ bool looksLikeOmeXml(const std::string& description);
 // Parses the first Image's Pixels. Throws SlideError("<path>: OME-XML ...").
 OmePixels parseOmeXml(const std::string& xml, const std::string& path);
 
-// Micrometres per `unit` as OME writes it ("µm", "um", "nm", "mm", "cm", "m",
-// "Å", "pm"); empty for units that are not lengths or not known.
+// Micrometres per `unit` as OME-XML writes it ("µm", "um", "nm", "mm", "cm",
+// "m", "Å", "pm") or as OME-NGFF axes name it ("micrometer", "nanometer",
+// ...); empty for units that are not lengths or not known.
 std::optional<double> micronsPerOmeUnit(const std::string& unit);
 
 }  // namespace hescape

@@ -1,9 +1,11 @@
-// openSlide(): picks the backend for a file — the OME-TIFF backend for TIFFs
+// openSlide(): picks the backend for a file — the OME-Zarr backend for folders
+// with OME-NGFF metadata, the OME-TIFF backend for TIFFs
 // carrying OME-XML (OpenSlide would see one level and no scale), OpenSlide
 // for every format it recognises, the plain-image backend for other
 // PNG/JPEG/TIFF files.
 #include "core/slide/ImageDecoder.h"
 #include "core/slide/OmeTiffSlide.h"
+#include "core/slide/OmeZarrSlide.h"
 #include "core/slide/OpenSlideSlide.h"
 #include "core/slide/PlainImageSlide.h"
 #include "core/slide/Slide.h"
@@ -18,7 +20,10 @@ std::unique_ptr<Slide> openSlide(const std::string& path) {
     std::error_code ec;
     const auto status = fs::status(path, ec);
     if (ec || !fs::exists(status)) throw SlideError(path + ": no such file");
-    if (fs::is_directory(status)) throw SlideError(path + ": is a folder, not a slide file");
+    if (fs::is_directory(status)) {
+        if (OmeZarrSlide::canOpen(path)) return std::make_unique<OmeZarrSlide>(path);
+        throw SlideError(path + ": is a folder, and not an OME-Zarr image (no OME-NGFF multiscales in it)");
+    }
     if (fs::file_size(path, ec) == 0 && !ec) throw SlideError(path + ": the file is empty");
 
     if (OmeTiffSlide::canOpen(path)) return std::make_unique<OmeTiffSlide>(path);

@@ -9,6 +9,7 @@
 #include "core/slide/TiffHandlePool.h"
 #include "core/slide/TiffLevel.h"
 #include "tests/core/TestSupport.h"
+#include "tests/core/slide/ChannelChecks.h"
 
 #include <QFile>
 #include <QTemporaryDir>
@@ -18,43 +19,7 @@
 #include <cstring>
 
 using namespace hescape;
-using hescape::test::contains;
-
-namespace {
-
-std::vector<std::uint8_t> readRaw(const QString& path) {
-    QFile f(path);
-    if (!f.open(QIODevice::ReadOnly)) return {};
-    const QByteArray b = f.readAll();
-    return {b.begin(), b.end()};
-}
-
-std::vector<std::uint16_t> readRaw16(const QString& path) {
-    const auto bytes = readRaw(path);
-    std::vector<std::uint16_t> out(bytes.size() / 2);
-    std::memcpy(out.data(), bytes.data(), out.size() * 2);
-    return out;
-}
-
-// What the compositor must produce for one white channel through [low, high].
-int windowed(double v, double low, double high, double gamma = 1.0) {
-    const double t = std::clamp((v - low) / (high - low), 0.0, 1.0);
-    return static_cast<int>(std::lround(255.0 * std::pow(t, gamma)));
-}
-
-void showOnly(ChannelDisplayState& state, std::size_t channel, double low, double high, double gamma = 1.0) {
-    auto s = state.settings();
-    for (std::size_t c = 0; c < s.size(); ++c) {
-        s[c].visible = c == channel;
-        s[c].colour = {255, 255, 255};
-        s[c].low = low;
-        s[c].high = high;
-        s[c].gamma = gamma;
-    }
-    state.setSettings(s);
-}
-
-}  // namespace
+using namespace hescape::test;
 
 class TestOmeTiff : public QObject {
     Q_OBJECT
@@ -63,30 +28,6 @@ class TestOmeTiff : public QObject {
 
     QString file(const QString& name) const { return dir_.filePath(name); }
     std::unique_ptr<Slide> open(const QString& name) const { return openSlide(file(name).toStdString()); }
-
-    // Every pixel of every level of channel `c`, windowed to [low, high], equals the reference samples.
-    void checkChannel(const Slide& slide, const QString& name, std::size_t c, int bits, double low, double high) {
-        showOnly(*slide.channelDisplay(), c, low, high);
-        for (int k = 0; k < slide.levelCount(); ++k) {
-            const auto& lv = slide.level(k);
-            const QString raw = file(QStringLiteral("%1.c%2.level%3.raw").arg(name).arg(c).arg(k));
-            std::vector<double> expected;
-            if (bits == 8) for (auto v : readRaw(raw)) expected.push_back(v);
-            else for (auto v : readRaw16(raw)) expected.push_back(v);
-            QCOMPARE(expected.size(), static_cast<std::size_t>(lv.width * lv.height));
-            const RgbaImage img = slide.readRegion(k, 0, 0, static_cast<int>(lv.width), static_cast<int>(lv.height));
-            int bad = 0;
-            for (std::size_t i = 0; i < expected.size() && bad < 5; ++i) {
-                const int want = windowed(expected[i], low, high);
-                const auto* p = img.pixels.data() + i * 4;
-                if (p[0] != want || p[1] != want || p[2] != want || p[3] != 255) {
-                    qWarning("%s channel %zu level %d pixel %zu: got %d, want %d", qPrintable(name), c, k, i, p[0], want);
-                    ++bad;
-                }
-            }
-            QCOMPARE(bad, 0);
-        }
-    }
 
 private Q_SLOTS:
     void initTestCase() {
@@ -156,7 +97,7 @@ private Q_SLOTS:
         QCOMPARE(ch[1].defaultColour, (Rgb8{0, 255, 0}));
         QCOMPARE(ch[2].defaultColour, (Rgb8{255, 255, 0}));
         QCOMPARE(ch[3].defaultColour, (Rgb8{0, 0, 255}));
-        for (std::size_t c = 0; c < 4; ++c) checkChannel(*slide, "fluo_4ch.ome.tif", c, 16, 100, 4100);
+        for (std::size_t c = 0; c < 4; ++c) checkChannelLevels(*slide, file("fluo_4ch.ome.tif"), c, 16, 100, 4100);
     }
 
     void automaticWindowsAreNumpysPercentiles() {
@@ -214,7 +155,7 @@ private Q_SLOTS:
         QCOMPARE(state->channels()[0].defaultColour, (Rgb8{0, 110, 255}));  // a nuclear stain is blue
         QCOMPARE(slide->properties().at("tiff.pyramid"), std::string("reduced-resolution IFDs"));
         // Window [0, 255] passes 8-bit samples through unchanged.
-        for (std::size_t c = 0; c < 2; ++c) checkChannel(*slide, "fluo_strips_reduced.ome.tif", c, 8, 0, 255);
+        for (std::size_t c = 0; c < 2; ++c) checkChannelLevels(*slide, file("fluo_strips_reduced.ome.tif"), c, 8, 0, 255);
     }
 
     void otherCompressionsAndPlaneFiles_data() {
@@ -231,7 +172,7 @@ private Q_SLOTS:
         QFETCH(int, channels);
         const auto slide = open(name);
         QCOMPARE(slide->channelDisplay()->channels().size(), static_cast<std::size_t>(channels));
-        for (int c = 0; c < channels; ++c) checkChannel(*slide, reference, static_cast<std::size_t>(c), 16, 0, 5000);
+        for (int c = 0; c < channels; ++c) checkChannelLevels(*slide, file(reference), static_cast<std::size_t>(c), 16, 0, 5000);
     }
 
     void xeniumToyMorphologyIsNotBlack() {
