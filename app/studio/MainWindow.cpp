@@ -5,6 +5,7 @@
 #include "app/studio/ChannelsDock.h"
 #include "app/studio/EmbeddingExplorer.h"
 #include "app/studio/RecentFiles.h"
+#include "app/studio/actions/OpenFolderAction.h"
 #include "app/studio/SecondSectionView.h"
 #include "app/studio/RegistrationDialog.h"
 #include "app/studio/RunComparisonDialog.h"
@@ -81,6 +82,7 @@ std::optional<ColouringRequest> colouringRequest(const SpotColoring& c) {
 QString slideFileFilter() {
     return QObject::tr(
         "Slides and images (*.svs *.tif *.tiff *.ndpi *.vms *.vmu *.scn *.mrxs *.svslide *.bif *.png *.jpg *.jpeg);;"
+        "OME-Zarr image (zarr.json .zattrs .zgroup);;"
         "All files (*)");
 }
 }  // namespace
@@ -247,13 +249,7 @@ void MainWindow::buildMenus() {
     file->addAction(tr("&Open Slide\u2026"), QKeySequence::Open, this, &MainWindow::showOpenDialog);
     file->addAction(tr("Open &Spatial Data\u2026"), QKeySequence(Qt::CTRL | Qt::SHIFT | Qt::Key_O), this,
                     &MainWindow::showOpenDatasetDialog);
-    file->addAction(tr("Open &Xenium Folder\u2026"), QKeySequence(Qt::CTRL | Qt::SHIFT | Qt::Key_X), this, [this] {
-        QSettings s;
-        const QString dir = QFileDialog::getExistingDirectory(this, tr("Open Xenium output folder"), s.value("lastOpenDir").toString());
-        if (dir.isEmpty()) return;
-        s.setValue("lastOpenDir", dir);
-        openFile(dir);
-    });
+    file->addAction((new OpenFolderAction(this, [this](const QString& dir) { openFile(dir); }))->action());
     file->addAction(tr("Open Run &Results…"), QKeySequence(Qt::CTRL | Qt::ALT | Qt::Key_O), this, [this] {
         mapsDock_->raise();
         Q_EMIT maps_->openRunRequested();

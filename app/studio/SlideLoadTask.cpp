@@ -2,6 +2,7 @@
 // global thread pool; all failures come back as a message, never a throw.
 #include "app/studio/SlideLoadTask.h"
 
+#include "core/slide/OmeZarrSlide.h"
 #include "core/slide/PlainImageSlide.h"
 #include "core/spatial/XeniumBundle.h"
 
@@ -40,11 +41,16 @@ QFuture<SlideLoadResult> loadSlideAsync(const QString& path) {
 }
 
 QString slidePathToOpen(const QString& path, QString* error) {
-    if (!QFileInfo(path).isDir()) return path;
+    const QFileInfo info(path);
+    // The metadata file of an OME-Zarr image (what a file dialog can pick) stands for its folder.
+    if (info.isFile() && (info.fileName() == "zarr.json" || info.fileName() == ".zattrs" || info.fileName() == ".zgroup") &&
+        OmeZarrSlide::canOpen(info.absolutePath().toStdString()))
+        return info.absolutePath();
+    if (!info.isDir() || OmeZarrSlide::canOpen(path.toStdString())) return path;
     const auto bundle = findXeniumBundle(path.toStdString());
     if (bundle && !bundle->preferredImage().empty()) return QString::fromStdString(bundle->preferredImage());
     *error = bundle ? QObject::tr("%1: this Xenium folder has no morphology or H&E image to show").arg(path)
-                    : QObject::tr("%1: is a folder, and not a Xenium output folder").arg(path);
+                    : QObject::tr("%1: is a folder, and neither a Xenium output folder nor an OME-Zarr image").arg(path);
     return {};
 }
 

@@ -22,9 +22,10 @@ struct SlideLoadResult {
 
 QFuture<SlideLoadResult> loadSlideAsync(const QString& path);
 
-// What opening `path` shows: the path itself for a file; for a Xenium output
-// folder its preferred image (XeniumBundle). Empty, with the reason in
-// *error, for a folder that has nothing to show.
+// What opening `path` shows: the path itself for a file or an OME-Zarr image
+// folder (its zarr.json / .zattrs / .zgroup stands for the folder); for a
+// Xenium output folder its preferred image (XeniumBundle). Empty, with the
+// reason in *error, for a folder that has nothing to show.
 QString slidePathToOpen(const QString& path, QString* error);
 
 // Where the pyramid converted from `imagePath` is cached (the name changes

@@ -24,7 +24,8 @@ namespace {
 constexpr const char* kHelp =
     "usage: hescape-studio [options] [SLIDE | SESSION.hescape]\n\n"
     "HEScape Studio: whole-slide histology x spatial transcriptomics.\n"
-    "Opens SLIDE (any format OpenSlide reads, or a PNG/JPEG/TIFF image) if given.\n\n"
+    "Opens SLIDE (any format OpenSlide reads, an OME-TIFF, an OME-Zarr image folder, a Xenium\n"
+    "output folder, or a PNG/JPEG/TIFF image) if given.\n\n"
     "options:\n"
     "  -h, --help              show this help and exit\n"
     "  --version               show the version and exit\n"

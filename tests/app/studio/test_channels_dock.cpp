@@ -2,9 +2,12 @@
 // OME-TIFF (Xenium's 237 x 237 uint16 DAPI morphology image) opens with the
 // dock shown for its one channel and the nuclei on screen; hiding the channel
 // in the dock turns the slide black on screen, Auto brings it back; an RGB
-// slide hides and empties the dock.
+// slide hides and empties the dock. An OME-Zarr twin of the DAPI image
+// (written by python3-zarr), opened through its .zattrs as a file dialog
+// picks it, looks the same on screen.
 #include "app/studio/ChannelsDock.h"
 #include "app/studio/MainWindow.h"
+#include "tests/core/TestSupport.h"
 #include "widgets/GlSurfaceFormat.h"
 #include "widgets/slideview/ChannelDisplayPanel.h"
 #include "widgets/slideview/SlideView.h"
@@ -138,6 +141,52 @@ private Q_SLOTS:
         // Nor can it be shown empty.
         dock->show();
         QVERIFY(!dock->isVisible());
+    }
+
+    void omeZarrTwinLooksLikeTheOmeTiff() {
+        const QString zarr = dir_.filePath(QStringLiteral("dapi.zarr"));
+        const auto r = hescape::test::runPython(QStringLiteral(
+            "import sys, tifffile, zarr\n"
+            "from numcodecs import Blosc\n"
+            "a = tifffile.imread(sys.argv[1])\n"
+            "g = zarr.open_group(sys.argv[2], mode='w')\n"
+            "g.create_dataset('0', data=a, chunks=(100, 100), compressor=Blosc(cname='zstd'), dimension_separator='/')\n"
+            "g.attrs['multiscales'] = [{'version': '0.4', 'axes': [{'name': 'y', 'type': 'space', 'unit': 'micrometer'},\n"
+            "  {'name': 'x', 'type': 'space', 'unit': 'micrometer'}],\n"
+            "  'datasets': [{'path': '0', 'coordinateTransformations': [{'type': 'scale', 'scale': [0.2125, 0.2125]}]}]}]\n"),
+            {dapi_, zarr});
+        QVERIFY2(r.exitCode == 0, r.err.constData());
+        MainWindow w;
+        w.resize(1100, 750);
+        w.show();
+        QVERIFY(QTest::qWaitForWindowExposed(&w));
+        QVERIFY(openAndWait(w, dapi_));
+        QTRY_VERIFY_WITH_TIMEOUT(w.slideView()->isFullyLoaded(), 15000);
+        const Brightness tiff = slideBrightness(*w.slideView(), 40);
+        const auto tiffSlide = w.slideView()->slide();
+        const RgbaImage tiffPixels = tiffSlide->readRegion(0, 0, 0, 237, 237);
+        const auto tiffWindow = tiffSlide->channelDisplay()->settings()[0];
+        QVERIFY(openAndWait(w, zarr + QStringLiteral("/.zattrs")));
+        SlideView* v = w.slideView();
+        QCOMPARE(QString::fromStdString(v->slide()->format()), QStringLiteral("ome-zarr"));
+        QCOMPARE(QString::fromStdString(v->slide()->path()), zarr);
+        QVERIFY(std::abs(v->slide()->micronsPerPixel()->x - 0.2125) < 1e-12);
+        QTRY_VERIFY(w.channelsDock()->isVisible());
+        QCOMPARE(w.channelsDock()->panel()->channelCount(), 1);
+        QTRY_VERIFY_WITH_TIMEOUT(v->isFullyLoaded(), 15000);
+        // Given the same window (the automatic ones differ a little: the TIFF's
+        // histogram samples every third of its 237 one-row strips, the Zarr's
+        // all of its 9 chunks), the same composite, sample for sample...
+        v->slide()->channelDisplay()->setSettings({tiffWindow});
+        v->refreshTiles();
+        QVERIFY(v->slide()->readRegion(0, 0, 0, 237, 237).pixels == tiffPixels.pixels);
+        // ...and on screen (texture seams may shift a pixel or two at tile edges).
+        QTRY_VERIFY_WITH_TIMEOUT(v->isFullyLoaded(), 15000);
+        const Brightness shown = slideBrightness(*v, 40);
+        QCOMPARE(shown.pixels, tiff.pixels);
+        QVERIFY2(shown.fraction > 0.3, qPrintable(QString::number(shown.fraction)));
+        QVERIFY2(std::abs(shown.fraction - tiff.fraction) < 1e-3, qPrintable(QStringLiteral("%1 vs %2").arg(shown.fraction).arg(tiff.fraction)));
+        QCOMPARE(shown.max, tiff.max);
     }
 
     void channelLegendOnScreenAndInFigures() {

@@ -166,7 +166,7 @@ private Q_SLOTS:
         w.show();
         QVERIFY(QTest::qWaitForWindowExposed(&w));
         w.openFile(dir_.path());
-        QVERIFY2(w.lastError().contains(QStringLiteral("not a Xenium output folder")), qPrintable(w.lastError()));
+        QVERIFY2(w.lastError().contains(QStringLiteral("neither a Xenium output folder nor an OME-Zarr image")), qPrintable(w.lastError()));
         // Cells only in Parquet: the image opens, the message names cells.parquet.
         const QString parquetOnly = dir_.filePath("parquet_only");
         QVERIFY(QDir().mkpath(parquetOnly));
