@@ -7,7 +7,7 @@ set -euo pipefail
 PACKAGES=(
   # toolchain
   build-essential cmake ninja-build pkg-config git dpkg-dev file
-  # the stack (stack-notes §1: libqt6opengl6-dev must be named explicitly)
+  # the stack (docs/stack.md §1: libqt6opengl6-dev must be named explicitly)
   qt6-base-dev libqt6opengl6-dev libqt6svg6
   libtorch-dev libopenslide-dev libvtk9-dev libhdf5-dev
   libtiff-dev libjpeg62-turbo-dev libpng-dev zlib1g-dev
@@ -19,7 +19,7 @@ PACKAGES=(
   libtiff-tools
   # Gloo's headers, which LibTorch's c10d headers include (multi-process training)
   libgloo-dev
-  # fast BLAS matching torch's OpenMP backend (stack-notes §4)
+  # fast BLAS matching torch's OpenMP backend (docs/stack.md §4)
   libopenblas0-openmp
   # headless GL for tests and screenshots
   xvfb xauth libgl1-mesa-dri mesa-utils

@@ -1,5 +1,5 @@
 // The OpenGL surface every HEScape window uses: desktop GL 3.2 core (what
-// VTK's Qt widgets ask for, stack-notes §5.14), no multisampling so that
+// VTK's Qt widgets ask for, docs/stack.md §5.14), no multisampling so that
 // framebuffers can be read back. Call before QApplication is constructed.
 #pragma once
 

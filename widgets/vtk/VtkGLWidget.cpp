@@ -1,5 +1,5 @@
 // VtkGLWidget: the QOpenGLWidget <-> vtkGenericOpenGLRenderWindow adapter.
-// The three details that make it work (each found the hard way, stack-notes
+// The three details that make it work (each found the hard way, docs/stack.md
 // §5.1): the context switch VTK asks for must not go through
 // QOpenGLWidget::makeCurrent(); VTK's GL state cache is reset before each
 // render; the picture is blitted from VTK's display framebuffer.
@@ -78,7 +78,7 @@ void VtkGLWidget::onRenderWindowEvent(vtkObject*, unsigned long eventId, void* c
         case vtkCommand::WindowMakeCurrentEvent:
             // Not QOpenGLWidget::makeCurrent(): that re-binds the widget's FBO
             // behind vtkOpenGLState's cache, VTK then attaches its textures to
-            // Qt's FBO and the widget stays blank (stack-notes §5.1).
+            // Qt's FBO and the widget stays blank (docs/stack.md §5.1).
             if (context_ && QOpenGLContext::currentContext() != context_) context_->makeCurrent(surface_);
             break;
         case vtkCommand::WindowIsCurrentEvent:

@@ -1,6 +1,6 @@
 // VtkGLWidget: hosts a VTK 9.1 vtkGenericOpenGLRenderWindow in a Qt 6
 // QOpenGLWidget. Debian's QVTKOpenGLNativeWidget is built against Qt 5, so
-// this mirrors what it and QVTKRenderWindowAdapter do (stack-notes A.1/A.2):
+// this mirrors what it and QVTKRenderWindowAdapter do (docs/stack.md §5.1):
 // Qt owns the context, VTK renders into its own framebuffers and the result
 // is blitted into the widget's framebuffer in paintGL.
 // Needs the surface format from hescape::setDefaultGlSurfaceFormat() (set
