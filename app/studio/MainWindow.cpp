@@ -6,6 +6,7 @@
 #include "app/studio/EmbeddingExplorer.h"
 #include "app/studio/RecentFiles.h"
 #include "app/studio/actions/OpenFolderAction.h"
+#include "app/studio/model/SimilarityMapResult.h"
 #include "app/studio/SecondSectionView.h"
 #include "app/studio/RegistrationDialog.h"
 #include "app/studio/RunComparisonDialog.h"
@@ -658,72 +659,25 @@ void MainWindow::matchRunToDataset() {
 }
 
 bool MainWindow::applySimilarityMap() {
-    const SimilarityMapMode mode = maps_->mode();
-    if (mode == SimilarityMapMode::Off || !run_ || !dataset_) return false;
-    const auto matched = std::count_if(runRows_.begin(), runRows_.end(), [](std::int64_t r) { return r >= 0; });
-    if (matched == 0) {
-        maps_->showMessage(tr("The run has no embeddings for the spots of %1 (its sections: %2).")
-                               .arg(QFileInfo(datasetPath_).completeBaseName(),
-                                    QString::fromStdString([&] {
-                                        std::string all;
-                                        for (const auto& s : run_->sections()) all += (all.empty() ? "" : ", ") + s;
-                                        return all;
-                                    }())));
-        return false;
-    }
+    if (maps_->mode() == SimilarityMapMode::Off || !run_ || !dataset_) return false;
+    SimilarityMapRequest request;
+    request.mode = maps_->mode();
+    request.queryObs = queryObs_;
+    request.topK = maps_->topK();
+    request.gene = maps_->gene();
+    request.datasetFileName = QFileInfo(datasetPath_).fileName();
+    request.section = QFileInfo(datasetPath_).completeBaseName();
+    SimilarityMapResult map = computeSimilarityMap(request, *run_, runRows_, *dataset_, librarySizes_);
+    maps_->showMessage(map.message);
+    if (!map.shown) return false;
     SpotStyle style = view_->spots().style();
-    style.colormap = ColormapId::Viridis;
+    style.colormap = map.colormap;
     style.opacity = static_cast<float>(layers_->layerOpacity(spotsLayer_));
     style.visible = layers_->isLayerVisible(spotsLayer_);
     SlideView::SpotLegend legend;
-    std::vector<float> values;
-    QString message = tr("%1 of %2 spots have embeddings in the run.").arg(matched).arg(runRows_.size());
-    switch (mode) {
-        case SimilarityMapMode::Alignment:
-            values = alignmentMap(*run_, runRows_);
-            legend.title = tr("alignment (cosine)");
-            style.colormap = ColormapId::Coolwarm;
-            break;
-        case SimilarityMapMode::QueryImageToGene:
-        case SimilarityMapMode::QueryGeneToImage: {
-            const bool imageToGene = mode == SimilarityMapMode::QueryImageToGene;
-            values = queryMap(*run_, runRows_, queryObs_, imageToGene);
-            if (queryObs_ < 0 || !std::isfinite(values[static_cast<std::size_t>(queryObs_)])) {
-                maps_->showMessage(queryObs_ < 0 ? tr("Click a spot to query with it.")
-                                                 : tr("The clicked spot has no embedding in the run."));
-                return false;
-            }
-            const QString name = QString::fromStdString(dataset_->obsNames[static_cast<std::size_t>(queryObs_)]);
-            legend.title = imageToGene ? tr("%1's image vs genes").arg(name) : tr("%1's genes vs images").arg(name);
-            const auto top = topK(values, maps_->topK());
-            const float own = values[static_cast<std::size_t>(queryObs_)];
-            const auto rank = 1 + std::count_if(values.begin(), values.end(), [own](float v) { return std::isfinite(v) && v > own; });
-            const bool found = std::find(top.begin(), top.end(), queryObs_) != top.end();
-            message = tr("Query %1: its own %2 ranks %3 of %4; %5 in the top %6 (marked).")
-                          .arg(name, imageToGene ? tr("gene profile") : tr("image"))
-                          .arg(rank)
-                          .arg(matched)
-                          .arg(found ? tr("it is") : tr("it is not"))
-                          .arg(maps_->topK());
-            view_->setSelectedSpots(top);
-            break;
-        }
-        case SimilarityMapMode::GeneDirection: {
-            const QString gene = maps_->gene();
-            const auto idx = gene.isEmpty() ? std::nullopt : dataset_->geneIndex(gene.toStdString());
-            if (!idx) {
-                maps_->showMessage(gene.isEmpty() ? tr("Type a gene for its direction map.")
-                                                  : tr("Gene %1 is not in %2.").arg(gene, QFileInfo(datasetPath_).fileName()));
-                return false;
-            }
-            values = geneDirectionMap(*run_, runRows_, geneValues(*dataset_, *idx, Normalisation::Log1p, librarySizes_));
-            legend.title = tr("%1 direction in image embeddings").arg(gene);
-            break;
-        }
-        case SimilarityMapMode::Off: return false;
-    }
-    maps_->showMessage(message);
-    showSpotValues(std::move(values), style, legend, true, 0, 1);
+    legend.title = map.legendTitle;
+    if (map.marked) view_->setSelectedSpots(*map.marked);
+    showSpotValues(std::move(map.values), style, legend, true, 0, 1);
     return true;
 }
 

@@ -17,6 +17,9 @@
 
 namespace hescape {
 
+// Which map is shown: off, alignment, a query either way, or a gene's direction.
+enum class SimilarityMapMode { Off, Alignment, QueryImageToGene, QueryGeneToImage, GeneDirection };
+
 struct RunEmbeddings {
     std::string path;
     std::int64_t dim = 0;

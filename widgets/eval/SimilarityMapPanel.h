@@ -1,9 +1,11 @@
 // The panel for cross-modal similarity maps: which run file is open, which
 // map the spots show (none, alignment, a query from a clicked spot in either
 // direction, or a gene's direction), the gene for the gene map and how many
-// retrieved spots to mark. It only describes the choice; the main window
-// computes the maps (core/eval/SimilarityMaps) and colours the spots.
+// retrieved spots to mark. It only describes the choice; the maps are
+// computed by app/studio/model/SimilarityMapResult (core/eval/SimilarityMaps).
 #pragma once
+
+#include "core/eval/SimilarityMaps.h"
 
 #include <QWidget>
 
@@ -14,8 +16,6 @@ class QPushButton;
 class QSpinBox;
 
 namespace hescape {
-
-enum class SimilarityMapMode { Off, Alignment, QueryImageToGene, QueryGeneToImage, GeneDirection };
 
 class SimilarityMapPanel : public QWidget {
     Q_OBJECT
