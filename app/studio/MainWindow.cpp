@@ -5,14 +5,16 @@
 #include "app/studio/ChannelsDock.h"
 #include "app/studio/EmbeddingExplorer.h"
 #include "app/studio/RecentFiles.h"
+#include "app/studio/actions/ExportAnnDataAction.h"
+#include "app/studio/actions/HelpActions.h"
 #include "app/studio/actions/OpenFolderAction.h"
+#include "app/studio/actions/OpenSessionAction.h"
 #include "app/studio/model/SimilarityMapResult.h"
 #include "app/studio/SecondSectionView.h"
 #include "app/studio/RegistrationDialog.h"
 #include "app/studio/RunComparisonDialog.h"
 #include "app/studio/TrainingPanel.h"
 #include "app/studio/TrainingRunner.h"
-#include "core/common/Version.h"
 #include "core/eval/AnnDataExport.h"
 #include "core/eval/RunMetrics.h"
 #include "core/eval/SimilarityMaps.h"
@@ -260,14 +262,7 @@ void MainWindow::buildMenus() {
     recent_ = new RecentFiles(recentMenu, this);
     connect(recent_, &RecentFiles::openRequested, this, &MainWindow::openFile);
     file->addSeparator();
-    file->addAction(tr("Open Sess&ion\u2026"), QKeySequence(Qt::CTRL | Qt::ALT | Qt::Key_S), this, [this] {
-        QSettings s;
-        const QString path = QFileDialog::getOpenFileName(this, tr("Open session"), s.value("lastSessionDir").toString(),
-                                                          tr("HEScape sessions (*.hescape);;All files (*)"));
-        if (path.isEmpty()) return;
-        s.setValue("lastSessionDir", QFileInfo(path).absolutePath());
-        openSession(path);
-    });
+    file->addAction((new OpenSessionAction(this, [this](const QString& path) { openSession(path); }))->action());
     file->addAction(tr("&Save Session"), QKeySequence::Save, this, [this] {
         if (sessionPath_.isEmpty()) showSaveSessionDialog();
         else saveSession(sessionPath_);
@@ -279,16 +274,11 @@ void MainWindow::buildMenus() {
     file->addSeparator();
     file->addAction(tr("&Export View as PNG or SVG\u2026"), QKeySequence(Qt::CTRL | Qt::Key_E), this,
                     &MainWindow::showExportDialog);
-    file->addAction(tr("Export Data as .&h5ad\u2026"), QKeySequence(Qt::CTRL | Qt::SHIFT | Qt::Key_E), this, [this] {
-        if (!dataset_) {
-            statusBar()->showMessage(tr("Open a data set first."), 5000);
-            return;
-        }
-        const QString path = QFileDialog::getSaveFileName(this, tr("Export data as .h5ad"),
-                                                          QFileInfo(datasetPath_).completeBaseName() + QStringLiteral("-hescape.h5ad"),
-                                                          tr("AnnData (*.h5ad)"));
-        if (!path.isEmpty()) exportAnnData(path);
-    });
+    auto* exportData = new ExportAnnDataAction(
+        this, [this] { return dataset_ ? datasetPath_ : QString(); }, [this](const QString& path) { exportAnnData(path); });
+    connect(this, &MainWindow::datasetLoaded, exportData, &ExportAnnDataAction::update);
+    connect(this, &MainWindow::slideLoaded, exportData, &ExportAnnDataAction::update);  // a new slide closes the data set
+    file->addAction(exportData->action());
     file->addSeparator();
     file->addAction(tr("&Quit"), QKeySequence::Quit, this, &QWidget::close);
 
@@ -320,26 +310,8 @@ void MainWindow::buildMenus() {
                          &MainWindow::showRegistrationDialog);
 
     QMenu* help = menuBar()->addMenu(tr("&Help"));
-    help->addAction(tr("&Keyboard Shortcuts"), QKeySequence::HelpContents, this, [this] {
-        QMessageBox::information(this, tr("Keyboard shortcuts"),
-                                 tr("<table>"
-                                    "<tr><td>Wheel / + / \u2212</td><td>zoom about the cursor / centre</td></tr>"
-                                    "<tr><td>Drag / arrow keys</td><td>pan</td></tr>"
-                                    "<tr><td>Double-click</td><td>zoom in 2\u00D7 there</td></tr>"
-                                    "<tr><td>F or Home, Ctrl+0</td><td>fit to window</td></tr>"
-                                    "<tr><td>1, Ctrl+1</td><td>actual pixels (1:1)</td></tr>"
-                                    "<tr><td>Click/drag minimap</td><td>jump there</td></tr>"
-                                    "<tr><td>M / B</td><td>minimap / scale bar</td></tr>"
-                                    "<tr><td>Ctrl+O, Ctrl+E, Ctrl+P</td><td>open, export view, properties</td></tr>"
-                                    "</table>"));
-    });
-    help->addAction(tr("&About HEScape Studio"), this, [this] {
-        QMessageBox::about(this, tr("About HEScape Studio"),
-                           tr("<b>HEScape Studio %1</b><p>Whole-slide histology and spatial transcriptomics, "
-                              "side by side, with the cross-modal models that link them.</p>"
-                              "<p>Built with Qt %2, OpenSlide, LibTorch, VTK and HDF5.</p>")
-                               .arg(QLatin1String(kVersion), QLatin1String(qVersion())));
-    });
+    help->addAction((new ShortcutsAction(this))->action());
+    help->addAction((new AboutAction(this))->action());
 }
 
 void MainWindow::restoreSettings() {
