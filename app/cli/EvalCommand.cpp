@@ -9,7 +9,7 @@
 // file is kept).
 #include "app/cli/EvalCommand.h"
 
-#include "app/cli/JsonWriter.h"
+#include "core/io/JsonWriter.h"
 #include "core/eval/BatchMetrics.h"
 #include "core/eval/ExpressionPrediction.h"
 #include "core/eval/RetrievalMetrics.h"

@@ -2,7 +2,7 @@
 // and every property of a slide, as text or JSON.
 #include "app/cli/InfoCommand.h"
 
-#include "app/cli/JsonWriter.h"
+#include "core/io/JsonWriter.h"
 #include "core/slide/Slide.h"
 #include "core/spatial/DatasetOpener.h"
 

@@ -6,7 +6,7 @@
 // data-parallel run: every rank trains, rank 0 alone reports and writes.
 #include "app/cli/TrainCommand.h"
 
-#include "app/cli/JsonWriter.h"
+#include "core/io/JsonWriter.h"
 #include "app/cli/TerminalProgress.h"
 #include "core/engine/ClipTrainer.h"
 #include "core/engine/DistributedContext.h"

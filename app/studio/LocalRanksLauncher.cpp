@@ -3,12 +3,13 @@
 // kept for the error message.
 #include "app/studio/LocalRanksLauncher.h"
 
+#include "app/studio/TrainingConfig.h"
+
 #include "app/studio/TrainingRunner.h"
 
 #include <QCoreApplication>
 #include <QDir>
 #include <QFileInfo>
-#include <QJsonArray>
 #include <QJsonDocument>
 #include <QJsonObject>
 #include <QProcess>
@@ -63,30 +64,8 @@ QString LocalRanksLauncher::hescapeExecutable() {
 }
 
 QByteArray LocalRanksLauncher::configJson(const TrainingSettings& s) {
-    QJsonArray sections, train, validation, test;
-    for (const auto& sec : s.sections) {
-        if (sec.split.isEmpty()) continue;
-        sections.append(QJsonObject{{"name", sec.name}, {"slide", sec.slide}, {"dataset", sec.dataset}});
-        (sec.split == QLatin1String("train") ? train : sec.split == QLatin1String("validation") ? validation : test).append(sec.name);
-    }
-    // The same model and settings as the in-process run (TrainingRunner).
-    QJsonObject o{{"sections", sections},
-                  {"train", train},
-                  {"validation", validation},
-                  {"test", test},
-                  {"patch_size_um", s.patchMicrons},
-                  {"patch_pixels", s.patchPixels},
-                  {"highly_variable_genes", s.genes},
-                  {"objective", s.siglip ? "siglip" : "clip"},
-                  {"embed_dim", s.embedDim},
-                  {"gene_hidden", s.geneHidden},
-                  {"batch_size", s.batchSize},
-                  {"epochs", s.epochs},
-                  {"learning_rate", s.learningRate},
-                  {"early_stopping_patience", s.earlyStoppingPatience},
-                  {"seed", s.seed}};
-    o["patch_store"] = s.patchStore.isEmpty() ? QJsonValue(false) : QJsonValue(s.patchStore);
-    return QJsonDocument(o).toJson(QJsonDocument::Indented);
+    // The same model and settings as the in-process run (TrainingRunner), in core's format.
+    return QByteArray::fromStdString(trainConfigJsonFor(s));
 }
 
 bool LocalRanksLauncher::start(const TrainingSettings& s, int processes) {

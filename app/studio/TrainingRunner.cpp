@@ -4,8 +4,10 @@
 #include "app/studio/TrainingRunner.h"
 
 #include "app/studio/LocalRanksLauncher.h"
+#include "app/studio/TrainingConfig.h"
 
 #include "core/engine/ClipTrainer.h"
+#include "core/engine/TrainConfigFile.h"
 #include "core/eval/RetrievalMetrics.h"
 #include "core/eval/SimilarityMaps.h"
 
@@ -107,26 +109,8 @@ void TrainingRunner::start(const TrainingSettings& s) {
         ::setpriority(PRIO_PROCESS, static_cast<id_t>(::syscall(SYS_gettid)), 10);
         const int cores = std::max(1, static_cast<int>(std::thread::hardware_concurrency()));
         at::set_num_threads(std::max(1, cores - 1));
-        TrainConfig c;
-        for (const auto& sec : s.sections) {
-            if (sec.split.isEmpty()) continue;
-            c.sections.push_back({sec.name.toStdString(), sec.slide.toStdString(), sec.dataset.toStdString()});
-            auto& list = sec.split == "train" ? c.train : sec.split == "validation" ? c.validation : c.test;
-            list.push_back(sec.name.toStdString());
-        }
-        c.epochs = s.epochs;
-        c.batchSize = s.batchSize;
-        c.learningRate = s.learningRate;
-        c.patches.outputPixels = s.patchPixels;
-        c.patches.sizeMicrons = s.patchMicrons;
+        TrainConfig c = trainConfigFor(s);
         c.patches.threads = std::max(1, cores - 1);
-        c.expression.highlyVariable = s.genes;
-        c.objective = s.siglip ? ContrastiveObjective::Siglip : ContrastiveObjective::Clip;
-        c.embedDim = s.embedDim;
-        c.geneHidden = s.geneHidden;
-        c.seed = static_cast<std::uint64_t>(s.seed);
-        c.earlyStoppingPatience = s.earlyStoppingPatience;
-        c.patchStore = s.patchStore.toStdString();
         auto done = [this](auto signal) { QMetaObject::invokeMethod(this, [this, signal] { running_ = false; signal(); }); };
         try {
             ClipTrainer trainer(c);
@@ -169,7 +153,7 @@ void TrainingRunner::start(const TrainingSettings& s) {
                                                    : tr("Finished (no test sections).");
             if (!s.resultsFile.isEmpty()) {
                 trainer.finishResults(results);
-                results.configText = "{\"written_by\": \"HEScape Studio training panel\"}";
+                results.configText = trainConfigJson(c);  // `hescape train` on it repeats this run
                 writeRunResults(s.resultsFile.toStdString(), results);
                 summary += tr(" Results: %1").arg(s.resultsFile);
                 const QString written = s.resultsFile;

@@ -6,12 +6,18 @@
 #include <torch/version.h>
 
 #include <algorithm>
+#include <cstdlib>
 #include <thread>
 
 namespace hescape {
 
 int configureTorchThreads(int threads) {
-    const int n = threads > 0 ? threads : std::max(1, static_cast<int>(std::thread::hardware_concurrency()));
+    int n = threads;
+    if (n <= 0) {
+        const char* env = std::getenv("HESCAPE_TORCH_THREADS");
+        const int asked = env ? std::atoi(env) : 0;
+        n = asked > 0 ? std::min(asked, 1024) : std::max(1, static_cast<int>(std::thread::hardware_concurrency()));
+    }
     at::set_num_threads(n);
     return at::get_num_threads();
 }

@@ -9,6 +9,7 @@
 // chance after training and the alignment map is not constant.
 #include "core/engine/ClipTrainer.h"
 #include "core/engine/TorchRuntime.h"
+#include "core/engine/TrainConfigFile.h"
 #include "core/eval/RetrievalMetrics.h"
 
 #include <torch/cuda.h>
@@ -124,6 +125,55 @@ private Q_SLOTS:
         const auto a = firstLosses(), b = firstLosses();
         QVERIFY(!a.empty());
         QCOMPARE(a, b);
+    }
+
+    // The configuration a run file keeps (trainConfigJson) reads back to the
+    // same settings, key for key, and trains the same losses.
+    void writtenConfigTrainsTheSameRun() {
+        TrainConfig c = twoSectionConfig();
+        c.epochs = 1;
+        c.weightDecay = 3e-4;
+        c.warmupSteps = 3;
+        c.gradientClip = 0.5;
+        c.augmentation.cropScale = 0.8;
+        c.augmentation.colorJitter = 0.1;
+        c.expression.target = ExpressionOptions::Target::TenThousand;
+        c.imageWidth = 8;
+        c.patchStore.clear();
+        const auto losses = [](const TrainConfig& config) {
+            ClipTrainer t(config);
+            t.prepare();
+            std::vector<double> l;
+            t.train([&](const TrainStep& s) { l.push_back(s.loss); });
+            return l;
+        };
+        QTemporaryDir dir;
+        const QString path = dir.filePath(QStringLiteral("config.json"));
+        const std::string text = trainConfigJson(c);
+        {
+            QFile f(path);
+            QVERIFY(f.open(QIODevice::WriteOnly));
+            f.write(QByteArray::fromStdString(text));
+        }
+        const TrainConfig read = readTrainConfig(path.toStdString());
+        QCOMPARE(trainConfigJson(read), text);
+        QCOMPARE(read.augmentation.cropScale, 0.8);
+        QVERIFY(read.expression.target == ExpressionOptions::Target::TenThousand);
+        const auto a = losses(c), b = losses(read);
+        QVERIFY(!a.empty());
+        QCOMPARE(a, b);
+        // Not augmenting, TorchScript encoders and a chosen gene list survive too.
+        c.augment = false;
+        c.imageScript = "/models/image.pt";
+        c.imageScriptTrainable = true;
+        c.expression.genes = {"ERBB2", "GRB7"};
+        c.checkpoint = "/runs/x.ckpt";
+        {
+            QFile f(path);
+            QVERIFY(f.open(QIODevice::WriteOnly | QIODevice::Truncate));
+            f.write(QByteArray::fromStdString(trainConfigJson(c)));
+        }
+        QCOMPARE(trainConfigJson(readTrainConfig(path.toStdString())), trainConfigJson(c));
     }
 
     void resumeContinuesExactly() {

@@ -1,4 +1,6 @@
-// A minimal streaming JSON writer for the command line's --json output.
+// The few pieces of JSON writing the project needs: a string with its
+// escapes, a number that round-trips (null when not finite). Used by the
+// command line's --json output and by core's configuration writer.
 #pragma once
 
 #include <cmath>
@@ -6,7 +8,7 @@
 #include <sstream>
 #include <string>
 
-namespace hescape::cli {
+namespace hescape {
 
 inline std::string jsonString(const std::string& s) {
     std::string out = "\"";
@@ -38,4 +40,4 @@ inline std::string jsonNumber(double v) {
     return s.str();
 }
 
-}  // namespace hescape::cli
+}  // namespace hescape
