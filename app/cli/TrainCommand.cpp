@@ -14,6 +14,7 @@
 #include "core/engine/RunResultsFile.h"
 #include "core/engine/TorchRuntime.h"
 #include "core/engine/TrainConfigFile.h"
+#include "core/engine/TrainingJob.h"
 
 #include <csignal>
 #include <cstdio>
@@ -63,175 +64,212 @@ std::string metricsJson(const EvalMetrics& m) {
     return s.str();
 }
 
-}  // namespace
-
-int runTrain(const std::vector<std::string>& args) {
+struct TrainArgs {
     std::string configPath, outPath, resumePath, resultsPath;
     bool json = false;
+};
+
+// Returns the exit code when the command ends here (help, a usage error).
+std::optional<int> parseTrainArgs(const std::vector<std::string>& args, TrainArgs& t) {
     for (std::size_t i = 0; i < args.size(); ++i) {
         const std::string& a = args[i];
         if (a == "-h" || a == "--help") {
             std::cout << kUsage;
             return 0;
         } else if (a == "--json") {
-            json = true;
+            t.json = true;
         } else if (a == "--out" && i + 1 < args.size()) {
-            outPath = args[++i];
+            t.outPath = args[++i];
         } else if (a == "--results" && i + 1 < args.size()) {
-            resultsPath = args[++i];
+            t.resultsPath = args[++i];
         } else if (a == "--resume" && i + 1 < args.size()) {
-            resumePath = args[++i];
+            t.resumePath = args[++i];
         } else if (!a.empty() && a[0] == '-') {
             std::cerr << "hescape train: unknown option '" << a << "'\n" << kUsage;
             return 2;
-        } else if (configPath.empty()) {
-            configPath = a;
+        } else if (t.configPath.empty()) {
+            t.configPath = a;
         } else {
             std::cerr << kUsage;
             return 2;
         }
     }
-    if (configPath.empty()) {
+    if (t.configPath.empty()) {
         std::cerr << kUsage;
         return 2;
     }
+    return std::nullopt;
+}
+
+// Forms the process group of a multi-process run (throws what DistributedContext throws).
+std::shared_ptr<DistributedContext> joinRun(const DistributedEnvironment& environment, const TrainConfig& config) {
+    // The processes of one machine share its cores.
+    const int cores = std::max(1, static_cast<int>(std::thread::hardware_concurrency()));
+    const int threads = configureTorchThreads(std::max(1, cores / environment.localWorldSize));
+    const bool isMain = environment.rank == 0;
+    if (isMain) {
+        std::cerr << "distributed: " << environment.worldSize << " ranks (" << environment.launcher << ", master "
+                  << environment.masterAddress << ":" << environment.masterPort << "), " << threads
+                  << " torch thread(s) per rank, global batch " << environment.worldSize * config.batchSize << "\n";
+    }
+    auto dist = std::make_shared<DistributedContext>(environment, std::chrono::seconds(config.distributedTimeoutSeconds), config.useCuda);
+    if (isMain) std::cerr << "process group formed (" << dist->backendName() << ")\n";
+    return dist;
+}
+
+// Preparing (and rank 0's embeddings of the untrained model) may take longer
+// than a collective's timeout, so the ranks meet first with a longer one.
+void meetPeers(const std::shared_ptr<DistributedContext>& dist, ClipTrainer& trainer, const TrainConfig& config) {
+    if (!dist) return;
+    const auto limit = std::max(std::chrono::seconds(600), std::chrono::seconds(10 * config.distributedTimeoutSeconds));
+    dist->waitForAll("data preparation", limit);
+    trainer.setDistributed(dist);
+}
+
+std::string fileText(const std::string& path) {
+    std::ifstream in(path);
+    std::ostringstream text;
+    text << in.rdbuf();
+    return text.str();
+}
+
+// Rank 0's reports: the preparation summary, a progress bar or JSON lines per
+// step, each epoch's validation (also kept for the summary file), the test split.
+class TerminalTrainingObserver final : public TrainingObserver {
+public:
+    TerminalTrainingObserver(const TrainArgs& args, const TrainConfig& config, std::shared_ptr<DistributedContext> dist)
+        : args_(args), config_(config), dist_(std::move(dist)) {}
+
+    TerminalProgress& preparing() { return preparing_; }
+    const std::string& epochs() const { return epochs_; }
+
+    void prepared(ClipTrainer& trainer) override {
+        preparing_.done();
+        std::cerr << "pairs: train " << trainer.split("train").count << ", validation " << trainer.split("validation").count
+                  << ", test " << trainer.split("test").count << "; genes " << trainer.genes().size() << "; skipped spots "
+                  << trainer.skipped().size() << "\n";
+        for (const auto& s : trainer.skipped()) std::cerr << "  skipped " << s << "\n";
+        if (trainer.patchStoreReuses() > 0)
+            std::cerr << "patches of " << trainer.patchStoreReuses() << " section(s) read from the patch store " << config_.patchStore << "\n";
+        for (const auto& n : trainer.notes()) std::cerr << "note: " << n << "\n";
+    }
+    void beforeTraining(ClipTrainer& trainer) override {
+        meetPeers(dist_, trainer, config_);
+        training_ = std::make_unique<TerminalProgress>("training");
+    }
+    void step(const TrainStep& s) override;
+    void finished(const EvalMetrics& test, const std::string& resultsPath) override;
+
+private:
+    const TrainArgs& args_;
+    const TrainConfig& config_;
+    std::shared_ptr<DistributedContext> dist_;
+    TerminalProgress preparing_{"preparing"};
+    std::unique_ptr<TerminalProgress> training_;
+    std::string epochs_;
+};
+
+void TerminalTrainingObserver::step(const TrainStep& s) {
+    if (s.stoppedEarly) {
+        if (args_.json) std::cout << "{\"stopped_early\": true, \"epoch\": " << s.epoch + 1 << "}\n";
+        else std::fprintf(stderr, "\nstopping early: validation loss has not improved for %d epoch(s)\n", config_.earlyStoppingPatience);
+    }
+    if (args_.json) {
+        std::cout << "{\"step\": " << s.step << ", \"total\": " << s.totalSteps << ", \"epoch\": " << s.epoch
+                  << ", \"loss\": " << jsonNumber(s.loss) << ", \"learning_rate\": " << jsonNumber(s.learningRate)
+                  << ", \"temperature\": " << jsonNumber(s.temperature);
+        if (s.validation) std::cout << ", \"validation\": " << metricsJson(*s.validation);
+        std::cout << "}\n" << std::flush;
+    } else {
+        training_->progress().update(static_cast<double>(s.step) / s.totalSteps, "loss " + std::to_string(s.loss).substr(0, 6));
+        if (s.validation) {
+            std::fprintf(stderr, "\nepoch %d: train loss %.3f, validation loss %.3f, in-batch recall@1 %.3f, @5 %.3f (chance %.3f)\n",
+                         s.epoch + 1, s.loss, s.validation->loss, s.validation->recallAt1, s.validation->recallAt5, s.validation->chanceAt5);
+        }
+    }
+    if (s.validation) {
+        epochs_ += (epochs_.empty() ? "" : ", ") + std::string("{\"epoch\": ") + std::to_string(s.epoch + 1) +
+                   ", \"train_loss\": " + jsonNumber(s.loss) + ", \"validation\": " + metricsJson(*s.validation) + "}";
+    }
+}
+
+void TerminalTrainingObserver::finished(const EvalMetrics& test, const std::string& resultsPath) {
+    if (!args_.json) training_->done();
+    if (!resultsPath.empty() && !args_.json) std::cerr << "results written to " << resultsPath << "\n";
+    if (args_.json) {
+        std::cout << "{\"test\": " << metricsJson(test) << "}\n";
+    } else if (test.pairs > 0) {
+        std::printf("test (%lld pairs): loss %.3f, in-batch recall@1 %.3f, recall@5 %.3f (chance %.3f)\n",
+                    static_cast<long long>(test.pairs), test.loss, test.recallAt1, test.recallAt5, test.chanceAt5);
+    }
+}
+
+void writeSummary(const TrainArgs& args, std::size_t genes, const std::string& epochs, const EvalMetrics& test) {
+    const std::string temp = args.outPath + ".partial-" + std::to_string(::getpid());
+    {
+        std::ofstream out(temp);
+        out << "{\n  \"config\": " << jsonString(args.configPath) << ",\n  \"genes\": " << genes << ",\n  \"epochs\": [" << epochs
+            << "],\n  \"test\": " << metricsJson(test) << "\n}\n";
+        if (!out) throw std::runtime_error(args.outPath + ": cannot write the summary");
+    }
+    std::filesystem::rename(temp, args.outPath);
+}
+
+// Ranks other than 0: prepare, meet, train; they report nothing but errors.
+void trainAsPeer(ClipTrainer& trainer, const TrainConfig& config, const std::shared_ptr<DistributedContext>& dist,
+                 const std::string& resumePath) {
+    Progress quiet;
+    quiet.cancel = &gInterrupted;
+    trainer.prepare(quiet);
+    meetPeers(dist, trainer, config);
+    trainer.train({}, &gInterrupted, resumePath);
+}
+
+void trainAsMain(ClipTrainer& trainer, const TrainArgs& args, const TrainConfig& config, std::shared_ptr<DistributedContext> dist) {
+    TerminalTrainingObserver observer(args, config, std::move(dist));
+    TrainingJobOptions o;
+    o.prepareProgress = observer.preparing().progress();
+    o.prepareProgress.cancel = &gInterrupted;
+    o.cancel = &gInterrupted;
+    o.resumeFrom = args.resumePath;
+    o.resultsPath = args.resultsPath;
+    o.configPath = args.configPath;
+    o.configText = fileText(args.configPath);
+    const EvalMetrics test = runTrainingJob(trainer, o, observer);
+    if (!args.outPath.empty()) writeSummary(args, trainer.genes().size(), observer.epochs(), test);
+}
+
+}  // namespace
+
+int runTrain(const std::vector<std::string>& argv) {
+    TrainArgs args;
+    if (const auto exit = parseTrainArgs(argv, args)) return *exit;
     TrainConfig config;
+    DistributedEnvironment environment;
     try {
-        config = readTrainConfig(configPath);
+        config = readTrainConfig(args.configPath);
+        environment = detectDistributedEnvironment();
     } catch (const std::exception& e) {
         std::cerr << "hescape train: " << e.what() << "\n";
         return 2;
     }
-    if (resultsPath.empty()) resultsPath = config.resultsFile;
-    DistributedEnvironment environment;
-    try {
-        environment = detectDistributedEnvironment();
-    } catch (const DistributedEnvironmentError& e) {
-        std::cerr << "hescape train: " << e.what() << "\n";
-        return 2;
-    }
+    if (args.resultsPath.empty()) args.resultsPath = config.resultsFile;
     // Only rank 0 talks and writes; the others print nothing but their errors.
     const bool isMain = environment.rank == 0;
     const std::string who = environment.distributed() ? "hescape train (rank " + std::to_string(environment.rank) + ")" : "hescape train";
     std::shared_ptr<DistributedContext> dist;
-    if (environment.distributed()) {
-        // The processes of one machine share its cores.
-        const int cores = std::max(1, static_cast<int>(std::thread::hardware_concurrency()));
-        const int threads = configureTorchThreads(std::max(1, cores / environment.localWorldSize));
-        if (isMain) {
-            std::cerr << "distributed: " << environment.worldSize << " ranks (" << environment.launcher << ", master "
-                      << environment.masterAddress << ":" << environment.masterPort << "), " << threads
-                      << " torch thread(s) per rank, global batch " << environment.worldSize * config.batchSize << "\n";
-        }
-        try {
-            dist = std::make_shared<DistributedContext>(environment, std::chrono::seconds(config.distributedTimeoutSeconds), config.useCuda);
-        } catch (const std::exception& e) {
-            std::cerr << who << ": error: " << e.what() << "\n";
-            return 1;
-        }
-        if (isMain) std::cerr << "process group formed (" << dist->backendName() << ")\n";
+    try {
+        if (environment.distributed()) dist = joinRun(environment, config);
+    } catch (const std::exception& e) {
+        std::cerr << who << ": error: " << e.what() << "\n";
+        return 1;
     }
     std::signal(SIGINT, onInterrupt);
-    Progress prepareProgress;
-    prepareProgress.cancel = &gInterrupted;
-    std::ostringstream epochs;
     try {
         if (!isMain) config.checkpoint.clear();  // rank 0 writes it (ClipTrainer checks too)
         ClipTrainer trainer(config);
-        if (isMain) {
-            TerminalProgress bar("preparing");
-            Progress p = bar.progress();
-            p.cancel = &gInterrupted;
-            trainer.prepare(p);
-            bar.done();
-        } else {
-            trainer.prepare(prepareProgress);
-        }
-        // Preparing (and rank 0's embeddings of the untrained model) may take
-        // longer than a collective's timeout, so the ranks meet first with a
-        // longer one.
-        const auto meet = [&] {
-            if (!dist) return;
-            const auto limit = std::max(std::chrono::seconds(600), std::chrono::seconds(10 * config.distributedTimeoutSeconds));
-            dist->waitForAll("data preparation", limit);
-            trainer.setDistributed(dist);
-        };
-        if (!isMain) {
-            meet();
-            trainer.train({}, &gInterrupted, resumePath);
-            return 0;
-        }
-        const auto& tr = trainer.split("train");
-        std::cerr << "pairs: train " << tr.count << ", validation " << trainer.split("validation").count << ", test "
-                  << trainer.split("test").count << "; genes " << trainer.genes().size() << "; skipped spots "
-                  << trainer.skipped().size() << "\n";
-        for (const auto& s : trainer.skipped()) std::cerr << "  skipped " << s << "\n";
-        if (trainer.patchStoreReuses() > 0) {
-            std::cerr << "patches of " << trainer.patchStoreReuses() << " section(s) read from the patch store " << config.patchStore << "\n";
-        }
-        for (const auto& n : trainer.notes()) std::cerr << "note: " << n << "\n";
-        RunResults results = trainer.startResults();
-        results.configPath = configPath;
-        {
-            std::ifstream in(configPath);
-            std::ostringstream text;
-            text << in.rdbuf();
-            results.configText = text.str();
-        }
-
-        meet();
-        bool firstEpoch = true;
-        TerminalProgress bar("training");
-        trainer.train(
-            [&](const TrainStep& s) {
-                ClipTrainer::recordStep(results, s);
-                if (s.stoppedEarly) {
-                    if (json) std::cout << "{\"stopped_early\": true, \"epoch\": " << s.epoch + 1 << "}\n";
-                    else std::fprintf(stderr, "\nstopping early: validation loss has not improved for %d epoch(s)\n", config.earlyStoppingPatience);
-                }
-                if (json) {
-                    std::cout << "{\"step\": " << s.step << ", \"total\": " << s.totalSteps << ", \"epoch\": " << s.epoch
-                              << ", \"loss\": " << jsonNumber(s.loss) << ", \"learning_rate\": " << jsonNumber(s.learningRate)
-                              << ", \"temperature\": " << jsonNumber(s.temperature);
-                    if (s.validation) std::cout << ", \"validation\": " << metricsJson(*s.validation);
-                    std::cout << "}\n" << std::flush;
-                } else {
-                    bar.progress().update(static_cast<double>(s.step) / s.totalSteps, "loss " + std::to_string(s.loss).substr(0, 6));
-                    if (s.validation) {
-                        std::fprintf(stderr, "\nepoch %d: train loss %.3f, validation loss %.3f, in-batch recall@1 %.3f, @5 %.3f (chance %.3f)\n",
-                                     s.epoch + 1, s.loss, s.validation->loss, s.validation->recallAt1, s.validation->recallAt5,
-                                     s.validation->chanceAt5);
-                    }
-                }
-                if (s.validation) {
-                    epochs << (firstEpoch ? "" : ", ") << "{\"epoch\": " << s.epoch + 1 << ", \"train_loss\": " << jsonNumber(s.loss)
-                           << ", \"validation\": " << metricsJson(*s.validation) << "}";
-                    firstEpoch = false;
-                }
-            },
-            &gInterrupted, resumePath);
-        if (!json) bar.done();
-        const EvalMetrics test = trainer.evaluate("test");
-        if (!resultsPath.empty()) {
-            trainer.finishResults(results);
-            writeRunResults(resultsPath, results);
-            if (!json) std::cerr << "results written to " << resultsPath << "\n";
-        }
-        if (json) std::cout << "{\"test\": " << metricsJson(test) << "}\n";
-        else if (test.pairs > 0) {
-            std::printf("test (%lld pairs): loss %.3f, in-batch recall@1 %.3f, recall@5 %.3f (chance %.3f)\n",
-                        static_cast<long long>(test.pairs), test.loss, test.recallAt1, test.recallAt5, test.chanceAt5);
-        }
-        if (!outPath.empty()) {
-            const std::string temp = outPath + ".partial-" + std::to_string(::getpid());
-            {
-                std::ofstream out(temp);
-                out << "{\n  \"config\": " << jsonString(configPath) << ",\n  \"genes\": " << trainer.genes().size()
-                    << ",\n  \"epochs\": [" << epochs.str() << "],\n  \"test\": " << metricsJson(test) << "\n}\n";
-                if (!out) throw std::runtime_error(outPath + ": cannot write the summary");
-            }
-            std::filesystem::rename(temp, outPath);
-        }
+        if (isMain) trainAsMain(trainer, args, config, dist);
+        else trainAsPeer(trainer, config, dist, args.resumePath);
         return 0;
     } catch (const CancelledError&) {
         std::cerr << "\n" << who << ": cancelled\n";

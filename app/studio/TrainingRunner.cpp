@@ -8,6 +8,7 @@
 
 #include "core/engine/ClipTrainer.h"
 #include "core/engine/TrainConfigFile.h"
+#include "core/engine/TrainingJob.h"
 #include "core/eval/RetrievalMetrics.h"
 #include "core/eval/SimilarityMaps.h"
 
@@ -48,7 +49,56 @@ std::shared_ptr<const RunEmbeddings> liveEmbeddings(ClipTrainer& trainer, Traini
     return run;
 }
 
+
 }  // namespace
+
+// The dock's reports from the training thread: the stage, every step, each
+// epoch's validation, live embeddings `snapshots` times a run (and before the
+// first step), the results file once written. Signals cross to the GUI queued.
+class TrainingRunner::DockObserver final : public TrainingObserver {
+public:
+    DockObserver(TrainingRunner* runner, int snapshots) : runner_(runner), snapshots_(snapshots) {}
+
+    void prepared(ClipTrainer& trainer) override {
+        trainer_ = &trainer;
+        Q_EMIT runner_->stageChanged(tr("Training on %1 pairs (%2 genes), validating on %3")
+                                         .arg(trainer.split("train").count)
+                                         .arg(trainer.genes().size())
+                                         .arg(trainer.split("validation").count));
+    }
+    void beforeTraining(ClipTrainer&) override {
+        if (snapshots_ > 0) snapshot(0);
+    }
+    void step(const TrainStep& st) override {
+        Q_EMIT runner_->stepDone(st.step, st.totalSteps, st.loss, st.temperature, st.learningRate);
+        if (st.validation) {
+            Q_EMIT runner_->epochDone(st.epoch + 1, st.validation->loss, st.validation->recallAt1, st.validation->recallAt5,
+                                      st.validation->chanceAt5, st.step);
+        }
+        const int every = std::max(1, st.totalSteps / std::max(1, snapshots_));
+        if (snapshots_ > 0 && (st.step % every == 0 || st.step == st.totalSteps || st.stoppedEarly)) snapshot(st.step);
+    }
+    void finished(const EvalMetrics&, const std::string& resultsPath) override {
+        if (resultsPath.empty()) return;
+        const QString written = QString::fromStdString(resultsPath);
+        TrainingRunner* runner = runner_;
+        QMetaObject::invokeMethod(runner, [runner, written] { Q_EMIT runner->resultsWritten(written); });
+    }
+
+private:
+    static QString tr(const char* text) { return TrainingRunner::tr(text); }
+    void snapshot(int step) {
+        TrainingSnapshot shot;
+        shot.step = step;
+        shot.embeddings = liveEmbeddings(*trainer_, shot);
+        TrainingRunner* runner = runner_;
+        QMetaObject::invokeMethod(runner, [runner, shot] { Q_EMIT runner->snapshotReady(shot); });
+    }
+
+    TrainingRunner* runner_;
+    int snapshots_;
+    ClipTrainer* trainer_ = nullptr;
+};
 
 TrainingRunner::TrainingRunner(QObject* parent)
     : QObject(parent),
@@ -115,50 +165,22 @@ void TrainingRunner::start(const TrainingSettings& s) {
         try {
             ClipTrainer trainer(c);
             Q_EMIT stageChanged(tr("Reading sections and extracting patches\u2026"));
-            Progress p;
-            p.cancel = cancel.get();
-            trainer.prepare(p);
-            Q_EMIT stageChanged(tr("Training on %1 pairs (%2 genes), validating on %3")
-                                    .arg(trainer.split("train").count)
-                                    .arg(trainer.genes().size())
-                                    .arg(trainer.split("validation").count));
-            RunResults results = trainer.startResults();
-            const int snapshots = s.snapshots;
-            const auto snapshot = [this, &trainer](int step) {
-                TrainingSnapshot shot;
-                shot.step = step;
-                shot.embeddings = liveEmbeddings(trainer, shot);
-                QMetaObject::invokeMethod(this, [this, shot] { Q_EMIT snapshotReady(shot); });
-            };
-            if (snapshots > 0) snapshot(0);
-            trainer.train(
-                [this, &results, &snapshot, snapshots](const TrainStep& st) {
-                    ClipTrainer::recordStep(results, st);
-                    Q_EMIT stepDone(st.step, st.totalSteps, st.loss, st.temperature, st.learningRate);
-                    if (st.validation) {
-                        Q_EMIT epochDone(st.epoch + 1, st.validation->loss, st.validation->recallAt1, st.validation->recallAt5,
-                                         st.validation->chanceAt5, st.step);
-                    }
-                    const int every = std::max(1, st.totalSteps / std::max(1, snapshots));
-                    if (snapshots > 0 && (st.step % every == 0 || st.step == st.totalSteps || st.stoppedEarly)) snapshot(st.step);
-                },
-                cancel.get(), {}, pause.get());
-            const EvalMetrics test = trainer.evaluate("test");
+            DockObserver observer(this, s.snapshots);
+            TrainingJobOptions o;
+            o.prepareProgress.cancel = cancel.get();
+            o.cancel = cancel.get();
+            o.pause = pause.get();
+            o.resultsPath = s.resultsFile.toStdString();
+            o.configText = trainConfigJson(c);  // `hescape train` on it repeats this run
+            const EvalMetrics test = runTrainingJob(trainer, o, observer);
             QString summary = test.pairs > 0 ? tr("Test (%1 pairs): loss %2, in-batch recall@1 %3, @5 %4 (chance %5)")
                                                          .arg(test.pairs)
                                                          .arg(test.loss, 0, 'f', 3)
                                                          .arg(test.recallAt1, 0, 'f', 3)
                                                          .arg(test.recallAt5, 0, 'f', 3)
                                                          .arg(test.chanceAt5, 0, 'f', 3)
-                                                   : tr("Finished (no test sections).");
-            if (!s.resultsFile.isEmpty()) {
-                trainer.finishResults(results);
-                results.configText = trainConfigJson(c);  // `hescape train` on it repeats this run
-                writeRunResults(s.resultsFile.toStdString(), results);
-                summary += tr(" Results: %1").arg(s.resultsFile);
-                const QString written = s.resultsFile;
-                QMetaObject::invokeMethod(this, [this, written] { Q_EMIT resultsWritten(written); });
-            }
+                                             : tr("Finished (no test sections).");
+            if (!s.resultsFile.isEmpty()) summary += tr(" Results: %1").arg(s.resultsFile);
             done([this, summary] { Q_EMIT finished(summary); });
         } catch (const CancelledError&) {
             done([this] { Q_EMIT stopped(); });

@@ -74,6 +74,8 @@ Q_SIGNALS:
     void stopped();
 
 private:
+    class DockObserver;
+
     QThread thread_;
     QObject* worker_;  // lives on thread_
     std::shared_ptr<std::atomic<bool>> cancel_;

@@ -1,0 +1,30 @@
+// runTrainingJob: the sequence both front ends used to spell out themselves.
+#include "core/engine/TrainingJob.h"
+
+#include "core/engine/ClipTrainer.h"
+
+namespace hescape {
+
+EvalMetrics runTrainingJob(ClipTrainer& trainer, const TrainingJobOptions& o, TrainingObserver& observer) {
+    trainer.prepare(o.prepareProgress);
+    observer.prepared(trainer);
+    RunResults results = trainer.startResults();
+    results.configPath = o.configPath;
+    results.configText = o.configText;
+    observer.beforeTraining(trainer);
+    trainer.train(
+        [&](const TrainStep& s) {
+            ClipTrainer::recordStep(results, s);
+            observer.step(s);
+        },
+        o.cancel, o.resumeFrom, o.pause);
+    const EvalMetrics test = trainer.evaluate("test");
+    if (!o.resultsPath.empty()) {
+        trainer.finishResults(results);
+        writeRunResults(o.resultsPath, results);
+    }
+    observer.finished(test, o.resultsPath);
+    return test;
+}
+
+}  // namespace hescape
