@@ -6,6 +6,7 @@
 // data-parallel run: every rank trains, rank 0 alone reports and writes.
 #include "app/cli/TrainCommand.h"
 
+#include "core/compute/ThreadBudget.h"
 #include "core/io/JsonWriter.h"
 #include "app/cli/TerminalProgress.h"
 #include "core/engine/ClipTrainer.h"
@@ -104,7 +105,7 @@ std::optional<int> parseTrainArgs(const std::vector<std::string>& args, TrainArg
 // Forms the process group of a multi-process run (throws what DistributedContext throws).
 std::shared_ptr<DistributedContext> joinRun(const DistributedEnvironment& environment, const TrainConfig& config) {
     // The processes of one machine share its cores.
-    const int cores = std::max(1, static_cast<int>(std::thread::hardware_concurrency()));
+    const int cores = threadBudget();
     const int threads = configureTorchThreads(std::max(1, cores / environment.localWorldSize));
     const bool isMain = environment.rank == 0;
     if (isMain) {

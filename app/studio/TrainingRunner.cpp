@@ -6,6 +6,7 @@
 #include "app/studio/LocalRanksLauncher.h"
 #include "app/studio/TrainingConfig.h"
 
+#include "core/compute/ThreadBudget.h"
 #include "core/engine/ClipTrainer.h"
 #include "core/engine/TrainConfigFile.h"
 #include "core/engine/TrainingJob.h"
@@ -157,7 +158,7 @@ void TrainingRunner::start(const TrainingSettings& s) {
         // the OpenMP team of its torch operations), so on a busy machine the
         // scheduler serves the GUI first.
         ::setpriority(PRIO_PROCESS, static_cast<id_t>(::syscall(SYS_gettid)), 10);
-        const int cores = std::max(1, static_cast<int>(std::thread::hardware_concurrency()));
+        const int cores = threadBudget();
         at::set_num_threads(std::max(1, cores - 1));
         TrainConfig c = trainConfigFor(s);
         c.patches.threads = std::max(1, cores - 1);

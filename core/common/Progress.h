@@ -28,4 +28,14 @@ struct Progress {
     }
 };
 
+// A Progress for one stage of a longer job: fractions map to [from, to] of
+// `outer` (which must outlive it), cancellation is outer's.
+inline Progress stageProgress(const Progress& outer, double from, double to) {
+    Progress stage;
+    stage.cancel = outer.cancel;
+    if (outer.report)
+        stage.report = [&outer, from, to](double fraction, const std::string& step) { outer.update(from + (to - from) * fraction, step); };
+    return stage;
+}
+
 }  // namespace hescape

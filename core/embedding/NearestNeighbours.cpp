@@ -1,12 +1,12 @@
-// k-nearest neighbours for UMAP. Exact: candidate tiles are transposed so the
-// inner loop runs over candidates (it vectorises without reassociating sums)
-// and four queries share each load. Approximate: a random-projection forest
-// seeds bounded neighbour heaps that NN-descent (Dong et al. 2011, as in
+// k-nearest neighbours for UMAP. Exact: core's one exact search
+// (core/neighbours/ExactNeighbours.h), shared with the batch metrics.
+// Approximate: a random-projection forest seeds bounded neighbour heaps that NN-descent (Dong et al. 2011, as in
 // pynndescent) refines. Every parallel step writes disjoint data or per-chunk
 // buffers merged in chunk order, so the graph is the same for any thread count.
 #include "core/embedding/NearestNeighbours.h"
 
 #include "core/embedding/LayoutInput.h"
+#include "core/neighbours/ExactNeighbours.h"
 
 #include <algorithm>
 #include <cmath>
@@ -64,81 +64,6 @@ std::uint64_t hashOf(std::uint64_t seed, std::uint64_t a, std::uint64_t b = 0, s
 // bounded "k smallest" set does not depend on the order of insertions.
 bool before(float d1, std::int32_t i1, float d2, std::int32_t i2) { return d1 < d2 || (d1 == d2 && i1 < i2); }
 
-// ---- exact ----------------------------------------------------------------
-
-constexpr std::int64_t kTile = 256;   // candidates per transposed tile
-constexpr std::int64_t kQueries = 64;  // queries per parallel chunk
-
-void exactNeighbours(const std::vector<float>& x, std::int64_t n, std::int64_t dim, int others, int threads,
-                     const Progress& progress, std::vector<std::int32_t>& idxOut) {
-    std::vector<float> norms(static_cast<std::size_t>(n));
-    for (std::int64_t i = 0; i < n; ++i) {
-        double s = 0;
-        for (std::int64_t t = 0; t < dim; ++t) s += static_cast<double>(x[static_cast<std::size_t>(i * dim + t)]) * x[static_cast<std::size_t>(i * dim + t)];
-        norms[static_cast<std::size_t>(i)] = static_cast<float>(s);
-    }
-    ChunkProgress tracker(progress, n, 0.0, 1.0, "nearest neighbours (exact)");
-    forEachChunk(n, kQueries, threads, progress, [&](std::int64_t, std::int64_t begin, std::int64_t end) {
-        using Entry = std::pair<float, std::int32_t>;
-        std::vector<std::vector<Entry>> heaps(static_cast<std::size_t>(end - begin));
-        for (auto& h : heaps) h.reserve(static_cast<std::size_t>(others) + 1);
-        std::vector<float> tile(static_cast<std::size_t>(dim * kTile));
-        std::vector<float> acc(static_cast<std::size_t>(4 * kTile));
-        for (std::int64_t c0 = 0; c0 < n; c0 += kTile) {
-            const std::int64_t ct = std::min(kTile, n - c0);
-            for (std::int64_t c = 0; c < ct; ++c)
-                for (std::int64_t t = 0; t < dim; ++t)
-                    tile[static_cast<std::size_t>(t * kTile + c)] = x[static_cast<std::size_t>((c0 + c) * dim + t)];
-            for (std::int64_t q0 = begin; q0 < end; q0 += 4) {
-                const std::int64_t qn = std::min<std::int64_t>(4, end - q0);
-                // Short groups repeat their last query; the extra rows are ignored.
-                const float* q[4];
-                for (std::int64_t r = 0; r < 4; ++r) q[r] = x.data() + std::min(q0 + r, q0 + qn - 1) * dim;
-                float* a0 = acc.data();
-                float* a1 = a0 + kTile;
-                float* a2 = a1 + kTile;
-                float* a3 = a2 + kTile;
-                std::fill(acc.begin(), acc.end(), 0.f);
-                for (std::int64_t t = 0; t < dim; ++t) {
-                    const float* row = tile.data() + t * kTile;
-                    const float v0 = q[0][t], v1 = q[1][t], v2 = q[2][t], v3 = q[3][t];
-                    for (std::int64_t c = 0; c < ct; ++c) {
-                        const float w = row[c];
-                        a0[c] += v0 * w;
-                        a1[c] += v1 * w;
-                        a2[c] += v2 * w;
-                        a3[c] += v3 * w;
-                    }
-                }
-                for (std::int64_t r = 0; r < qn; ++r) {
-                    const std::int64_t i = q0 + r;
-                    auto& heap = heaps[static_cast<std::size_t>(i - begin)];
-                    const float ni = norms[static_cast<std::size_t>(i)];
-                    const float* ar = acc.data() + r * kTile;
-                    for (std::int64_t c = 0; c < ct; ++c) {
-                        const std::int64_t j = c0 + c;
-                        if (j == i) continue;
-                        const float d = std::max(0.f, ni + norms[static_cast<std::size_t>(j)] - 2.f * ar[c]);
-                        const auto jj = static_cast<std::int32_t>(j);
-                        if (static_cast<int>(heap.size()) < others) {
-                            heap.emplace_back(d, jj);
-                            std::push_heap(heap.begin(), heap.end());
-                        } else if (before(d, jj, heap.front().first, heap.front().second)) {
-                            std::pop_heap(heap.begin(), heap.end());
-                            heap.back() = {d, jj};
-                            std::push_heap(heap.begin(), heap.end());
-                        }
-                    }
-                }
-            }
-        }
-        for (std::int64_t i = begin; i < end; ++i) {
-            const auto& heap = heaps[static_cast<std::size_t>(i - begin)];
-            for (int s = 0; s < others; ++s) idxOut[static_cast<std::size_t>(i * others + s)] = heap[static_cast<std::size_t>(s)].second;
-        }
-        tracker.add(end - begin);
-    });
-}
 
 // ---- approximate: random-projection forest + NN-descent -------------------
 
@@ -443,7 +368,7 @@ KnnGraph nearestNeighbours(const std::vector<float>& data, std::int64_t dim, con
     if (options.k < 2) throw std::invalid_argument("nearest neighbours: k must be at least 2 (got " + std::to_string(options.k) + ")");
     const std::int64_t n = checkLayoutInput(data, dim, options.k + 1, "nearest neighbours (k = " + std::to_string(options.k) + ")");
     if (n > std::numeric_limits<std::int32_t>::max()) throw std::invalid_argument("nearest neighbours: more than 2^31 points");
-    const int threads = layoutThreads(options.threads);
+    const int threads = computeThreads(options.threads);
     const bool cosine = options.metric == LayoutMetric::Cosine;
     // Cosine distance is half the squared euclidean distance of unit rows.
     std::vector<float> unitRows;
@@ -465,9 +390,10 @@ KnnGraph nearestNeighbours(const std::vector<float>& data, std::int64_t dim, con
     g.n = n;
     g.k = options.k;
     g.exact = n <= options.exactMaxPoints;
-    if (g.exact)
-        exactNeighbours(x, n, dim, others, threads, progress, found);
-    else
+    if (g.exact) {
+        const NeighbourGraph exact = exactNeighbours(EmbeddingView(x.data(), n, dim), others, threads, progress);
+        found = exact.index;
+    } else
         approximateNeighbours(x, n, dim, others, options.seed, threads, progress, found);
     // Exact distances (double) of the chosen neighbours, nearest first, the point itself in front.
     g.indices.resize(static_cast<std::size_t>(n * g.k));

@@ -1,5 +1,5 @@
-// The k-nearest-neighbour graph UMAP starts from: exact (blocked brute force
-// on all threads) up to a size limit, approximate above it (random-projection
+// The k-nearest-neighbour graph UMAP starts from: exact (core's exact search,
+// core/neighbours/ExactNeighbours.h) up to a size limit, approximate above it (random-projection
 // forest + NN-descent, seeded). Deterministic for a seed, whatever the thread
 // count.
 #pragma once
@@ -21,7 +21,7 @@ struct NeighbourOptions {
     LayoutMetric metric = LayoutMetric::Euclidean;
     std::int64_t exactMaxPoints = 50000;  // brute force up to this many points, NN-descent above
     std::uint64_t seed = 42;
-    int threads = 0;  // <= 0: every hardware thread
+    int threads = 0;  // <= 0: the thread budget (core/compute/ThreadBudget.h)
 };
 
 struct KnnGraph {

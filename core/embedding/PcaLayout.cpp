@@ -32,7 +32,7 @@ PcaResult pcaLayout(const std::vector<float>& data, std::int64_t dim, int nCompo
         throw std::invalid_argument("PCA: nComponents must be between 1 and min(n, dim) = " + std::to_string(std::min(n, dim)) + ", got " +
                                     std::to_string(nComponents));
     at::NoGradGuard noGrad;
-    const int threads = layoutThreads(0);
+    const int threads = computeThreads(0);
     const std::int64_t rowsPerGroup = (n + kGroups - 1) / kGroups;
 
     // Mean, per group then in group order.

@@ -1,8 +1,10 @@
-// Trustworthiness: one pass per point over all others in both spaces; only
-// layout neighbours outside the data's k nearest need their data-space rank.
+// Trustworthiness: the k nearest neighbours in both spaces from core's exact
+// search (core/neighbours/ExactNeighbours.h); only layout neighbours outside
+// the data's k nearest need their data-space rank, one pass over the data.
 #include "core/embedding/Trustworthiness.h"
 
 #include "core/embedding/LayoutInput.h"
+#include "core/neighbours/ExactNeighbours.h"
 
 #include <algorithm>
 #include <limits>
@@ -32,6 +34,18 @@ double squaredDistance(const float* a, const float* b, std::int64_t dim) {
     return (s[0] + s[1]) + (s[2] + s[3]);
 }
 
+// 1-based rank of j among the points other than i by data distance, ties by index.
+std::int64_t dataRank(const std::vector<double>& dHigh, std::int64_t i, std::int64_t j) {
+    const double dj = dHigh[static_cast<std::size_t>(j)];
+    std::int64_t rank = 1;
+    for (std::int64_t l = 0; l < static_cast<std::int64_t>(dHigh.size()); ++l) {
+        if (l == i) continue;
+        const double dl = dHigh[static_cast<std::size_t>(l)];
+        rank += dl < dj || (dl == dj && l < j);
+    }
+    return rank;
+}
+
 }  // namespace
 
 double trustworthiness(const std::vector<float>& high, std::int64_t highDim, const std::vector<float>& low,
@@ -44,42 +58,30 @@ double trustworthiness(const std::vector<float>& high, std::int64_t highDim, con
     if (k < 1 || 2 * static_cast<std::int64_t>(k) >= n)
         throw std::invalid_argument("trustworthiness: k (" + std::to_string(k) + ") must be at least 1 and less than n / 2 (n = " +
                                     std::to_string(n) + ")");
+    // Both spaces' k nearest from core's exact search (ties by the smaller
+    // index, like a stable argsort). A layout neighbour outside the data's k
+    // nearest ranks beyond k; only those need a data-space rank.
+    const NeighbourGraph lowNN = exactNeighbours(EmbeddingView(low.data(), n, lowDim), k, threads, stageProgress(progress, 0.0, 0.4));
+    const NeighbourGraph highNN = exactNeighbours(EmbeddingView(high.data(), n, highDim), k, threads, stageProgress(progress, 0.4, 0.8));
     const std::int64_t chunk = 64;
     const std::int64_t chunks = (n + chunk - 1) / chunk;
     std::vector<std::int64_t> penalty(static_cast<std::size_t>(chunks), 0);
-    ChunkProgress tracker(progress, n, 0.0, 1.0, "trustworthiness");
-    forEachChunk(n, chunk, layoutThreads(threads), progress, [&](std::int64_t c, std::int64_t begin, std::int64_t end) {
-        std::vector<double> dHigh(static_cast<std::size_t>(n)), scratch;
-        std::vector<std::pair<double, std::int64_t>> dLow(static_cast<std::size_t>(n - 1));
+    ChunkProgress tracker(progress, n, 0.8, 1.0, "trustworthiness");
+    forEachChunk(n, chunk, threads, progress, [&](std::int64_t c, std::int64_t begin, std::int64_t end) {
+        std::vector<double> dHigh;
         std::int64_t sum = 0;
         for (std::int64_t i = begin; i < end; ++i) {
-            const float* xi = high.data() + i * highDim;
-            const float* yi = low.data() + i * lowDim;
-            std::size_t m = 0;
-            for (std::int64_t j = 0; j < n; ++j) {
-                dHigh[static_cast<std::size_t>(j)] = squaredDistance(xi, high.data() + j * highDim, highDim);
-                if (j != i) dLow[m++] = {squaredDistance(yi, low.data() + j * lowDim, lowDim), j};
-            }
-            // The layout's k nearest, ties by index like a stable sort.
-            std::partial_sort(dLow.begin(), dLow.begin() + k, dLow.end());
-            // The data's k-th nearest distance: layout neighbours no farther
-            // than it rank within k (up to exact ties, resolved below).
-            scratch.assign(dHigh.begin(), dHigh.end());
-            scratch[static_cast<std::size_t>(i)] = std::numeric_limits<double>::infinity();
-            std::nth_element(scratch.begin(), scratch.begin() + (k - 1), scratch.end());
-            const double kth = scratch[static_cast<std::size_t>(k - 1)];
+            const auto* nearData = highNN.index.data() + i * k;
+            dHigh.clear();
             for (int r = 0; r < k; ++r) {
-                const std::int64_t j = dLow[static_cast<std::size_t>(r)].second;
-                const double dj = dHigh[static_cast<std::size_t>(j)];
-                if (dj < kth) continue;
-                // 1-based rank of j among the others by data distance, ties by index.
-                std::int64_t rank = 1;
-                for (std::int64_t l = 0; l < n; ++l) {
-                    if (l == i) continue;
-                    const double dl = dHigh[static_cast<std::size_t>(l)];
-                    rank += dl < dj || (dl == dj && l < j);
+                const std::int32_t j = lowNN.index[static_cast<std::size_t>(i * k + r)];
+                if (std::find(nearData, nearData + k, j) != nearData + k) continue;
+                if (dHigh.empty()) {
+                    dHigh.resize(static_cast<std::size_t>(n));
+                    for (std::int64_t l = 0; l < n; ++l)
+                        dHigh[static_cast<std::size_t>(l)] = squaredDistance(high.data() + i * highDim, high.data() + l * highDim, highDim);
                 }
-                if (rank > k) sum += rank - k;
+                sum += dataRank(dHigh, i, j) - k;
             }
         }
         penalty[static_cast<std::size_t>(c)] = sum;

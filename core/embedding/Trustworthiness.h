@@ -13,8 +13,8 @@ namespace hescape {
 
 // `high` is n x highDim and `low` n x lowDim, both row-major. Needs
 // 1 <= k < n / 2 (sklearn's condition) and finite values; throws
-// std::invalid_argument otherwise. O(n^2 (highDim + lowDim)) time and O(n)
-// memory per thread; `threads` <= 0 uses every hardware thread (Progress::report
+// std::invalid_argument otherwise. O(n^2 (highDim + lowDim)) time and
+// O(n (highDim + lowDim + k)) memory; `threads` <= 0 uses the thread budget (Progress::report
 // is then called from those threads, one call at a time). Distance ties
 // rank by index (sklearn's argsort leaves them in unspecified order).
 double trustworthiness(const std::vector<float>& high, std::int64_t highDim, const std::vector<float>& low,

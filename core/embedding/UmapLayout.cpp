@@ -671,7 +671,7 @@ UmapResult umapLayout(const std::vector<float>& data, std::int64_t dim, const Um
     checkOptions(options);
     const std::int64_t n = checkLayoutInput(data, dim, options.nNeighbors + 1,
                                             "UMAP (nNeighbors = " + std::to_string(options.nNeighbors) + ")");
-    const int threads = layoutThreads(options.threads);
+    const int threads = computeThreads(options.threads);
     const int dimOut = options.nComponents;
     UmapResult result;
     result.nComponents = dimOut;

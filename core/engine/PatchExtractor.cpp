@@ -2,12 +2,11 @@
 // counter, reads its region, resamples it with an area filter and writes into
 // its own slot, so results keep the spots' order without locking.
 #include "core/engine/PatchExtractor.h"
+#include "core/compute/ParallelFor.h"
 
 #include <algorithm>
 #include <atomic>
 #include <cmath>
-#include <mutex>
-#include <thread>
 
 namespace hescape {
 
@@ -41,6 +40,17 @@ void resampleArea(const RgbaImage& src, int size, std::uint8_t* out) {
     }
 }
 
+// The share of a region's pixels that are transparent or brighter than
+// `level` in every channel (glass).
+double backgroundFraction(const RgbaImage& region, int level) {
+    std::size_t background = 0;
+    for (int k = 0; k < region.width * region.height; ++k) {
+        const std::uint8_t* p = region.pixels.data() + static_cast<std::size_t>(k) * 4;
+        background += p[3] == 0 || (p[0] >= level && p[1] >= level && p[2] >= level);
+    }
+    return static_cast<double>(background) / (static_cast<double>(region.width) * region.height);
+}
+
 }  // namespace
 
 PatchSet extractPatches(const Slide& slide, const std::vector<Point2>& centres, const PatchOptions& options,
@@ -61,50 +71,32 @@ PatchSet extractPatches(const Slide& slide, const std::vector<Point2>& centres, 
     const std::size_t n = centres.size();
     std::vector<std::uint8_t> all(n * patchBytes);
     std::vector<std::string> reason(n);
-    std::atomic<std::size_t> next{0}, done{0};
-    std::atomic<bool> failed{false};
-    std::string firstError;
-    std::mutex errorMutex;
-    auto work = [&] {
-        for (;;) {
-            if (failed || (progress.cancel && progress.cancel->load())) return;
-            const std::size_t i = next++;
-            if (i >= n) return;
-            const double x0 = centres[i].x - sideX / 2, y0 = centres[i].y - sideY / 2;
-            if (!std::isfinite(x0) || !std::isfinite(y0) || x0 < 0 || y0 < 0 || x0 + sideX > slide.width() ||
-                y0 + sideY > slide.height()) {
-                reason[i] = "the patch leaves the slide";
-            } else {
-                try {
-                    const RgbaImage region = slide.readRegion(level, std::llround(x0), std::llround(y0), readW, readH);
-                    std::size_t background = 0;
-                    for (int k = 0; k < region.width * region.height; ++k) {
-                        const std::uint8_t* p = region.pixels.data() + static_cast<std::size_t>(k) * 4;
-                        background += p[3] == 0 || (p[0] >= options.backgroundLevel && p[1] >= options.backgroundLevel &&
-                                                    p[2] >= options.backgroundLevel);
-                    }
-                    const double fraction = static_cast<double>(background) / (static_cast<double>(region.width) * region.height);
-                    if (fraction > options.maxBackgroundFraction) {
-                        reason[i] = "mostly background (" + std::to_string(static_cast<int>(std::lround(fraction * 100))) + " %)";
-                    } else {
-                        resampleArea(region, options.outputPixels, all.data() + i * patchBytes);
-                    }
-                } catch (const std::exception& e) {
-                    std::lock_guard lock(errorMutex);
-                    if (!failed.exchange(true)) firstError = e.what();
-                    return;
+    std::atomic<std::size_t> done{0};
+    // One patch per chunk on the thread budget; the first read that fails
+    // stops the rest and is thrown here (core/compute/ParallelFor.h).
+    forEachChunk(static_cast<std::int64_t>(n), 1, options.threads, progress, [&](std::int64_t chunk, std::int64_t, std::int64_t) {
+        const auto i = static_cast<std::size_t>(chunk);
+        const double x0 = centres[i].x - sideX / 2, y0 = centres[i].y - sideY / 2;
+        if (!std::isfinite(x0) || !std::isfinite(y0) || x0 < 0 || y0 < 0 || x0 + sideX > slide.width() || y0 + sideY > slide.height()) {
+            reason[i] = "the patch leaves the slide";
+        } else {
+            try {
+                const RgbaImage region = slide.readRegion(level, std::llround(x0), std::llround(y0), readW, readH);
+                const double fraction = backgroundFraction(region, options.backgroundLevel);
+                if (fraction > options.maxBackgroundFraction) {
+                    reason[i] = "mostly background (" + std::to_string(static_cast<int>(std::lround(fraction * 100))) + " %)";
+                } else {
+                    resampleArea(region, options.outputPixels, all.data() + i * patchBytes);
                 }
+            } catch (const SlideError&) {
+                throw;
+            } catch (const std::exception& e) {
+                throw SlideError(e.what());
             }
-            const std::size_t d = ++done;
-            if ((d & 15) == 0) progress.update(static_cast<double>(d) / static_cast<double>(n), "extracting patches");
         }
-    };
-    const int threads = options.threads > 0 ? options.threads : std::max(1, static_cast<int>(std::thread::hardware_concurrency()));
-    {
-        std::vector<std::jthread> pool;
-        for (int t = 0; t < threads; ++t) pool.emplace_back(work);
-    }
-    if (failed) throw SlideError(firstError);
+        const std::size_t d = ++done;
+        if ((d & 15) == 0) progress.update(static_cast<double>(d) / static_cast<double>(n), "extracting patches");
+    });
     progress.throwIfCancelled();
 
     PatchSet out;

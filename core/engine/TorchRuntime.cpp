@@ -2,12 +2,13 @@
 // <torch/torch.h>: this translation unit compiles in about a second.
 #include "core/engine/TorchRuntime.h"
 
+#include "core/compute/ThreadBudget.h"
+
 #include <ATen/Parallel.h>
 #include <torch/version.h>
 
 #include <algorithm>
 #include <cstdlib>
-#include <thread>
 
 namespace hescape {
 
@@ -16,7 +17,7 @@ int configureTorchThreads(int threads) {
     if (n <= 0) {
         const char* env = std::getenv("HESCAPE_TORCH_THREADS");
         const int asked = env ? std::atoi(env) : 0;
-        n = asked > 0 ? std::min(asked, 1024) : std::max(1, static_cast<int>(std::thread::hardware_concurrency()));
+        n = computeThreads(asked);
     }
     at::set_num_threads(n);
     return at::get_num_threads();

@@ -8,7 +8,8 @@ namespace hescape {
 
 // Sets torch's intra-op thread count (it defaults to 1 on Debian's build) to
 // `threads`; when 0, to $HESCAPE_TORCH_THREADS if that is a positive number,
-// else the machine's hardware threads. Returns the count torch reports
+// else the process's thread budget (core/compute/ThreadBudget.h:
+// $HESCAPE_THREADS or every hardware thread). Returns the count torch reports
 // afterwards. (Float sums depend on the thread count, so repeating a run bit
 // for bit needs the same count.)
 int configureTorchThreads(int threads = 0);

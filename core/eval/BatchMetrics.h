@@ -52,12 +52,9 @@
 //   ones). Difference from scib: scanpy's n_neighbors counts the cell itself,
 //   our k does not. Without cell types all cells form one label.
 //
-// Nearest neighbours are exact (brute force): squared distances are computed
-// in float, in tiles, on all threads, and each cell's candidates are then
-// re-ranked by exact double-precision distances; a cell whose float screening
-// could have missed a neighbour (see BatchMetrics.cpp) is recomputed in double
-// from scratch. Ties are broken by the smaller cell index (sklearn's order
-// among exactly tied neighbours is unspecified). Silhouettes need every
+// Nearest neighbours are exact (core/neighbours/ExactNeighbours.h: float
+// screening on all threads, proven or recomputed in double; ties by the
+// smaller cell index). Silhouettes need every
 // pairwise distance (float, summed in double; ~1e-7 relative).
 // Cost: one pass over all pairs, O(n^2 * dim) time split over `threads`
 // threads, and O(n * (dim + k)) memory (no n x n matrix); the standalone batch
@@ -72,23 +69,15 @@
 // starts with the argument's name.
 #pragma once
 
-#include "core/eval/EmbeddingView.h"
+#include "core/common/EmbeddingView.h"
+#include "core/neighbours/ExactNeighbours.h"
 
 #include <cstdint>
 #include <vector>
 
 namespace hescape {
 
-// The k nearest other cells of every cell, nearest first.
-struct NeighbourGraph {
-    std::int64_t rows = 0;
-    int k = 0;
-    std::vector<std::int32_t> index;  // rows x k, row-major
-    std::vector<double> distance;     // rows x k, Euclidean, ascending per row
-};
-
-// threads = 0: all hardware threads.
-NeighbourGraph exactNeighbours(EmbeddingView embeddings, int k, int threads = 0);
+// The kNN graph the metrics take is exactNeighbours (core/neighbours/ExactNeighbours.h).
 
 // sklearn.metrics.silhouette_samples / silhouette_score, Euclidean.
 std::vector<double> silhouetteSamples(EmbeddingView embeddings, const std::vector<int>& labels, int threads = 0);

@@ -26,7 +26,7 @@
 // - The default alpha is HEST's 100 / (features x genes).
 #pragma once
 
-#include "core/eval/EmbeddingView.h"
+#include "core/common/EmbeddingView.h"
 
 #include <cstdint>
 #include <optional>

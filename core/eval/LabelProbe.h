@@ -21,7 +21,7 @@
 // so raw values are small and a fixed C would over-penalise them).
 #pragma once
 
-#include "core/eval/EmbeddingView.h"
+#include "core/common/EmbeddingView.h"
 
 #include <cstdint>
 #include <string>

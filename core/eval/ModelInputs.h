@@ -4,7 +4,7 @@
 // product their fits spend their time in. All arithmetic in double.
 #pragma once
 
-#include "core/eval/EmbeddingView.h"
+#include "core/common/EmbeddingView.h"
 
 #include <cstdint>
 #include <vector>

@@ -11,7 +11,7 @@
 // `(S > diag).sum(1) + 1` does).
 #pragma once
 
-#include "core/eval/EmbeddingView.h"
+#include "core/common/EmbeddingView.h"
 
 #include <cstdint>
 #include <vector>

@@ -4,6 +4,7 @@
 // reads bypass H5Dread for plain stored arrays (see the header) and read the
 // file with pread on several threads.
 #include "core/io/Hdf5File.h"
+#include "core/compute/ParallelFor.h"
 
 #include <hdf5.h>
 
@@ -174,33 +175,11 @@ std::vector<hsize_t> dims(hid_t space) {
 }
 
 // Runs fn(i) for every i in [0, count) on up to `threads` threads (the
-// calling one included). After the first exception no new item starts; that
-// exception is rethrown here once every thread has stopped.
+// calling one included), through core's one parallel loop: after the first
+// exception no new item starts, and that exception is rethrown here.
 void parallelFor(std::size_t count, unsigned threads, const std::function<void(std::size_t)>& fn) {
-    std::atomic<std::size_t> next{0};
-    std::atomic<bool> failed{false};
-    std::exception_ptr error;
-    std::mutex errorMutex;
-    auto work = [&] {
-        while (!failed.load(std::memory_order_relaxed)) {
-            const std::size_t i = next.fetch_add(1, std::memory_order_relaxed);
-            if (i >= count) return;
-            try {
-                fn(i);
-            } catch (...) {
-                const std::lock_guard lock(errorMutex);
-                if (!error) error = std::current_exception();
-                failed = true;
-            }
-        }
-    };
-    {
-        std::vector<std::jthread> helpers;  // joined when this scope ends, also if starting one throws
-        const auto n = static_cast<unsigned>(std::min<std::size_t>(std::max(threads, 1u), count));
-        for (unsigned t = 1; t < n; ++t) helpers.emplace_back(work);
-        work();
-    }
-    if (error) std::rethrow_exception(error);
+    forEachChunk(static_cast<std::int64_t>(count), 1, static_cast<int>(std::max(threads, 1u)), Progress{},
+                 [&](std::int64_t i, std::int64_t, std::int64_t) { fn(static_cast<std::size_t>(i)); });
 }
 
 // Maps the whole pages inside [p, p + bytes) (MADV_POPULATE_WRITE, Linux >=
@@ -556,7 +535,7 @@ hid_t nativeType(Hdf5Class cls, std::size_t size) {
 }  // namespace
 
 unsigned Hdf5File::bulkThreads() {
-    return std::clamp(std::thread::hardware_concurrency(), 1u, 8u);
+    return static_cast<unsigned>(std::min(threadBudget(), 8));
 }
 
 UninitializedVector<float> Hdf5File::readFloatsBulk(const std::string& p, const BlockVisitor<float>& visit) const {

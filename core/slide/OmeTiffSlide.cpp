@@ -2,6 +2,7 @@
 // IFDs and pyramid levels, checks them against each other and the XML, and
 // samples a coarse level for each channel's automatic contrast window.
 #include "core/slide/OmeTiffSlide.h"
+#include "core/compute/ThreadBudget.h"
 
 #include "core/slide/ChannelComposite.h"
 #include "core/slide/TiffHandlePool.h"
@@ -21,7 +22,7 @@ namespace fs = std::filesystem;
 
 namespace {
 
-std::size_t handlesPerFile() { return std::clamp<std::size_t>(std::thread::hardware_concurrency(), 2, 8); }
+std::size_t handlesPerFile() { return std::clamp<std::size_t>(static_cast<std::size_t>(threadBudget()), 2, 8); }
 
 std::uint64_t fileSizeOf(const std::string& path) {
     std::error_code ec;

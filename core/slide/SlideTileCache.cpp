@@ -4,6 +4,7 @@
 // one, so a tile is stale when its generation is older, however late the
 // decode that made it finished.
 #include "core/slide/SlideTileCache.h"
+#include "core/compute/ThreadBudget.h"
 
 #include <algorithm>
 #include <cmath>
@@ -14,8 +15,7 @@ SlideTileCache::SlideTileCache(std::shared_ptr<const Slide> slide, Options optio
     : slide_(std::move(slide)), options_(options) {
     if (!slide_) throw SlideError("tile cache: no slide");
     if (options_.tileSize <= 0) throw SlideError(slide_->path() + ": tile size must be positive");
-    int n = options_.threads > 0 ? options_.threads : static_cast<int>(std::thread::hardware_concurrency());
-    n = std::max(1, n);
+    const int n = computeThreads(options_.threads);
     for (int i = 0; i < n; ++i) workers_.emplace_back([this] { workerLoop(); });
 }
 

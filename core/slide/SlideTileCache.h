@@ -50,7 +50,7 @@ class SlideTileCache {
 public:
     struct Options {
         std::size_t budgetBytes = std::size_t{256} << 20;
-        int threads = 0;  // 0: one per hardware thread
+        int threads = 0;  // 0: the thread budget (core/compute/ThreadBudget.h)
         int tileSize = 256;
     };
     // Called on a worker thread after a requested tile was decoded (or failed).

@@ -1,11 +1,11 @@
 // ExpressionMatrix: construction with validation, row/column extraction, and
 // the CSR -> CSC column index.
 #include "core/spatial/ExpressionMatrix.h"
+#include "core/compute/ParallelFor.h"
 
 #include <algorithm>
 #include <cmath>
 #include <stdexcept>
-#include <thread>
 
 namespace hescape {
 
@@ -224,7 +224,7 @@ void ExpressionMatrix::buildColumnIndex(unsigned threads) const {
     std::size_t blocks = threads;
     if (threads == 0) {
         constexpr std::int64_t kValuesPerThread = 1 << 20;  // below this, starting threads costs more than it saves
-        const auto hardware = static_cast<std::int64_t>(std::clamp(std::thread::hardware_concurrency(), 1u, 8u));
+        const auto hardware = static_cast<std::int64_t>(std::min(threadBudget(), 8));
         blocks = static_cast<std::size_t>(std::clamp<std::int64_t>(nnz / kValuesPerThread, 1, hardware));
     }
     // Block b holds rows [first[b], first[b + 1]).
@@ -239,10 +239,10 @@ void ExpressionMatrix::buildColumnIndex(unsigned threads) const {
     idx->indptr.assign(static_cast<std::size_t>(cols_ + 1), 0);
     idx->rows.resize(static_cast<std::size_t>(nnz));
     idx->data.resize(static_cast<std::size_t>(nnz));
+    // One thread per block: each block's cursor is its own (core/compute/ParallelFor.h).
     auto inParallel = [blocks](const auto& work) {
-        std::vector<std::jthread> helpers;  // joined at the end of this call, also if starting one throws
-        for (std::size_t b = 1; b < blocks; ++b) helpers.emplace_back(work, b);
-        work(std::size_t{0});
+        const auto n = static_cast<std::int64_t>(blocks);
+        forEachChunk(n, 1, static_cast<int>(n), Progress{}, [&](std::int64_t b, std::int64_t, std::int64_t) { work(static_cast<std::size_t>(b)); });
     };
     inParallel([&](std::size_t b) {
         auto& count = cursor[b];

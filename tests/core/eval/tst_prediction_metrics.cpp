@@ -37,11 +37,14 @@ constexpr double kRidgeTol = 1e-5;
 // of 1e-7 (the optimum of the same objective) probabilities agree to ~1e-7
 // (measured 6e-9 to 6e-8). sklearn's lbfgs stops on scipy's relative-decrease
 // test (ftol 2.2e-9) before its gradient tolerance; how far that is from
-// the optimum depends on conditioning: measured up to 9.3e-5 on
-// standardised features and 2.4e-4 on the raw, unequally scaled ones.
+// the optimum depends on conditioning, and on the machine: OpenBLAS picks
+// its kernels by CPU, and lbfgs's stopping point moves with their rounding.
+// Measured up to 9.3e-5 on standardised features and 2.4e-4 on the raw,
+// unequally scaled ones on one machine, 6.6e-4 on the raw ones on an AVX-512
+// EPYC. The check that pins our solver is the one against the optimum.
 constexpr double kOptimumTol = 1e-6;
 constexpr double kLbfgsTolStandardized = 1e-4;
-constexpr double kLbfgsTolRaw = 5e-4;
+constexpr double kLbfgsTolRaw = 2e-3;
 
 template <typename T>
 void writeRaw(const QString& path, const std::vector<T>& v) {
