@@ -15,6 +15,8 @@ PACKAGES=(
   libopenjp2-7-dev libpugixml-dev
   # OME-Zarr: Zarr chunk codecs (docs/slides.md)
   libblosc-dev libzstd-dev
+  # Parquet pages (core/io/ParquetFile): Snappy, the codec 10x's and Arrow's files use
+  libsnappy-dev
   # tiffcp: the OME-TIFF test corpus recompresses one file as LZW (tifffile has no LZW encoder here)
   libtiff-tools
   # Gloo's headers, which LibTorch's c10d headers include (multi-process training)
@@ -27,6 +29,8 @@ PACKAGES=(
   python3 python3-numpy python3-scipy python3-sklearn python3-torch
   python3-anndata python3-h5py python3-openslide python3-pil umap-learn
   python3-tifffile python3-zarr python3-numcodecs
+  # the Parquet tests: pandas reads the CSV twins; snappy and zstandard compress the generated corpus
+  python3-pandas python3-snappy python3-zstandard
 )
 
 SUDO=()
