@@ -7,7 +7,9 @@
 // reference, in the same invocation: anndata.read_h5ad of the same file in a
 // child process, what any Python viewer waits for before it can draw a spot.
 // Run under a real GL context: xvfb-run here (Mesa llvmpipe), or a GPU X server.
+#include "app/studio/DocumentLoader.h"
 #include "app/studio/MainWindow.h"
+#include "app/studio/model/StudioDocument.h"
 #include "core/spatial/SpatialDataset.h"
 #include "widgets/GlSurfaceFormat.h"
 #include "widgets/slideview/SlideView.h"
@@ -171,16 +173,16 @@ int main(int argc, char** argv) {
         if (!coloured) colouredMs = static_cast<double>(t.elapsed());
         coloured = true;
     });
-    w.openDataset(QString::fromStdString(data));
+    w.loader()->openDataset(QString::fromStdString(data));
     while (!coloured && t.elapsed() < 120000) waitFor(&w, &MainWindow::coloringApplied, 1000);
-    if (!coloured || !w.dataset()) {
+    if (!coloured || !w.document()->dataset()) {
         std::fprintf(stderr, "the data set did not open: %s\n", qPrintable(w.lastError()));
         return 1;
     }
     waitFor(w.slideView(), &QOpenGLWidget::frameSwapped, 5000);
     const double shownMs = static_cast<double>(t.elapsed());
     watch.stop();
-    const SpatialDataset& ds = *w.dataset();
+    const SpatialDataset& ds = *w.document()->dataset();
 
     std::printf("HEScape Studio opening %s (%lld observations x %lld genes) on %s\n\n", data.c_str(),
                 static_cast<long long>(ds.observationCount()), static_cast<long long>(ds.geneCount()), slide.c_str());

@@ -2,17 +2,17 @@
 // generation counter drops results of a run or key that is no longer shown.
 #include "app/studio/BatchEffectsPanel.h"
 
+#include "app/studio/tasks/TaskService.h"
+
 #include "core/eval/BatchMetrics.h"
 #include "core/eval/SimilarityMaps.h"
 
 #include <QComboBox>
-#include <QFutureWatcher>
 #include <QHBoxLayout>
 #include <QHeaderView>
 #include <QLabel>
 #include <QTableWidget>
 #include <QVBoxLayout>
-#include <QtConcurrent/QtConcurrentRun>
 
 #include <sys/resource.h>
 #include <sys/syscall.h>
@@ -39,13 +39,15 @@ std::string donorOf(const std::string& section) {
     return section.substr(0, end);
 }
 
-struct BatchJob {
+const QString kBatchTask = QStringLiteral("batch-metrics");
+
+}  // namespace
+
+struct BatchEffectsPanel::Job {
     BatchEffectReport report;
     QStringList names;
     QString error;
 };
-
-}  // namespace
 
 std::vector<int> batchCodes(const RunEmbeddings& run, const QString& key, QStringList& names) {
     const bool donor = key == QLatin1String("donor");
@@ -62,7 +64,7 @@ std::vector<int> batchCodes(const RunEmbeddings& run, const QString& key, QStrin
     return codes;
 }
 
-BatchEffectsPanel::BatchEffectsPanel(QWidget* parent) : QWidget(parent) {
+BatchEffectsPanel::BatchEffectsPanel(TaskService* tasks, QWidget* parent) : QWidget(parent), tasks_(tasks) {
     auto* layout = new QVBoxLayout(this);
     layout->setContentsMargins(0, 0, 0, 0);
     auto* head = new QHBoxLayout;
@@ -111,9 +113,9 @@ QString BatchEffectsPanel::batchKey() const { return key_->currentData().toStrin
 QString BatchEffectsPanel::summary() const { return summary_->text(); }
 
 void BatchEffectsPanel::compute() {
-    const std::uint64_t generation = ++generation_;
     table_->setRowCount(0);
     if (!run_) {
+        tasks_->cancel(kBatchTask);
         summary_->clear();
         return;
     }
@@ -121,61 +123,64 @@ void BatchEffectsPanel::compute() {
     const QString key = batchKey();
     const bool gene = embedding_->currentIndex() == 1;
     summary_->setText(tr("Computing batch metrics\u2026"));
-    auto* watcher = new QFutureWatcher<BatchJob>(this);
-    connect(watcher, &QFutureWatcherBase::finished, this, [this, watcher, generation, key] {
-        const BatchJob b = watcher->result();
-        watcher->deleteLater();
-        if (generation != generation_) return;
-        if (!b.error.isEmpty()) {
-            summary_->setText(b.error);
-            Q_EMIT ready();
-            return;
-        }
-        const BatchEffectReport& r = b.report;
-        summary_->setText(tr("%1 %2s: batch ASW %3 (1 = mixed) \u00B7 iLISI median %4 of %1 (normalised %5) \u00B7 "
-                             "kNN balanced accuracy %6 (chance %7) \u00B7 graph connectivity %8")
-                              .arg(r.batches)
-                              .arg(key)
-                              .arg(r.batchSilhouette.score, 0, 'f', 3)
-                              .arg(r.ilisi.median, 0, 'f', 2)
-                              .arg(r.ilisi.normalised, 0, 'f', 3)
-                              .arg(r.knn.balancedAccuracy, 0, 'f', 3)
-                              .arg(r.knn.chanceBalanced, 0, 'f', 3)
-                              .arg(r.connectivity.score, 0, 'f', 3));
-        const auto at = [](const std::vector<double>& v, int i) {
-            return i < static_cast<int>(v.size()) ? v[static_cast<std::size_t>(i)] : std::numeric_limits<double>::quiet_NaN();
-        };
-        table_->setSortingEnabled(false);
-        table_->setRowCount(static_cast<int>(b.names.size()));
-        for (int i = 0; i < b.names.size(); ++i) {
-            table_->setItem(i, 0, new QTableWidgetItem(b.names[i]));
-            auto* cells = new QTableWidgetItem;
-            cells->setData(Qt::DisplayRole, static_cast<qlonglong>(i < static_cast<int>(r.cellsPerBatch.size()) ? r.cellsPerBatch[static_cast<std::size_t>(i)] : 0));
-            table_->setItem(i, 1, cells);
-            table_->setItem(i, 2, numberItem(at(r.batchSilhouette.perBatch, i)));
-            table_->setItem(i, 3, numberItem(at(r.ilisi.perLabel, i)));
-            table_->setItem(i, 4, numberItem(at(r.knn.perBatch, i)));
-        }
-        table_->setSortingEnabled(true);
-        Q_EMIT ready();
-    });
-    watcher->setFuture(QtConcurrent::run([run, key, gene]() -> BatchJob {
-        ::setpriority(PRIO_PROCESS, static_cast<id_t>(::syscall(SYS_gettid)), 5);  // below the GUI, as the layouts
-        BatchJob b;
-        const std::vector<int> codes = batchCodes(*run, key, b.names);
-        if (b.names.size() < 2) {
-            b.error = QObject::tr("Batch effects need at least two %1s in the run; it has %2.").arg(key).arg(b.names.size());
-            return b;
-        }
-        try {
+    tasks_->run<Job>(
+        kBatchTask, tr("Computing batch metrics"),
+        [run, key, gene](const Progress& progress) {
+            ::setpriority(PRIO_PROCESS, static_cast<id_t>(::syscall(SYS_gettid)), 5);  // below the GUI, as the layouts
+            Job b;
+            const std::vector<int> codes = batchCodes(*run, key, b.names);
+            if (b.names.size() < 2) {
+                b.error = QObject::tr("Batch effects need at least two %1s in the run; it has %2.").arg(key).arg(b.names.size());
+                return b;
+            }
             BatchMetricsOptions o;
             o.threads = 1;  // one core stays with the GUI
+            progress.throwIfCancelled();
             b.report = batchEffectReport(EmbeddingView(gene ? run->gene : run->image, run->dim), codes, {}, o);
-        } catch (const std::exception& e) {
-            b.error = QObject::tr("Could not compute batch metrics: %1").arg(QString::fromStdString(e.what()));
-        }
-        return b;
-    }));
+            return b;
+        },
+        [this, key](TaskOutcome<Job> outcome) {
+            if (outcome.cancelled) return;
+            if (!outcome.ok()) outcome.value = Job{{}, {}, tr("Could not compute batch metrics: %1").arg(outcome.error)};
+            showReport(*outcome.value, key);
+        },
+        TaskService::Display::Hidden);
+}
+
+void BatchEffectsPanel::showReport(const Job& b, const QString& key) {
+    if (!b.error.isEmpty()) {
+        summary_->setText(b.error);
+        Q_EMIT ready();
+        return;
+    }
+    const BatchEffectReport& r = b.report;
+    summary_->setText(tr("%1 %2s: batch ASW %3 (1 = mixed) \u00B7 iLISI median %4 of %1 (normalised %5) \u00B7 "
+                         "kNN balanced accuracy %6 (chance %7) \u00B7 graph connectivity %8")
+                          .arg(r.batches)
+                          .arg(key)
+                          .arg(r.batchSilhouette.score, 0, 'f', 3)
+                          .arg(r.ilisi.median, 0, 'f', 2)
+                          .arg(r.ilisi.normalised, 0, 'f', 3)
+                          .arg(r.knn.balancedAccuracy, 0, 'f', 3)
+                          .arg(r.knn.chanceBalanced, 0, 'f', 3)
+                          .arg(r.connectivity.score, 0, 'f', 3));
+    const auto at = [](const std::vector<double>& v, int i) {
+        return i < static_cast<int>(v.size()) ? v[static_cast<std::size_t>(i)] : std::numeric_limits<double>::quiet_NaN();
+    };
+    table_->setSortingEnabled(false);
+    table_->setRowCount(static_cast<int>(b.names.size()));
+    for (int i = 0; i < b.names.size(); ++i) {
+        table_->setItem(i, 0, new QTableWidgetItem(b.names[i]));
+        auto* cells = new QTableWidgetItem;
+        cells->setData(Qt::DisplayRole,
+                       static_cast<qlonglong>(i < static_cast<int>(r.cellsPerBatch.size()) ? r.cellsPerBatch[static_cast<std::size_t>(i)] : 0));
+        table_->setItem(i, 1, cells);
+        table_->setItem(i, 2, numberItem(at(r.batchSilhouette.perBatch, i)));
+        table_->setItem(i, 3, numberItem(at(r.ilisi.perLabel, i)));
+        table_->setItem(i, 4, numberItem(at(r.knn.perBatch, i)));
+    }
+    table_->setSortingEnabled(true);
+    Q_EMIT ready();
 }
 
 }  // namespace hescape

@@ -21,6 +21,7 @@ class QTableWidget;
 namespace hescape {
 
 struct RunEmbeddings;
+class TaskService;
 
 // Per row, the batch code under `key` ("section" or "donor"), and the batch names.
 std::vector<int> batchCodes(const RunEmbeddings& run, const QString& key, QStringList& names);
@@ -28,7 +29,8 @@ std::vector<int> batchCodes(const RunEmbeddings& run, const QString& key, QStrin
 class BatchEffectsPanel : public QWidget {
     Q_OBJECT
 public:
-    explicit BatchEffectsPanel(QWidget* parent = nullptr);
+    // `tasks`: where the metrics are computed (in the background; a newer run replaces the job).
+    explicit BatchEffectsPanel(TaskService* tasks, QWidget* parent = nullptr);
     void setRun(std::shared_ptr<const RunEmbeddings> run);
     void setBatchKey(const QString& key);  // "section" or "donor"
     QString batchKey() const;
@@ -39,14 +41,16 @@ Q_SIGNALS:
     void ready();
 
 private:
+    struct Job;
     void compute();
+    void showReport(const Job& job, const QString& key);
 
+    TaskService* tasks_;
     QComboBox* key_;
     QComboBox* embedding_;
     QLabel* summary_;
     QTableWidget* table_;
     std::shared_ptr<const RunEmbeddings> run_;
-    std::uint64_t generation_ = 0;
 };
 
 }  // namespace hescape

@@ -1,5 +1,5 @@
-// loadDatasetAsync: openSpatialDataset + the sorted-rows check + rowSums + the
-// start gene, on the pool.
+// loadDataset: openSpatialDataset + the sorted-rows check + rowSums + the
+// start gene, on a worker.
 #include "app/studio/DatasetLoadTask.h"
 
 #include "core/spatial/DatasetOpener.h"
@@ -9,29 +9,26 @@
 
 #include <QDir>
 #include <QFileInfo>
-#include <QtConcurrent/QtConcurrentRun>
 
 namespace hescape {
 
-QFuture<DatasetLoadResult> loadDatasetAsync(const QString& path) {
-    return QtConcurrent::run([path]() -> DatasetLoadResult {
-        DatasetLoadResult r;
-        r.path = path;
-        try {
-            auto ds = std::make_shared<SpatialDataset>(openSpatialDataset(path.toStdString()));
-            ds->expression.checkSortedRows();  // column() is quick before the index exists (MainWindow builds it next)
-            r.librarySizes = ds->expression.rowSums();
-            r.startGene = ds->geneIndex("ERBB2").value_or(-1);
-            if (r.startGene < 0 && ds->geneCount() > 0) {
-                const std::vector<double> sums = ds->expression.columnSums();
-                r.startGene = std::max_element(sums.begin(), sums.end()) - sums.begin();
-            }
-            r.dataset = std::move(ds);
-        } catch (const std::exception& e) {
-            r.error = QString::fromStdString(e.what());
+DatasetLoadResult loadDataset(const QString& path) {
+    DatasetLoadResult r;
+    r.path = path;
+    try {
+        auto ds = std::make_shared<SpatialDataset>(openSpatialDataset(path.toStdString()));
+        ds->expression.checkSortedRows();  // column() is quick before the index exists (DocumentLoader builds it next)
+        r.librarySizes = ds->expression.rowSums();
+        r.startGene = ds->geneIndex("ERBB2").value_or(-1);
+        if (r.startGene < 0 && ds->geneCount() > 0) {
+            const std::vector<double> sums = ds->expression.columnSums();
+            r.startGene = std::max_element(sums.begin(), sums.end()) - sums.begin();
         }
-        return r;
-    });
+        r.dataset = std::move(ds);
+    } catch (const std::exception& e) {
+        r.error = QString::fromStdString(e.what());
+    }
+    return r;
 }
 
 QString companionDataset(const QString& slidePath) {

@@ -7,7 +7,6 @@
 
 #include "core/spatial/SpatialDataset.h"
 
-#include <QFuture>
 #include <QList>
 #include <QString>
 
@@ -27,7 +26,8 @@ struct DatasetLoadResult {
     QString error;  // empty on success
 };
 
-QFuture<DatasetLoadResult> loadDatasetAsync(const QString& path);
+// Blocking: call it off the GUI thread (DocumentLoader runs it as a task).
+DatasetLoadResult loadDataset(const QString& path);
 
 // The data set that belongs to a slide: "<name>.h5ad" beside "<name>.tiff".
 QString companionDataset(const QString& slidePath);

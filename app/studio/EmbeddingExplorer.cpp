@@ -3,6 +3,8 @@
 // dropped; the newest request always wins.
 #include "app/studio/EmbeddingExplorer.h"
 
+#include "app/studio/tasks/TaskService.h"
+
 #include "app/studio/BatchEffectsPanel.h"
 
 #include "core/common/Progress.h"
@@ -19,17 +21,14 @@
 #include <QFileDialog>
 #include <QFormLayout>
 #include <QSaveFile>
-#include <QFutureWatcher>
 #include <QHBoxLayout>
 #include <QLabel>
 #include <QMetaObject>
 #include <QPainter>
-#include <QPointer>
 #include <QProgressBar>
 #include <QPushButton>
 #include <QSplitter>
 #include <QVBoxLayout>
-#include <QtConcurrent/QtConcurrentRun>
 
 #include <sys/resource.h>
 #include <sys/syscall.h>
@@ -43,14 +42,18 @@ namespace hescape {
 
 namespace {
 
-struct LayoutJob {
+const QString kLayoutTask = QStringLiteral("embedding-layout");
+
+}  // namespace
+
+struct EmbeddingLayoutResult {
     std::vector<float> coordinates;
     std::vector<float> geneCoordinates;  // side by side: the gene embeddings' layout
     int dims = 2;
-    QString note;   // what was computed, for the message line
-    QString error;  // empty on success
-    bool cancelled = false;
+    QString note;  // what was computed, for the message line
 };
+
+namespace {
 
 // The rows to lay out: image, gene, or image rows then gene rows (joint).
 std::vector<float> layoutInput(const RunEmbeddings& run, EmbeddingPoints points) {
@@ -72,9 +75,47 @@ std::vector<float> layoutInput(const RunEmbeddings& run, EmbeddingPoints points)
 // so the window stays responsive on two cores.
 void runBelowTheGui() { ::setpriority(PRIO_PROCESS, static_cast<id_t>(::syscall(SYS_gettid)), 5); }
 
+// Lays out `run` with settings `s` (PCA or UMAP; side by side: the gene
+// embeddings too, in the second half of the progress). Throws what the
+// layouts throw (CancelledError included).
+EmbeddingLayoutResult layOut(const RunEmbeddings& run, const EmbeddingLayoutSettings& s, const Progress& progress) {
+    EmbeddingLayoutResult job;
+    job.dims = s.dims;
+        const std::vector<float> data = layoutInput(run, s.points);
+        const bool both = s.points == EmbeddingPoints::SideBySide;
+        // Side by side: the gene embeddings get the same method, in the second half of the progress.
+        const Progress first = both ? stageProgress(progress, 0, 0.5) : progress;
+        const Progress second = stageProgress(progress, 0.5, 1);
+        if (s.method == EmbeddingLayoutMethod::Pca) {
+            const PcaResult r = pcaLayout(data, run.dim, s.dims, first);
+            job.coordinates = r.coordinates;
+            if (both) job.geneCoordinates = pcaLayout(run.gene, run.dim, s.dims, second).coordinates;
+            double explained = 0;
+            for (const double v : r.explainedVarianceRatio) explained += v;
+            job.note = QObject::tr("PCA of %1 points: the %2 components explain %3% of the variance.")
+                           .arg(static_cast<qint64>(data.size()) / run.dim)
+                           .arg(s.dims)
+                           .arg(100 * explained, 0, 'f', 1);
+        } else {
+            UmapOptions o;
+            o.nComponents = s.dims;
+            o.seed = s.seed;
+            o.threads = 1;  // one core stays with the GUI (and a training, when one runs)
+            const UmapResult r = umapLayout(data, run.dim, o, first);
+            job.coordinates = r.coordinates;
+            if (both) job.geneCoordinates = umapLayout(run.gene, run.dim, o, second).coordinates;
+            job.note = QObject::tr("UMAP of %1 points (15 neighbours, min_dist 0.1, %2 epochs, seed %3).")
+                           .arg(static_cast<qint64>(data.size()) / run.dim)
+                           .arg(r.epochs)
+                           .arg(s.seed);
+        }
+    return job;
+}
+
+
 }  // namespace
 
-EmbeddingExplorer::EmbeddingExplorer(QWidget* parent) : QWidget(parent) {
+EmbeddingExplorer::EmbeddingExplorer(TaskService* tasks, QWidget* parent) : QWidget(parent), tasks_(tasks) {
     auto* layout = new QVBoxLayout(this);
     layout->setContentsMargins(4, 4, 4, 4);
     auto* controls = new QHBoxLayout;
@@ -114,6 +155,9 @@ EmbeddingExplorer::EmbeddingExplorer(QWidget* parent) : QWidget(parent) {
     progress_->setRange(0, 1000);
     progress_->setMaximumWidth(160);
     progress_->setVisible(false);
+    connect(tasks_, &TaskService::progressed, this, [this](const QString& key, double fraction, const QString&) {
+        if (key == kLayoutTask) progress_->setValue(static_cast<int>(fraction * 1000));
+    });
     message_ = new QLabel(tr("Open a run (File \u25B8 Open Run Results) or train one to explore its embeddings."), this);
     message_->setWordWrap(true);
     status->addWidget(progress_);
@@ -128,7 +172,7 @@ EmbeddingExplorer::EmbeddingExplorer(QWidget* parent) : QWidget(parent) {
     geneScatter_->setVisible(false);
     views->addWidget(scatter_);
     views->addWidget(geneScatter_);
-    batch_ = new BatchEffectsPanel(split);
+    batch_ = new BatchEffectsPanel(tasks_, split);
     split->addWidget(views);
     split->addWidget(batch_);
     split->setStretchFactor(0, 3);
@@ -140,9 +184,13 @@ EmbeddingExplorer::EmbeddingExplorer(QWidget* parent) : QWidget(parent) {
     connect(cancel_, &QPushButton::clicked, this, &EmbeddingExplorer::cancelLayout);
     for (QComboBox* c : {method_, points_, dims_})
         connect(c, &QComboBox::activated, this, [this] {
+            Q_EMIT settingsChanged();
             if (run_) computeLayout();
         });
-    connect(colourBy_, &QComboBox::currentIndexChanged, this, &EmbeddingExplorer::applyColouring);
+    connect(colourBy_, &QComboBox::currentIndexChanged, this, [this] {
+        Q_EMIT settingsChanged();
+        applyColouring();
+    });
     for (EmbeddingScatterView* view : {scatter_, geneScatter_}) {
         connect(view, &EmbeddingScatterView::selectionChanged, this, [this, view] {
             if (updatingSelection_) return;
@@ -159,9 +207,7 @@ EmbeddingExplorer::EmbeddingExplorer(QWidget* parent) : QWidget(parent) {
     }
 }
 
-EmbeddingExplorer::~EmbeddingExplorer() {
-    if (cancel_flag_) cancel_flag_->store(true);
-}
+EmbeddingExplorer::~EmbeddingExplorer() = default;
 
 void EmbeddingExplorer::showMessage(const QString& text) { message_->setText(text); }
 QString EmbeddingExplorer::message() const { return message_->text(); }
@@ -215,6 +261,7 @@ void EmbeddingExplorer::setSettings(const EmbeddingLayoutSettings& s) {
     points_->setCurrentIndex(static_cast<int>(s.points));
     dims_->setCurrentIndex(s.dims == 3 ? 1 : 0);
     seed_ = s.seed;
+    Q_EMIT settingsChanged();
     if (run_) computeLayout();
 }
 
@@ -251,110 +298,58 @@ void EmbeddingExplorer::setSlideColouring(RowColouring colouring) {
     if (colourBy() == QLatin1String("slide")) applyColouring();
 }
 
-void EmbeddingExplorer::cancelLayout() {
-    pending_ = false;
-    if (cancel_flag_) cancel_flag_->store(true);
-}
+void EmbeddingExplorer::cancelLayout() { tasks_->cancel(kLayoutTask); }
 
 void EmbeddingExplorer::computeLayout() {
     if (!run_) return;
-    if (computing_) {
-        pending_ = true;  // the newest run and settings, once this one is done
-        return;
-    }
     const EmbeddingLayoutSettings s = settings();
     const auto run = run_;
-    const std::uint64_t generation = ++generation_;
     computing_ = true;
-    cancel_flag_ = std::make_shared<std::atomic<bool>>(false);
-    auto cancel = cancel_flag_;
     compute_->setEnabled(false);
     cancel_->setEnabled(true);
     progress_->setValue(0);
     progress_->setVisible(true);
     showMessage(tr("Laying out %1 %2\u2026").arg(run->rows()).arg(s.method == EmbeddingLayoutMethod::Pca ? tr("pairs by PCA") : tr("pairs by UMAP")));
-    QPointer<QProgressBar> bar(progress_);
-    auto* watcher = new QFutureWatcher<LayoutJob>(this);
-    connect(watcher, &QFutureWatcherBase::finished, this, [this, watcher, generation, run, s] {
-        LayoutJob job = watcher->result();
-        watcher->deleteLater();
-        computing_ = false;
-        compute_->setEnabled(true);
-        cancel_->setEnabled(false);
-        progress_->setVisible(false);
-        if (generation == generation_ && job.error.isEmpty() && !job.cancelled) {
-            const std::vector<std::int64_t> keep = laidOut_ && laidOut_->rows() == run->rows() ? selectedRows() : std::vector<std::int64_t>{};
-            laidOut_ = run;
-            laidOutPoints_ = s.points;
-            layout_ = job.coordinates;
-            layoutDims_ = job.dims;
-            updatingSelection_ = true;
-            scatter_->setPoints(job.coordinates, job.dims);
-            geneScatter_->setVisible(s.points == EmbeddingPoints::SideBySide);
-            if (s.points == EmbeddingPoints::SideBySide) geneScatter_->setPoints(job.geneCoordinates, job.dims);
-            updatingSelection_ = false;
-            applyColouring();
-            applySelection(keep);
-            showMessage(job.note);
-            Q_EMIT layoutReady();
-        } else if (job.cancelled) {
-            showMessage(tr("Layout cancelled."));
-        } else if (!job.error.isEmpty()) {
-            showMessage(job.error);
-            Q_EMIT layoutFailed(job.error);
-        }
-        if (pending_) {
-            pending_ = false;
-            computeLayout();
-        }
-    });
-    watcher->setFuture(QtConcurrent::run([run, s, cancel, bar]() -> LayoutJob {
-        runBelowTheGui();
-        LayoutJob job;
-        job.dims = s.dims;
-        Progress progress;
-        progress.cancel = cancel.get();
-        progress.report = [bar](double f, const std::string&) {
-            QMetaObject::invokeMethod(QCoreApplication::instance(), [bar, f] {
-                if (bar) bar->setValue(static_cast<int>(f * 1000));
-            }, Qt::QueuedConnection);
-        };
-        try {
-            const std::vector<float> data = layoutInput(*run, s.points);
-            const bool both = s.points == EmbeddingPoints::SideBySide;
-            // Side by side: the gene embeddings get the same method, in the second half of the progress.
-            const Progress first = both ? stageProgress(progress, 0, 0.5) : progress;
-            const Progress second = stageProgress(progress, 0.5, 1);
-            if (s.method == EmbeddingLayoutMethod::Pca) {
-                const PcaResult r = pcaLayout(data, run->dim, s.dims, first);
-                job.coordinates = r.coordinates;
-                if (both) job.geneCoordinates = pcaLayout(run->gene, run->dim, s.dims, second).coordinates;
-                double explained = 0;
-                for (const double v : r.explainedVarianceRatio) explained += v;
-                job.note = QObject::tr("PCA of %1 points: the %2 components explain %3% of the variance.")
-                               .arg(static_cast<qint64>(data.size()) / run->dim)
-                               .arg(s.dims)
-                               .arg(100 * explained, 0, 'f', 1);
-            } else {
-                UmapOptions o;
-                o.nComponents = s.dims;
-                o.seed = s.seed;
-                o.threads = 1;  // one core stays with the GUI (and a training, when one runs)
-                const UmapResult r = umapLayout(data, run->dim, o, first);
-                job.coordinates = r.coordinates;
-                if (both) job.geneCoordinates = umapLayout(run->gene, run->dim, o, second).coordinates;
-                job.note = QObject::tr("UMAP of %1 points (15 neighbours, min_dist 0.1, %2 epochs, seed %3).")
-                               .arg(static_cast<qint64>(data.size()) / run->dim)
-                               .arg(r.epochs)
-                               .arg(s.seed);
-            }
-        } catch (const CancelledError&) {
-            job.cancelled = true;
-        } catch (const std::exception& e) {
-            job.error = QObject::tr("Could not lay out the embeddings: %1").arg(QString::fromStdString(e.what()));
-        }
-        return job;
-    }));
+    // A newer layout (another run, other settings) replaces one still running.
+    tasks_->run<EmbeddingLayoutResult>(
+        kLayoutTask, tr("Laying out the embeddings"),
+        [run, s](const Progress& progress) {
+            runBelowTheGui();
+            return layOut(*run, s, progress);
+        },
+        [this, run, s](TaskOutcome<EmbeddingLayoutResult> outcome) {
+            finishLayout(outcome.ok() ? &*outcome.value : nullptr, outcome.error, outcome.cancelled, run, s);
+        });
+}
+
+void EmbeddingExplorer::finishLayout(const EmbeddingLayoutResult* result, const QString& error, bool cancelled,
+                                     const std::shared_ptr<const RunEmbeddings>& run, const EmbeddingLayoutSettings& s) {
+    computing_ = false;
+    compute_->setEnabled(true);
+    cancel_->setEnabled(false);
+    progress_->setVisible(false);
+    if (cancelled) return showMessage(tr("Layout cancelled."));
+    if (!result) {
+        const QString message = tr("Could not lay out the embeddings: %1").arg(error);
+        showMessage(message);
+        Q_EMIT layoutFailed(message);
+        return;
+    }
+    const EmbeddingLayoutResult& job = *result;
+    const std::vector<std::int64_t> keep = laidOut_ && laidOut_->rows() == run->rows() ? selectedRows() : std::vector<std::int64_t>{};
+    laidOut_ = run;
+    laidOutPoints_ = s.points;
+    layout_ = job.coordinates;
+    layoutDims_ = job.dims;
+    updatingSelection_ = true;
+    scatter_->setPoints(job.coordinates, job.dims);
+    geneScatter_->setVisible(s.points == EmbeddingPoints::SideBySide);
+    if (s.points == EmbeddingPoints::SideBySide) geneScatter_->setPoints(job.geneCoordinates, job.dims);
+    updatingSelection_ = false;
+    applyColouring();
+    applySelection(keep);
+    showMessage(job.note);
+    Q_EMIT layoutReady();
 }
 
 std::int64_t EmbeddingExplorer::rowOfPoint(std::int64_t point) const {

@@ -3,9 +3,12 @@
 // PCA or UMAP in 2-D or 3-D on a worker thread (progress, cancel), coloured by
 // section, by alignment, or by whatever the slide's spots show (a gene, an
 // annotation, a similarity map); with selection linked to the slide and the
-// batch-effects panel beside it. It knows runs by row; the main window maps
-// rows to the open data set's observations.
+// batch-effects panel beside it. It knows runs by row; the document maps
+// rows to the open data set's observations (LinkedViews).
 #pragma once
+
+#include "app/studio/model/DocumentTypes.h"
+#include "app/studio/model/RowColouring.h"
 
 #include <QList>
 #include <QString>
@@ -25,33 +28,17 @@ class QPushButton;
 namespace hescape {
 
 class BatchEffectsPanel;
+class TaskService;
+struct EmbeddingLayoutResult;
 class EmbeddingScatterView;
 struct RunEmbeddings;
-
-enum class EmbeddingPoints { Image, Gene, Joint, SideBySide };  // side by side: image and gene layouts in two linked views
-enum class EmbeddingLayoutMethod { Pca, Umap };
-
-struct EmbeddingLayoutSettings {
-    EmbeddingLayoutMethod method = EmbeddingLayoutMethod::Umap;
-    EmbeddingPoints points = EmbeddingPoints::Image;
-    int dims = 2;
-    std::uint64_t seed = 42;
-};
-
-// Values for the run's rows from the slide's current colouring (NaN where a
-// row's spot is not on the open slide).
-struct RowColouring {
-    QString title;
-    std::vector<float> values;  // per run row
-    QStringList categories;     // non-empty: values are category codes
-    QString colormap = QStringLiteral("viridis");
-    double lo = 0, hi = 1;
-};
 
 class EmbeddingExplorer : public QWidget {
     Q_OBJECT
 public:
-    explicit EmbeddingExplorer(QWidget* parent = nullptr);
+    // `tasks`: where layouts and batch metrics run (in the background; the
+    // status bar shows their progress, this dock its own bar too).
+    explicit EmbeddingExplorer(TaskService* tasks, QWidget* parent = nullptr);
     ~EmbeddingExplorer() override;
 
     // A new run (or a live training snapshot): lays it out again with the
@@ -97,17 +84,21 @@ Q_SIGNALS:
     void rowsSelected(const QList<qint64>& rows);  // by the user in the embedding
     void rowHovered(qint64 row);                   // -1: none
     void rowActivated(qint64 row);                 // double-click
+    void settingsChanged();                        // the layout settings or the colouring choice
 
 protected:
     void showEvent(QShowEvent* e) override;
 
 private:
+    void finishLayout(const EmbeddingLayoutResult* result, const QString& error, bool cancelled,
+                      const std::shared_ptr<const RunEmbeddings>& run, const EmbeddingLayoutSettings& s);
     void applyColouring();
     void colourView(EmbeddingScatterView* view, const QString& suffix);
     void applySelection(const std::vector<std::int64_t>& rows);
     std::int64_t rowOfPoint(std::int64_t point) const;
     void showMessage(const QString& text);
 
+    TaskService* tasks_;
     QComboBox* method_;
     QComboBox* points_;
     QComboBox* dims_;
@@ -126,10 +117,7 @@ private:
     std::vector<float> layout_;
     int layoutDims_ = 2;
     RowColouring slideColouring_;
-    std::shared_ptr<std::atomic<bool>> cancel_flag_;
     bool computing_ = false;
-    bool pending_ = false;      // another layout was asked for while one ran
-    std::uint64_t generation_ = 0;
     bool updatingSelection_ = false;
     std::uint64_t seed_ = 42;  // of UMAP (PCA has none)
     bool staleWhileHidden_ = false;  // a run arrived while hidden: lay it out when shown

@@ -1,7 +1,9 @@
 // RegistrationDialog: a small state machine over the view's click signals.
 #include "app/studio/RegistrationDialog.h"
 
-#include "app/studio/MainWindow.h"
+#include "app/studio/model/RegistrationEdit.h"
+#include "app/studio/model/StudioDocument.h"
+#include "core/spatial/SpatialDataset.h"
 #include "widgets/slideview/SlideView.h"
 
 #include <QDialogButtonBox>
@@ -15,7 +17,8 @@
 
 namespace hescape {
 
-RegistrationDialog::RegistrationDialog(MainWindow* window) : QDialog(window), window_(window) {
+RegistrationDialog::RegistrationDialog(StudioDocument* document, SlideView* view, QWidget* parent)
+    : QDialog(parent), document_(document), view_(view) {
     setWindowTitle(tr("Register data set to slide"));
     setModal(false);
     auto* layout = new QVBoxLayout(this);
@@ -49,12 +52,12 @@ RegistrationDialog::RegistrationDialog(MainWindow* window) : QDialog(window), wi
     });
     connect(applyButton, &QPushButton::clicked, this, &RegistrationDialog::apply);
     connect(reset, &QPushButton::clicked, this, [this] {
-        window_->resetRegistration();
+        resetRegistration(*document_);
         status_->setText(tr("Back to the transform the data set's format gives."));
     });
-    connect(window_->slideView(), &SlideView::spotClicked, this, &RegistrationDialog::onSpotClicked);
-    connect(window_->slideView(), &SlideView::slideClicked, this, &RegistrationDialog::onSlideClicked);
-    if (const auto& r = window_->registration()) {
+    connect(view_, &SlideView::spotClicked, this, &RegistrationDialog::onSpotClicked);
+    connect(view_, &SlideView::slideClicked, this, &RegistrationDialog::onSlideClicked);
+    if (const auto& r = document_->registration()) {
         pairs_ = r->landmarks;
         refreshTable();
     }
@@ -77,8 +80,8 @@ void RegistrationDialog::startPicking() {
 }
 
 void RegistrationDialog::onSpotClicked(qint64 index) {
-    if (pick_ != Pick::Spot || !window_->dataset()) return;
-    pendingDataset_ = window_->dataset()->coordinates[static_cast<std::size_t>(index)];
+    if (pick_ != Pick::Spot || !document_->dataset()) return;
+    pendingDataset_ = document_->dataset()->coordinates[static_cast<std::size_t>(index)];
     pick_ = Pick::Slide;
     // The same click also reports a slide position: that one is not the answer.
     ignoreNextSlideClick_ = true;
@@ -116,8 +119,9 @@ void RegistrationDialog::refreshTable() {
 }
 
 void RegistrationDialog::apply() {
-    const QString error = window_->applyRegistration(pairs_);
-    status_->setText(error.isEmpty() ? tr("Applied and saved beside the data set.") : error);
+    const RegistrationOutcome outcome = applyLandmarks(*document_, pairs_);
+    status_->setText(outcome.error.isEmpty() ? tr("Applied and saved beside the data set.") : outcome.error);
+    if (outcome.error.isEmpty()) Q_EMIT applied(outcome.summary);
     refreshTable();
 }
 

@@ -2,6 +2,8 @@
 // code as `hescape eval` and the Similarity maps dock's table.
 #include "app/studio/RunComparisonDialog.h"
 
+#include "app/studio/tasks/TaskService.h"
+
 #include "core/eval/RunMetrics.h"
 #include "widgets/eval/MetricsTable.h"
 
@@ -9,13 +11,11 @@
 #include <QDir>
 #include <QFileDialog>
 #include <QFileInfo>
-#include <QFutureWatcher>
 #include <QGridLayout>
 #include <QLabel>
 #include <QPushButton>
 #include <QStandardPaths>
 #include <QVBoxLayout>
-#include <QtConcurrent/QtConcurrentRun>
 
 namespace hescape {
 
@@ -23,7 +23,6 @@ namespace {
 
 struct RunPair {
     std::vector<MetricRow> a, b;
-    QString error;
 };
 
 std::vector<MetricRow> readMetricRows(const QString& path) {
@@ -42,7 +41,8 @@ QStringList RunComparisonDialog::savedRuns() {
     return out;
 }
 
-RunComparisonDialog::RunComparisonDialog(const QStringList& knownRuns, QWidget* parent) : QDialog(parent) {
+RunComparisonDialog::RunComparisonDialog(const QStringList& knownRuns, TaskService* tasks, QWidget* parent)
+    : QDialog(parent), tasks_(tasks) {
     setWindowTitle(tr("Compare runs"));
     resize(760, 560);
     auto* layout = new QVBoxLayout(this);
@@ -85,31 +85,22 @@ void RunComparisonDialog::compare(const QString& runA, const QString& runB) {
     pathB_->setCurrentText(runB);
     compare_->setEnabled(false);
     message_->setText(tr("Reading both runs\u2019 metrics\u2026"));
-    auto* watcher = new QFutureWatcher<RunPair>(this);
-    connect(watcher, &QFutureWatcherBase::finished, this, [this, watcher, runA, runB] {
-        const RunPair r = watcher->result();
-        watcher->deleteLater();
-        compare_->setEnabled(true);
-        if (!r.error.isEmpty()) {
-            message_->setText(r.error);  // the last comparison stays in the table
-            Q_EMIT failed(r.error);
-            return;
-        }
-        const QString a = QFileInfo(runA).completeBaseName(), b = QFileInfo(runB).completeBaseName();
-        table_->setComparison(QStringLiteral("A: ") + a, QStringLiteral("B: ") + b, compareMetrics(r.a, r.b));
-        message_->setText(tr("A = %1, B = %2: %3 metrics.").arg(runA, runB).arg(table_->comparison().size()));
-        Q_EMIT compared();
-    });
-    watcher->setFuture(QtConcurrent::run([runA, runB]() -> RunPair {
-        RunPair r;
-        try {
-            r.a = readMetricRows(runA);
-            r.b = readMetricRows(runB);
-        } catch (const std::exception& e) {
-            r.error = QString::fromStdString(e.what());
-        }
-        return r;
-    }));
+    tasks_->run<RunPair>(
+        QStringLiteral("compare-runs"), tr("Reading two runs' metrics"),
+        [runA, runB](const Progress&) { return RunPair{readMetricRows(runA), readMetricRows(runB)}; },
+        [this, runA, runB](TaskOutcome<RunPair> r) {
+            compare_->setEnabled(true);
+            if (!r.ok()) {
+                const QString error = r.cancelled ? tr("Comparison cancelled.") : r.error;
+                message_->setText(error);  // the last comparison stays in the table
+                Q_EMIT failed(error);
+                return;
+            }
+            const QString a = QFileInfo(runA).completeBaseName(), b = QFileInfo(runB).completeBaseName();
+            table_->setComparison(QStringLiteral("A: ") + a, QStringLiteral("B: ") + b, compareMetrics(r.value->a, r.value->b));
+            message_->setText(tr("A = %1, B = %2: %3 metrics.").arg(runA, runB).arg(table_->comparison().size()));
+            Q_EMIT compared();
+        });
 }
 
 }  // namespace hescape

@@ -13,11 +13,13 @@ class QPushButton;
 namespace hescape {
 
 class MetricsTable;
+class TaskService;
 
 class RunComparisonDialog : public QDialog {
     Q_OBJECT
 public:
-    RunComparisonDialog(const QStringList& knownRuns, QWidget* parent = nullptr);
+    // `tasks`: where both runs' metrics are read (in the background).
+    RunComparisonDialog(const QStringList& knownRuns, TaskService* tasks, QWidget* parent = nullptr);
 
     // Reads both runs' metrics off the GUI thread; emits compared or failed.
     void compare(const QString& runA, const QString& runB);
@@ -32,6 +34,7 @@ Q_SIGNALS:
     void failed(const QString& message);
 
 private:
+    TaskService* tasks_;
     QComboBox* pathA_;
     QComboBox* pathB_;
     QPushButton* compare_;

@@ -3,6 +3,8 @@
 // (core/eval/SimilarityMaps::matchObservations).
 #include "app/studio/SecondSectionView.h"
 
+#include "app/studio/tasks/TaskService.h"
+
 #include "app/studio/DatasetLoadTask.h"
 #include "app/studio/SlideLoadTask.h"
 #include "core/eval/SimilarityMaps.h"
@@ -12,7 +14,6 @@
 
 #include <QComboBox>
 #include <QFileInfo>
-#include <QFutureWatcher>
 #include <QHBoxLayout>
 #include <QLabel>
 #include <QVBoxLayout>
@@ -23,7 +24,7 @@
 
 namespace hescape {
 
-SecondSectionView::SecondSectionView(QWidget* parent) : QWidget(parent) {
+SecondSectionView::SecondSectionView(TaskService* tasks, QWidget* parent) : QWidget(parent), tasks_(tasks) {
     auto* layout = new QVBoxLayout(this);
     layout->setContentsMargins(4, 4, 4, 4);
     auto* head = new QHBoxLayout;
@@ -71,25 +72,29 @@ void SecondSectionView::openSection(const QString& name) {
         return;
     }
     message_->setText(tr("Opening %1\u2026").arg(name));
-    auto* slideWatcher = new QFutureWatcher<SlideLoadResult>(this);
-    connect(slideWatcher, &QFutureWatcherBase::finished, this, [this, slideWatcher, name, datasetPath] {
-        const SlideLoadResult r = slideWatcher->result();
-        slideWatcher->deleteLater();
-        if (!r.slide) {
-            const QString msg = r.needsConversion ? tr("%1 must be converted first: open it once in the main view.").arg(r.path)
-                                                  : r.error;
-            message_->setText(msg);
-            Q_EMIT failed(msg);
-            return;  // the section already shown stays
-        }
-        auto* dataWatcher = new QFutureWatcher<DatasetLoadResult>(this);
-        connect(dataWatcher, &QFutureWatcherBase::finished, this, [this, dataWatcher, r, name] {
-            const DatasetLoadResult d = dataWatcher->result();
-            dataWatcher->deleteLater();
-            if (!d.dataset) {
-                message_->setText(d.error);
-                Q_EMIT failed(d.error);
-                return;
+    struct Loaded {
+        SlideLoadResult slide;
+        DatasetLoadResult dataset;
+    };
+    // One job for both files, so picking another section meanwhile replaces it.
+    tasks_->run<Loaded>(
+        QStringLiteral("second-section"), tr("Opening section %1").arg(name),
+        [slidePath, datasetPath](const Progress& progress) {
+            Loaded l{loadSlide(slidePath), {}};
+            progress.throwIfCancelled();
+            if (l.slide.slide) l.dataset = loadDataset(datasetPath);
+            return l;
+        },
+        [this, name](TaskOutcome<Loaded> outcome) {
+            if (!outcome.ok()) return;  // cancelled: the section already shown stays
+            const SlideLoadResult& r = outcome.value->slide;
+            const DatasetLoadResult& d = outcome.value->dataset;
+            QString error = r.slide ? d.error : r.error;
+            if (r.needsConversion) error = tr("%1 must be converted first: open it once in the main view.").arg(r.path);
+            if (!r.slide || !d.dataset) {
+                message_->setText(error);
+                Q_EMIT failed(error);
+                return;  // the section already shown stays
             }
             section_ = name;
             dataset_ = d.dataset;
@@ -100,9 +105,6 @@ void SecondSectionView::openSection(const QString& name) {
             colourSpots();
             Q_EMIT sectionOpened(name);
         });
-        dataWatcher->setFuture(loadDatasetAsync(datasetPath));
-    });
-    slideWatcher->setFuture(loadSlideAsync(slidePath));
 }
 
 void SecondSectionView::setRun(std::shared_ptr<const RunEmbeddings> run) {

@@ -18,13 +18,15 @@ class QLabel;
 namespace hescape {
 
 class SlideView;
+class TaskService;
 class SpatialDataset;
 struct RunEmbeddings;
 
 class SecondSectionView : public QWidget {
     Q_OBJECT
 public:
-    explicit SecondSectionView(QWidget* parent = nullptr);
+    // `tasks`: where the section's files are read (in the background).
+    SecondSectionView(TaskService* tasks, QWidget* parent = nullptr);
 
     // Offers the sections (slide + data set pairs) of `folder`.
     void setFolder(const QString& folder);
@@ -47,6 +49,7 @@ Q_SIGNALS:
 private:
     void colourSpots();
 
+    TaskService* tasks_;
     QComboBox* sections_;
     QLabel* message_;
     SlideView* view_;

@@ -7,7 +7,6 @@
 
 #include <QDir>
 #include <QFileInfo>
-#include <QtConcurrent/QtConcurrentRun>
 
 #include <cmath>
 #include <limits>
@@ -91,22 +90,6 @@ OtherSectionsColouring colourOtherSections(const RunEmbeddings& run, const QStri
         }
     }
     return out;
-}
-
-QFuture<OtherSectionsColouring> colourOtherSectionsAsync(std::shared_ptr<const RunEmbeddings> run, const QString& folder,
-                                                         const QString& openSection, const ColouringRequest& request,
-                                                         const QStringList& categories, std::shared_ptr<SectionDatasets> datasets) {
-    return QtConcurrent::run([run = std::move(run), folder, openSection, request, categories, datasets = std::move(datasets)] {
-        try {
-            return colourOtherSections(*run, folder, openSection, request, categories, *datasets);
-        } catch (const std::exception& e) {  // e.g. out of memory: a note, never an exception in the GUI thread
-            OtherSectionsColouring failed;
-            failed.values.assign(static_cast<std::size_t>(run->rows()), std::numeric_limits<float>::quiet_NaN());
-            failed.categories = categories;
-            failed.notes << QString::fromStdString(e.what());
-            return failed;
-        }
-    });
 }
 
 }  // namespace hescape

@@ -8,7 +8,6 @@
 #include "core/spatial/ExpressionValues.h"
 #include "core/spatial/SpatialDataset.h"
 
-#include <QFuture>
 #include <QString>
 #include <QStringList>
 
@@ -55,8 +54,5 @@ struct OtherSectionsColouring {
 OtherSectionsColouring colourOtherSections(const RunEmbeddings& run, const QString& folder, const QString& openSection,
                                            const ColouringRequest& request, const QStringList& categories,
                                            SectionDatasets& datasets);
-QFuture<OtherSectionsColouring> colourOtherSectionsAsync(std::shared_ptr<const RunEmbeddings> run, const QString& folder,
-                                                         const QString& openSection, const ColouringRequest& request,
-                                                         const QStringList& categories, std::shared_ptr<SectionDatasets> datasets);
 
 }  // namespace hescape

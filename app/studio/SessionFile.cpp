@@ -2,6 +2,8 @@
 // and range on reading, so restoring never starts on a half-valid session.
 #include "app/studio/SessionFile.h"
 
+#include "app/studio/model/SessionCodec.h"
+
 #include <QDir>
 #include <QFile>
 #include <QFileInfo>
@@ -253,9 +255,7 @@ Session readSession(const QString& path) {
 
     const FieldReader m = r.object(QStringLiteral("similarity_map"));
     s.similarityMap = m.string(QStringLiteral("mode"), QStringLiteral("off"));
-    checkOneOf(m, QStringLiteral("mode"), s.similarityMap,
-               {QStringLiteral("off"), QStringLiteral("alignment"), QStringLiteral("image-to-gene"), QStringLiteral("gene-to-image"),
-                QStringLiteral("gene-direction")});
+    checkOneOf(m, QStringLiteral("mode"), s.similarityMap, mapModeNames());
     s.similarityGene = m.string(QStringLiteral("gene"));
     s.queryObservation = m.integer(QStringLiteral("query"), -1, -1);
 
@@ -267,9 +267,9 @@ Session readSession(const QString& path) {
 
     const FieldReader e = r.object(QStringLiteral("embedding"));
     s.embedding.method = e.string(QStringLiteral("method"));
-    checkOneOf(e, QStringLiteral("method"), s.embedding.method, {QString(), QStringLiteral("pca"), QStringLiteral("umap")});
+    checkOneOf(e, QStringLiteral("method"), s.embedding.method, QStringList{QString()} + layoutMethodNames());
     s.embedding.points = e.string(QStringLiteral("points"), QStringLiteral("image"));
-    checkOneOf(e, QStringLiteral("points"), s.embedding.points, {QStringLiteral("image"), QStringLiteral("gene"), QStringLiteral("joint"), QStringLiteral("side-by-side")});
+    checkOneOf(e, QStringLiteral("points"), s.embedding.points, embeddingPointsNames());
     s.embedding.dims = static_cast<int>(e.integer(QStringLiteral("dims"), 2, 2));
     if (s.embedding.dims > 3) e.fail(QStringLiteral("dims"), QStringLiteral("expected 2 or 3"));
     s.embedding.colorBy = e.string(QStringLiteral("color_by"));

@@ -1,5 +1,5 @@
-// loadSlideAsync: runs openSlide and reads the associated images on the
-// global thread pool; all failures come back as a message, never a throw.
+// loadSlide: runs openSlide and reads the associated images (on a worker of
+// the TaskService); all failures come back as a message, never a throw.
 #include "app/studio/SlideLoadTask.h"
 
 #include "core/slide/OmeZarrSlide.h"
@@ -10,34 +10,31 @@
 #include <QDir>
 #include <QFileInfo>
 #include <QStandardPaths>
-#include <QtConcurrent/QtConcurrentRun>
 
 namespace hescape {
 
-QFuture<SlideLoadResult> loadSlideAsync(const QString& path) {
-    return QtConcurrent::run([path]() -> SlideLoadResult {
-        SlideLoadResult r;
-        r.path = path;
-        try {
-            auto slide = openSlide(path.toStdString());
-            applyXeniumPixelSize(*slide);  // experiment.xenium's, when the morphology image records none
-            r.slide = std::move(slide);
-            for (const auto& name : r.slide->associatedImageNames()) {
-                const RgbaImage img = r.slide->readAssociatedImage(name);
-                const QImage q = QImage(reinterpret_cast<const uchar*>(img.pixels.data()), img.width, img.height,
-                                        img.width * 4, QImage::Format_RGBA8888)
-                                     .scaled(256, 256, Qt::KeepAspectRatio, Qt::SmoothTransformation);
-                r.associatedImages.append({QString::fromStdString(name), q});
-            }
-        } catch (const ImageTooLargeError& e) {
-            r.needsConversion = true;
-            r.error = QString::fromStdString(e.what());
-        } catch (const std::exception& e) {
-            r.slide.reset();
-            r.error = QString::fromStdString(e.what());
+SlideLoadResult loadSlide(const QString& path) {
+    SlideLoadResult r;
+    r.path = path;
+    try {
+        auto slide = openSlide(path.toStdString());
+        applyXeniumPixelSize(*slide);  // experiment.xenium's, when the morphology image records none
+        r.slide = std::move(slide);
+        for (const auto& name : r.slide->associatedImageNames()) {
+            const RgbaImage img = r.slide->readAssociatedImage(name);
+            const QImage q = QImage(reinterpret_cast<const uchar*>(img.pixels.data()), img.width, img.height,
+                                    img.width * 4, QImage::Format_RGBA8888)
+                                 .scaled(256, 256, Qt::KeepAspectRatio, Qt::SmoothTransformation);
+            r.associatedImages.append({QString::fromStdString(name), q});
         }
-        return r;
-    });
+    } catch (const ImageTooLargeError& e) {
+        r.needsConversion = true;
+        r.error = QString::fromStdString(e.what());
+    } catch (const std::exception& e) {
+        r.slide.reset();
+        r.error = QString::fromStdString(e.what());
+    }
+    return r;
 }
 
 QString slidePathToOpen(const QString& path, QString* error) {

@@ -5,7 +5,6 @@
 #include "core/slide/Slide.h"
 #include "widgets/slideview/SlidePropertiesPanel.h"
 
-#include <QFuture>
 #include <QString>
 
 #include <memory>
@@ -20,7 +19,8 @@ struct SlideLoadResult {
     bool needsConversion = false;  // a plain image too large to open directly
 };
 
-QFuture<SlideLoadResult> loadSlideAsync(const QString& path);
+// Blocking: call it off the GUI thread (DocumentLoader runs it as a task).
+SlideLoadResult loadSlide(const QString& path);
 
 // What opening `path` shows: the path itself for a file or an OME-Zarr image
 // folder (its zarr.json / .zattrs / .zgroup stands for the folder); for a

@@ -1,6 +1,8 @@
 // `hescape-studio`: the desktop application.
 #include "app/studio/EmbeddingExplorer.h"
 #include "app/studio/MainWindow.h"
+#include "app/studio/model/StudioDocument.h"
+#include "core/eval/SimilarityMaps.h"
 #include "app/studio/TrainingPanel.h"
 #include "app/studio/TrainingRunner.h"
 #include "core/common/Version.h"
@@ -141,7 +143,7 @@ int main(int argc, char** argv) {
             }
             // The embedding view lays a run out once it is shown: wait for that too.
             const auto* explorer = window.embeddingExplorer();
-            if (dockName == QLatin1String("embeddings") && window.run() && (explorer->isComputing() || explorer->layout().empty()) &&
+            if (dockName == QLatin1String("embeddings") && window.document()->run() && (explorer->isComputing() || explorer->layout().empty()) &&
                 clock->elapsed() < 120000)
                 return;
             poll->stop();

@@ -1,12 +1,12 @@
 // The panel that says how spots are coloured: by a gene (type-ahead over all
 // gene names, or several genes for a gene-set score) or by an obs column,
 // with normalisation, colormap, value range (percentiles or by hand) and
-// outline mode (visibility and opacity belong to the LayersPanel). It only describes the choice (SpotColoring);
-// the main window computes values and hands them to the SlideView.
+// outline mode (visibility and opacity belong to the LayersPanel). It only
+// describes the choice (SpotColoring); the studio's document holds it and its
+// presenter computes the values and hands them to the SlideView.
 #pragma once
 
-#include "core/render/Colormap.h"
-#include "core/spatial/ExpressionValues.h"
+#include "widgets/spatial/SpotColoring.h"
 
 #include <QStringList>
 #include <QWidget>
@@ -18,19 +18,6 @@ class QLabel;
 class QLineEdit;
 
 namespace hescape {
-
-struct SpotColoring {
-    enum class Source { Gene, Annotation };
-    Source source = Source::Gene;
-    QStringList genes;  // one gene, or several for a mean z-score
-    QString annotation;
-    Normalisation normalisation = Normalisation::Log1p;
-    ColormapId colormap = ColormapId::Viridis;
-    bool autoRange = true;  // 1st..99th percentile
-    double vmin = 0;
-    double vmax = 1;
-    bool outline = false;
-};
 
 class SpotColoringPanel : public QWidget {
     Q_OBJECT

@@ -1,30 +1,35 @@
 // File ▸ Export Data as .h5ad: asks where to write the open data set with the
-// studio's additions (colouring, run embeddings) and hands the path on.
-// Enabled only while a data set is open.
+// studio's additions (the run's embeddings and its alignment) and writes it
+// in the background (a TaskService job). Enabled only while a data set is open.
 #pragma once
 
 #include "app/studio/actions/StudioAction.h"
 
-#include <functional>
-
 class QWidget;
+
+namespace hescape {
+
+class StudioDocument;
+class TaskService;
 
 class ExportAnnDataAction final : public StudioAction {
     Q_OBJECT
 
 public:
-    // `datasetPath`: the open data set's path, empty when none is open.
-    ExportAnnDataAction(QWidget* dialogParent, std::function<QString()> datasetPath, std::function<void(const QString&)> exportTo);
+    ExportAnnDataAction(QWidget* dialogParent, StudioDocument* document, TaskService* tasks);
+    // Writes the open data set to `path`; emits exported (error empty on success).
+    void exportTo(const QString& path);
 
-public Q_SLOTS:
-    // Call when a data set opens or closes.
-    void update();
+Q_SIGNALS:
+    void exported(const QString& path, const QString& error);
 
 protected:
     void trigger() override;
 
 private:
     QWidget* dialogParent_;
-    std::function<QString()> datasetPath_;
-    std::function<void(const QString&)> exportTo_;
+    StudioDocument* document_;
+    TaskService* tasks_;
 };
+
+}  // namespace hescape

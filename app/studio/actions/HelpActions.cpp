@@ -7,6 +7,8 @@
 #include <QMessageBox>
 #include <QWidget>
 
+namespace hescape {
+
 ShortcutsAction::ShortcutsAction(QWidget* dialogParent)
     : StudioAction(tr("&Keyboard Shortcuts"), QKeySequence::HelpContents, dialogParent), dialogParent_(dialogParent) {}
 
@@ -20,7 +22,11 @@ QString ShortcutsAction::shortcutsTable() {
               "<tr><td>Click/drag minimap</td><td>jump there</td></tr>"
               "<tr><td>M / B</td><td>minimap / scale bar</td></tr>"
               "<tr><td>Ctrl+O, Ctrl+Shift+X</td><td>open a slide, open a folder (Xenium, OME-Zarr)</td></tr>"
-              "<tr><td>Ctrl+E, Ctrl+P</td><td>export view, properties</td></tr>"
+              "<tr><td>Ctrl+Shift+O, Ctrl+Alt+O</td><td>open spatial data, open run results</td></tr>"
+              "<tr><td>Ctrl+S, Ctrl+Shift+S, Ctrl+Alt+S</td><td>save session, save as, open session</td></tr>"
+              "<tr><td>Ctrl+R</td><td>register the data set by landmarks</td></tr>"
+              "<tr><td>Ctrl+E, Ctrl+Shift+E, Ctrl+P</td><td>export view, export data as .h5ad, properties</td></tr>"
+              "<tr><td>Cancel in the status bar</td><td>stop the running job (opening, converting, layouts)</td></tr>"
               "</table>");
 }
 
@@ -37,3 +43,5 @@ QString AboutAction::aboutText() {
 }
 
 void AboutAction::trigger() { QMessageBox::about(dialogParent_, tr("About HEScape Studio"), aboutText()); }
+
+}  // namespace hescape

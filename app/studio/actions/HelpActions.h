@@ -6,6 +6,8 @@
 
 class QWidget;
 
+namespace hescape {
+
 class ShortcutsAction final : public StudioAction {
     Q_OBJECT
 
@@ -34,3 +36,5 @@ protected:
 private:
     QWidget* dialogParent_;
 };
+
+}  // namespace hescape

@@ -6,6 +6,8 @@
 #include <QSettings>
 #include <QWidget>
 
+namespace hescape {
+
 OpenFolderAction::OpenFolderAction(QWidget* dialogParent, std::function<void(const QString&)> open)
     : StudioAction(tr("Open &Folder (Xenium, OME-Zarr)\u2026"), QKeySequence(Qt::CTRL | Qt::SHIFT | Qt::Key_X), dialogParent),
       dialogParent_(dialogParent),
@@ -21,3 +23,5 @@ void OpenFolderAction::trigger() {
     s.setValue("lastOpenDir", dir);
     open_(dir);
 }
+
+}  // namespace hescape

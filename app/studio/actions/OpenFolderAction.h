@@ -9,6 +9,8 @@
 
 class QWidget;
 
+namespace hescape {
+
 class OpenFolderAction final : public StudioAction {
     Q_OBJECT
 
@@ -22,3 +24,5 @@ private:
     QWidget* dialogParent_;
     std::function<void(const QString&)> open_;
 };
+
+}  // namespace hescape

@@ -7,6 +7,8 @@
 #include <QSettings>
 #include <QWidget>
 
+namespace hescape {
+
 OpenSessionAction::OpenSessionAction(QWidget* dialogParent, std::function<void(const QString&)> open)
     : StudioAction(tr("Open Sess&ion\u2026"), QKeySequence(Qt::CTRL | Qt::ALT | Qt::Key_S), dialogParent),
       dialogParent_(dialogParent),
@@ -20,3 +22,5 @@ void OpenSessionAction::trigger() {
     s.setValue("lastSessionDir", QFileInfo(path).absolutePath());
     open_(path);
 }
+
+}  // namespace hescape

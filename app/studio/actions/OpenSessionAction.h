@@ -8,6 +8,8 @@
 
 class QWidget;
 
+namespace hescape {
+
 class OpenSessionAction final : public StudioAction {
     Q_OBJECT
 
@@ -21,3 +23,5 @@ private:
     QWidget* dialogParent_;
     std::function<void(const QString&)> open_;
 };
+
+}  // namespace hescape

@@ -8,6 +8,10 @@
 class QAction;
 class QKeySequence;
 
+namespace hescape {
+
+class StudioDocument;
+
 class StudioAction : public QObject {
     Q_OBJECT
 
@@ -16,9 +20,16 @@ public:
     QAction* action() const { return action_; }
 
 protected:
+    // What a command needs open in the document to run.
+    enum class Needs { Slide, Dataset };
+
     virtual void trigger() = 0;
     void setEnabled(bool enabled);
+    // Keeps the action enabled exactly while the document has what it needs.
+    void enableWhile(const StudioDocument* document, Needs needs);
 
 private:
     QAction* action_;
 };
+
+}  // namespace hescape

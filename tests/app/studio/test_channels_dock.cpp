@@ -7,6 +7,17 @@
 // picks it, looks the same on screen.
 #include "app/studio/ChannelsDock.h"
 #include "app/studio/MainWindow.h"
+#include "app/studio/DocumentLoader.h"
+#include "app/studio/LinkedViews.h"
+#include "app/studio/SessionController.h"
+#include "app/studio/SpotPresenter.h"
+#include "app/studio/StudioMenus.h"
+#include "app/studio/actions/CompareRunsAction.h"
+#include "app/studio/actions/ExportAnnDataAction.h"
+#include "app/studio/actions/ExportViewAction.h"
+#include "app/studio/model/RegistrationEdit.h"
+#include "app/studio/model/SessionCodec.h"
+#include "app/studio/model/StudioDocument.h"
 #include "tests/core/TestSupport.h"
 #include "widgets/GlSurfaceFormat.h"
 #include "widgets/slideview/ChannelDisplayPanel.h"
@@ -210,7 +221,7 @@ private Q_SLOTS:
                     QColor(d.colour[0], d.colour[1], d.colour[2]));
         // In an SVG figure: a "channels" group with the swatch and the label.
         const QString svg = dir_.filePath(QStringLiteral("channels.svg"));
-        QVERIFY(w.exportView(svg));
+        QVERIFY(w.actions().exportView->exportTo(svg));
         QFile f(svg);
         QVERIFY(f.open(QIODevice::ReadOnly));
         const QString text = QString::fromUtf8(f.readAll());

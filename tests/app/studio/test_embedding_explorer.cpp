@@ -7,6 +7,17 @@
 #include "app/studio/BatchEffectsPanel.h"
 #include "app/studio/EmbeddingExplorer.h"
 #include "app/studio/MainWindow.h"
+#include "app/studio/DocumentLoader.h"
+#include "app/studio/LinkedViews.h"
+#include "app/studio/SessionController.h"
+#include "app/studio/SpotPresenter.h"
+#include "app/studio/StudioMenus.h"
+#include "app/studio/actions/CompareRunsAction.h"
+#include "app/studio/actions/ExportAnnDataAction.h"
+#include "app/studio/actions/ExportViewAction.h"
+#include "app/studio/model/RegistrationEdit.h"
+#include "app/studio/model/SessionCodec.h"
+#include "app/studio/model/StudioDocument.h"
 #include "app/studio/SecondSectionView.h"
 #include "core/eval/SimilarityMaps.h"
 #include "core/spatial/ExpressionValues.h"
@@ -213,9 +224,9 @@ private Q_SLOTS:
 
         // Double-click: the slide centres on a B4 spot; a C3 spot is named but not on this slide.
         const QPointF spot(w.slideView()->spots().positions()[2 * 7], w.slideView()->spots().positions()[2 * 7 + 1]);
-        QVERIFY(w.centreOnRow(rowOfB4(7)));
+        QVERIFY(w.linkedViews()->centreOnRow(rowOfB4(7)));
         QVERIFY(std::abs(w.slideView()->center().x() - spot.x()) < 1.0 && std::abs(w.slideView()->center().y() - spot.y()) < 1.0);
-        QVERIFY(!w.centreOnRow(n - 1));  // the last row is C3's
+        QVERIFY(!w.linkedViews()->centreOnRow(n - 1));  // the last row is C3's
 
         // Batch effects: by section (C3, B4), then by donor (C, B).
         QTRY_VERIFY_WITH_TIMEOUT(ex->batchPanel()->table()->rowCount() == 2, 30000);
@@ -269,12 +280,12 @@ private Q_SLOTS:
         w.coloringPanel()->setGenes({"ERBB2"});
         QTest::qWait(300);
         QCOMPARE(others.count(), 0);
-        QCOMPARE(w.otherSectionReads(), std::size_t{0});
+        QCOMPARE(w.spotPresenter()->otherSectionReads(), std::size_t{0});
         dock->show();
         dock->raise();
         QVERIFY(others.wait(20000));
         QCOMPARE(others.last().at(0).toLongLong(), static_cast<qint64>(c3.obsNames.size()));
-        QCOMPARE(w.otherSectionReads(), std::size_t{1});  // C3 (Z9 has no file)
+        QCOMPARE(w.spotPresenter()->otherSectionReads(), std::size_t{1});  // C3 (Z9 has no file)
         const Normalisation norm = w.coloringPanel()->coloring().normalisation;
         const auto& coloured = ex->slideColouring().values;
         QCOMPARE(static_cast<std::int64_t>(coloured.size()), run.rows());

@@ -4,6 +4,17 @@
 // a progress dialog and then opened, views export atomically, and recent
 // files and drag-and-drop work.
 #include "app/studio/MainWindow.h"
+#include "app/studio/DocumentLoader.h"
+#include "app/studio/LinkedViews.h"
+#include "app/studio/SessionController.h"
+#include "app/studio/SpotPresenter.h"
+#include "app/studio/StudioMenus.h"
+#include "app/studio/actions/CompareRunsAction.h"
+#include "app/studio/actions/ExportAnnDataAction.h"
+#include "app/studio/actions/ExportViewAction.h"
+#include "app/studio/model/RegistrationEdit.h"
+#include "app/studio/model/SessionCodec.h"
+#include "app/studio/model/StudioDocument.h"
 #include "app/studio/RecentFiles.h"
 #include "tests/app/studio/ToyRun.h"
 #include "widgets/slideview/SlidePropertiesPanel.h"
@@ -141,7 +152,7 @@ private Q_SLOTS:
             QVERIFY(failed.wait(10000));
             QVERIFY2(w.lastError().contains(bad), qPrintable(w.lastError()));
             QCOMPARE(w.slideView()->slide(), before);
-            QCOMPARE(w.currentPath(), kDemo);
+            QCOMPARE(w.document()->slidePath(), kDemo);
             closeMessageBoxes();
         }
     }
@@ -185,14 +196,14 @@ private Q_SLOTS:
         QTRY_VERIFY_WITH_TIMEOUT(w.slideView()->isFullyLoaded(), 15000);
         QTemporaryDir dir;
         const QString out = dir.filePath("view.png");
-        QVERIFY(w.exportView(out));
+        QVERIFY(w.actions().exportView->exportTo(out));
         QImage img(out);
         QCOMPARE(img.size(), w.slideView()->size() * w.slideView()->devicePixelRatio());
         QCOMPARE(QDir(dir.path()).entryList(QDir::Files), QStringList{"view.png"});
         // At 2x: twice the pixels of the same region (no minimap); scaled back down, its
         // centre matches the 1x view (the same tissue and spots, drawn from a finer level).
         const QPointF centre = w.slideView()->center();
-        QVERIFY(w.exportView(dir.filePath("view2x.png"), 2));
+        QVERIFY(w.actions().exportView->exportTo(dir.filePath("view2x.png"), 2));
         QImage big(dir.filePath("view2x.png"));
         QCOMPARE(big.size(), img.size() * 2);
         if (qEnvironmentVariableIsSet("HESCAPE_SCREENSHOT_DIR")) big.save(qEnvironmentVariable("HESCAPE_SCREENSHOT_DIR") + "/view2x.png");
@@ -213,7 +224,7 @@ private Q_SLOTS:
         QVERIFY2(diff / (3.0 * n) < 12.0, qPrintable(QString::number(diff / (3.0 * n))));
         // .svg: the same view as a figure with the scale bar and legend as vectors
         // (tests/widgets/slideview/test_figure_svg.cpp checks its parts).
-        QVERIFY(w.exportView(dir.filePath("view.svg"), 2));
+        QVERIFY(w.actions().exportView->exportTo(dir.filePath("view.svg"), 2));
         QFile svg(dir.filePath("view.svg"));
         QVERIFY(svg.open(QIODevice::ReadOnly));
         const QByteArray svgText = svg.readAll();
@@ -224,9 +235,9 @@ private Q_SLOTS:
         if (qEnvironmentVariableIsSet("HESCAPE_SCREENSHOT_DIR")) svg.copy(qEnvironmentVariable("HESCAPE_SCREENSHOT_DIR") + "/view.svg");
         QCOMPARE(QDir(dir.path()).entryList({"*.svg"}, QDir::Files), QStringList{"view.svg"});
         // An unwritable target is reported, not crashed on.
-        QVERIFY(!w.exportView(QStringLiteral("/nonexistent-dir/view.svg")));
+        QVERIFY(!w.actions().exportView->exportTo(QStringLiteral("/nonexistent-dir/view.svg")));
         QVERIFY(w.lastError().contains("/nonexistent-dir/view.svg"));
-        QVERIFY(!w.exportView(QStringLiteral("/nonexistent-dir/view.png")));
+        QVERIFY(!w.actions().exportView->exportTo(QStringLiteral("/nonexistent-dir/view.png")));
         QVERIFY(w.lastError().contains("/nonexistent-dir/view.png"));
         closeMessageBoxes();
     }
@@ -281,7 +292,7 @@ private Q_SLOTS:
         }
         QVERIFY(std::abs(v->spots().radius() - 50.0 / 0.69) < 0.01);
         // ERBB2 log1p values match the counts (spot 0), range = 1st..99th percentile.
-        const SpatialDataset* ds = w.dataset();
+        const SpatialDataset* ds = w.document()->dataset();
         const auto col = ds->expression.column(ds->geneIndex("ERBB2").value());
         QCOMPARE(v->spots().values()[0], std::log1p(col[0]));
         QVERIFY(v->spots().style().vmax > v->spots().style().vmin);
@@ -329,7 +340,7 @@ private Q_SLOTS:
         w.sectionCombo()->setCurrentIndex(b4);
         Q_EMIT w.sectionCombo()->activated(b4);
         QVERIFY(dataset.wait(20000));
-        QVERIFY(w.currentPath().endsWith("B4.tiff"));
+        QVERIFY(w.document()->slidePath().endsWith("B4.tiff"));
         QCOMPARE(v->spots().count(), std::size_t{283});
     }
 
@@ -397,12 +408,12 @@ private Q_SLOTS:
         junk.close();
         w.openRunFile(junk.fileName());
         QTRY_VERIFY(w.similarityPanel()->message().contains(junk.fileName()));
-        QVERIFY(w.run() != nullptr);
-        QCOMPARE(w.run()->rows(), static_cast<std::int64_t>(b4.obsNames.size()));
+        QVERIFY(w.document()->run() != nullptr);
+        QCOMPARE(w.document()->run()->rows(), static_cast<std::int64_t>(b4.obsNames.size()));
 
         // Export as .h5ad with the run's embeddings (checked in detail by tst_anndata_export).
         QSignalSpy exported(&w, &MainWindow::annDataExported);
-        w.exportAnnData(dir.filePath("b4.h5ad"));
+        w.actions().exportData->exportTo(dir.filePath("b4.h5ad"));
         QVERIFY(exported.wait(20000));
         QCOMPARE(exported.first().at(1).toString(), QString());
         QVERIFY(QFileInfo(dir.filePath("b4.h5ad")).size() > 0);
@@ -421,13 +432,13 @@ private Q_SLOTS:
         w.show();
         QVERIFY(openAndWait(w, QStringLiteral(HESCAPE_SHARED_DATA_DIR "/anndata_visium_mouse_brain_squidpy/test_img.jpg")));
         QSignalSpy dataset(&w, &MainWindow::datasetLoaded);
-        w.openDataset(QStringLiteral(HESCAPE_SHARED_DATA_DIR "/anndata_visium_mouse_brain_squidpy/test_data.h5ad"));
+        w.loader()->openDataset(QStringLiteral(HESCAPE_SHARED_DATA_DIR "/anndata_visium_mouse_brain_squidpy/test_data.h5ad"));
         QVERIFY(dataset.wait(20000));
         QCOMPARE(w.slideView()->spots().count(), std::size_t{49});
         QVERIFY(std::abs(w.slideView()->spots().radius() - 89.44476 / 2) < 0.01);
         // No ERBB2 here: the first colouring is the gene with the most counts, found by
         // summing every gene's column.
-        const SpatialDataset* ds = w.dataset();
+        const SpatialDataset* ds = w.document()->dataset();
         QVERIFY(!ds->geneIndex("ERBB2"));
         std::int64_t most = 0;
         double mostSum = -1;
@@ -445,7 +456,7 @@ private Q_SLOTS:
         QCOMPARE(w.slideView()->spotLegend().categories.size(), 5);
         // A file that is not a data set: message, slide and overlay kept.
         QSignalSpy failed(&w, &MainWindow::loadFailed);
-        w.openDataset(QStringLiteral(HESCAPE_SHARED_DATA_DIR "/ihc_skimage_debian/ihc.png"));
+        w.loader()->openDataset(QStringLiteral(HESCAPE_SHARED_DATA_DIR "/ihc_skimage_debian/ihc.png"));
         QVERIFY(failed.wait(10000));
         QVERIFY(w.lastError().contains("ihc.png"));
         QCOMPARE(w.slideView()->spots().count(), std::size_t{49});
@@ -459,9 +470,9 @@ private Q_SLOTS:
         const QString dir = QStringLiteral(HESCAPE_SHARED_DATA_DIR "/visium_mouse_brain_visiumio");
         QVERIFY(openAndWait(w, dir + "/spatial/tissue_lowres_image.png"));
         QSignalSpy dataset(&w, &MainWindow::datasetLoaded);
-        w.openDataset(dir);
+        w.loader()->openDataset(dir);
         QVERIFY(dataset.wait(20000));
-        const SpatialDataset* ds = w.dataset();
+        const SpatialDataset* ds = w.document()->dataset();
         const double s = ds->metadata.at("tissue_lowres_scalef");
         QCOMPARE(w.slideView()->spots().positions()[0], static_cast<float>(ds->coordinates[0].x * s));
         QCOMPARE(w.slideView()->spots().positions()[1], static_cast<float>(ds->coordinates[0].y * s));
@@ -483,15 +494,15 @@ private Q_SLOTS:
             w.openFile(slide);
             QVERIFY(dataset.wait(20000));
             before = w.slideView()->spots().positions();
-            const SpatialDataset* ds = w.dataset();
+            const SpatialDataset* ds = w.document()->dataset();
             // Pairs from a known map: shift by (+30, -20) and scale by 1.01.
             std::vector<LandmarkPair> pairs;
             for (const std::size_t i : {std::size_t{0}, std::size_t{50}, std::size_t{120}, std::size_t{170}}) {
                 const Point2 d = ds->coordinates[i];
                 pairs.push_back({d, {1.01 * d.x + 30, 1.01 * d.y - 20}});
             }
-            QVERIFY(!w.applyRegistration({pairs[0], pairs[0], pairs[0]}).isEmpty());  // degenerate: refused
-            QCOMPARE(w.applyRegistration(pairs), QString());
+            QVERIFY(!applyLandmarks(*w.document(), {pairs[0], pairs[0], pairs[0]}).error.isEmpty());  // degenerate: refused
+            QCOMPARE(applyLandmarks(*w.document(), pairs).error, QString());
             const auto& after = w.slideView()->spots().positions();
             QVERIFY(std::abs(after[2 * 7] - (1.01 * ds->coordinates[7].x + 30)) < 1e-2);
             QVERIFY(std::abs(after[2 * 7 + 1] - (1.01 * ds->coordinates[7].y - 20)) < 1e-2);
@@ -505,10 +516,10 @@ private Q_SLOTS:
             QSignalSpy dataset(&w, &MainWindow::datasetLoaded);
             w.openFile(slide);
             QVERIFY(dataset.wait(20000));
-            QVERIFY(w.registration().has_value());
-            QCOMPARE(w.registration()->landmarks.size(), std::size_t{4});
-            QVERIFY(std::abs(w.slideView()->spots().positions()[0] - (1.01 * w.dataset()->coordinates[0].x + 30)) < 1e-2);
-            w.resetRegistration();
+            QVERIFY(w.document()->registration().has_value());
+            QCOMPARE(w.document()->registration()->landmarks.size(), std::size_t{4});
+            QVERIFY(std::abs(w.slideView()->spots().positions()[0] - (1.01 * w.document()->dataset()->coordinates[0].x + 30)) < 1e-2);
+            resetRegistration(*w.document());
             QVERIFY(!QFileInfo::exists(dir.filePath("C3.h5ad.registration.json")));
             QCOMPARE(w.slideView()->spots().positions(), before);
         }
@@ -580,8 +591,8 @@ private Q_SLOTS:
         QVERIFY(panel->startButton()->isEnabled());
         // The run's results open in the Similarity maps dock: C5's spots coloured by alignment.
         // (The live snapshots' run is replaced by the results file once it is read.)
-        QTRY_VERIFY_WITH_TIMEOUT(w.run() != nullptr && w.run()->path.find("/runs/run-") != std::string::npos, 20000);
-        QCOMPARE(w.run()->rows(), std::int64_t{834 + 181 + 178});
+        QTRY_VERIFY_WITH_TIMEOUT(w.document()->run() != nullptr && w.document()->run()->path.find("/runs/run-") != std::string::npos, 20000);
+        QCOMPARE(w.document()->run()->rows(), std::int64_t{834 + 181 + 178});
         QTRY_VERIFY(!w.metricsTable()->rows().empty());
 
         // Stop during a run: the runner reports it and the panel is ready again.
@@ -618,8 +629,8 @@ private Q_SLOTS:
         QCOMPARE(steps.last().at(0).toInt(), 13);
         QVERIFY2(panel->log().contains("epoch 1: validation loss"), qPrintable(panel->log()));
         QVERIFY2(panel->log().contains("Test (178 pairs)"), qPrintable(panel->log()));
-        QTRY_VERIFY_WITH_TIMEOUT(w.run() != nullptr && w.run()->path.find("/runs/run-") != std::string::npos, 20000);
-        QCOMPARE(w.run()->rows(), std::int64_t{834 + 181 + 178});
+        QTRY_VERIFY_WITH_TIMEOUT(w.document()->run() != nullptr && w.document()->run()->path.find("/runs/run-") != std::string::npos, 20000);
+        QCOMPARE(w.document()->run()->rows(), std::int64_t{834 + 181 + 178});
         QVERIFY(panel->startButton()->isEnabled());
 
         // A rank that cannot start (a data set that is not there): the panel says which, and is ready again.
@@ -648,7 +659,7 @@ private Q_SLOTS:
         QDropEvent drop(QPointF(100, 100), Qt::CopyAction, &mime, Qt::LeftButton, Qt::NoModifier);
         QCoreApplication::sendEvent(&w, &drop);
         QVERIFY(loaded.wait(10000));
-        QCOMPARE(w.currentPath(), kDemo);
+        QCOMPARE(w.document()->slidePath(), kDemo);
     }
 };
 

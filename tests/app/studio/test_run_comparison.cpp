@@ -2,6 +2,17 @@
 // read in the background; a broken file is named and the last comparison
 // stays; the CSV export carries both runs.
 #include "app/studio/MainWindow.h"
+#include "app/studio/DocumentLoader.h"
+#include "app/studio/LinkedViews.h"
+#include "app/studio/SessionController.h"
+#include "app/studio/SpotPresenter.h"
+#include "app/studio/StudioMenus.h"
+#include "app/studio/actions/CompareRunsAction.h"
+#include "app/studio/actions/ExportAnnDataAction.h"
+#include "app/studio/actions/ExportViewAction.h"
+#include "app/studio/model/RegistrationEdit.h"
+#include "app/studio/model/SessionCodec.h"
+#include "app/studio/model/StudioDocument.h"
 #include "app/studio/RunComparisonDialog.h"
 #include "tests/app/studio/ToyRun.h"
 #include "widgets/eval/MetricsTable.h"
@@ -32,7 +43,7 @@ private Q_SLOTS:
         writeAlignedToyRun(random.toStdString(), b4, "B4", 16, false);
 
         MainWindow w;
-        RunComparisonDialog* d = w.showRunComparison();
+        RunComparisonDialog* d = w.actions().compareRuns->showDialog();
         QSignalSpy compared(d, &RunComparisonDialog::compared);
         QSignalSpy failed(d, &RunComparisonDialog::failed);
         d->compare(random, aligned);

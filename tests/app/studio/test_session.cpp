@@ -5,6 +5,17 @@
 // the open slide as it was.
 #include "app/studio/EmbeddingExplorer.h"
 #include "app/studio/MainWindow.h"
+#include "app/studio/DocumentLoader.h"
+#include "app/studio/LinkedViews.h"
+#include "app/studio/SessionController.h"
+#include "app/studio/SpotPresenter.h"
+#include "app/studio/StudioMenus.h"
+#include "app/studio/actions/CompareRunsAction.h"
+#include "app/studio/actions/ExportAnnDataAction.h"
+#include "app/studio/actions/ExportViewAction.h"
+#include "app/studio/model/RegistrationEdit.h"
+#include "app/studio/model/SessionCodec.h"
+#include "app/studio/model/StudioDocument.h"
 #include "widgets/embedding/EmbeddingScatterView.h"
 #include "app/studio/RecentFiles.h"
 #include "app/studio/SessionFile.h"
@@ -211,13 +222,13 @@ private Q_SLOTS:
             QVERIFY(dataset.wait(20000));
             // A registration: shift the spots by (40, -25) px.
             std::vector<LandmarkPair> pairs;
-            const AffineTransform t = w.datasetToSlide();
+            const AffineTransform t = w.document()->datasetToSlide();
             for (const Point2 p : {Point2{0, 0}, Point2{1000, 0}, Point2{0, 1000}}) {
                 double x = 0, y = 0;
                 t.apply(p.x, p.y, x, y);
                 pairs.push_back({p, {x + 40, y - 25}});
             }
-            QCOMPARE(w.applyRegistration(pairs), QString());
+            QCOMPARE(applyLandmarks(*w.document(), pairs).error, QString());
             SpotColoring c;
             c.genes = {QStringLiteral("GRB7")};
             c.normalisation = Normalisation::CountsPer10kLog1p;
@@ -241,9 +252,9 @@ private Q_SLOTS:
             v->setView(QPointF(900, 1100), 2.5);
             w.embeddingExplorer()->setColourBy(QStringLiteral("alignment"));
             w.embeddingExplorer()->setSettings({EmbeddingLayoutMethod::Pca, EmbeddingPoints::Joint, 3, 5});
-            QVERIFY(w.saveSession(dir.filePath("s.hescape")));
-            QCOMPARE(w.sessionPath(), dir.filePath("s.hescape"));
-            saved = w.captureSession();
+            QVERIFY(w.sessions()->save(dir.filePath("s.hescape")));
+            QCOMPARE(w.sessions()->path(), dir.filePath("s.hescape"));
+            saved = sessionOf(*w.document());
             values = v->spots().values();
             QVERIFY(saved.registration.has_value());
             QCOMPARE(saved.similarityMap, QStringLiteral("gene-to-image"));
@@ -266,11 +277,11 @@ private Q_SLOTS:
         w.openSession(dir.filePath("s.hescape"));
         QVERIFY2(restored.wait(40000), qPrintable(w.lastError() + QStringLiteral(" | ") + w.statusBar()->currentMessage()));
         QCOMPARE(failed.count(), 0);
-        compareSessions(w.captureSession(), saved);
+        compareSessions(sessionOf(*w.document()), saved);
         QCOMPARE(w.slideView()->spots().values(), values);
         // The embedding view lays the restored run out with the restored settings (once it is shown).
         qobject_cast<QDockWidget*>(w.embeddingExplorer()->parentWidget())->raise();
-        QTRY_COMPARE_WITH_TIMEOUT(w.embeddingExplorer()->scatter()->pointCount(), 2 * w.run()->rows(), 30000);
+        QTRY_COMPARE_WITH_TIMEOUT(w.embeddingExplorer()->scatter()->pointCount(), 2 * w.document()->run()->rows(), 30000);
         QCOMPARE(w.embeddingExplorer()->scatter()->dims(), 3);
         QCOMPARE(w.recentSessions()->paths().first(), QFileInfo(dir.filePath("s.hescape")).absoluteFilePath());
     }
@@ -291,7 +302,7 @@ private Q_SLOTS:
             const auto state = w.slideView()->slide()->channelDisplay();
             QVERIFY(state);
             state->setSettings({{true, {255, 128, 0}, 12, 180, 0.7}});
-            QVERIFY(w.saveSession(dir.filePath("c.hescape")));
+            QVERIFY(w.sessions()->save(dir.filePath("c.hescape")));
             shown = state->settings();
         }
         MainWindow w;
@@ -338,7 +349,7 @@ private Q_SLOTS:
         w.openSession(dir.filePath("bad.hescape"));
         QCOMPARE(failed.count(), 1);
         QVERIFY2(failed.first().at(1).toString().contains("field view.center: expected [x, y]"), qPrintable(failed.first().at(1).toString()));
-        QCOMPARE(w.currentPath(), kDemoDir + "C3.tiff");
+        QCOMPARE(w.document()->slidePath(), kDemoDir + "C3.tiff");
 
         // Well-formed, but its slide is not there: the message names it, C3 and its spots stay.
         Session s;
@@ -347,9 +358,9 @@ private Q_SLOTS:
         w.openSession(dir.filePath("gone.hescape"));
         QVERIFY2(failed.wait(20000), qPrintable(w.lastError() + QStringLiteral(" | ") + w.statusBar()->currentMessage()));
         QVERIFY2(failed.last().at(1).toString().contains("gone.tiff"), qPrintable(failed.last().at(1).toString()));
-        QCOMPARE(w.currentPath(), kDemoDir + "C3.tiff");
+        QCOMPARE(w.document()->slidePath(), kDemoDir + "C3.tiff");
         QCOMPARE(w.slideView()->spots().count(), spots);
-        QVERIFY(w.dataset() != nullptr);
+        QVERIFY(w.document()->dataset() != nullptr);
     }
 };
 

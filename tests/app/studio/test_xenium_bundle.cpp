@@ -6,6 +6,17 @@
 // make_xenium_bundle.py (tifffile); cell positions are checked against
 // pandas, drawn cells by pixels.
 #include "app/studio/MainWindow.h"
+#include "app/studio/DocumentLoader.h"
+#include "app/studio/LinkedViews.h"
+#include "app/studio/SessionController.h"
+#include "app/studio/SpotPresenter.h"
+#include "app/studio/StudioMenus.h"
+#include "app/studio/actions/CompareRunsAction.h"
+#include "app/studio/actions/ExportAnnDataAction.h"
+#include "app/studio/actions/ExportViewAction.h"
+#include "app/studio/model/RegistrationEdit.h"
+#include "app/studio/model/SessionCodec.h"
+#include "app/studio/model/StudioDocument.h"
 #include "core/spatial/XeniumBundle.h"
 #include "tests/core/TestSupport.h"
 #include "widgets/slideview/SlideView.h"
@@ -93,16 +104,16 @@ private Q_SLOTS:
         w.show();
         QVERIFY(QTest::qWaitForWindowExposed(&w));
         QVERIFY(openAndWaitForCells(w, bundle_));
-        QVERIFY(w.currentPath().endsWith(QStringLiteral("toy_he_image.ome.tif")));
+        QVERIFY(w.document()->slidePath().endsWith(QStringLiteral("toy_he_image.ome.tif")));
         QCOMPARE(w.slideView()->slide()->format(), std::string("ome-tiff"));
-        QCOMPARE(w.dataset()->observationCount(), 526);
+        QCOMPARE(w.document()->dataset()->observationCount(), 526);
         // The alignment maps H&E pixels to morphology pixels: cells land at
         // (W - (x - 1000) s, (y - 1000) s) with s = 2 * 237 / 400, W = 474.
         const double s = 2 * 237.0 / 400;
         std::vector<QPointF> onSlide;
         for (const Cell& c : referenceCells(bundle_, 40)) {
             double hx = 0, hy = 0;
-            w.datasetToSlide().apply(c.x, c.y, hx, hy);
+            w.document()->datasetToSlide().apply(c.x, c.y, hx, hy);
             QVERIFY(std::abs(hx - (474 - (c.x - 1000) * s)) < 1e-6);
             QVERIFY(std::abs(hy - (c.y - 1000) * s) < 1e-6);
             onSlide.emplace_back(hx, hy);
@@ -129,14 +140,14 @@ private Q_SLOTS:
         Q_EMIT sections->activated(morphology);  // as a user's pick does
         QVERIFY(data.wait(20000) || !data.isEmpty());
         QTRY_VERIFY_WITH_TIMEOUT(w.slideView()->isFullyLoaded(), 15000);
-        QVERIFY(w.currentPath().endsWith(QStringLiteral("morphology_focus.ome.tif")));
+        QVERIFY(w.document()->slidePath().endsWith(QStringLiteral("morphology_focus.ome.tif")));
         QVERIFY(w.slideView()->slide()->channelDisplay());
         // The toy morphology is a crop: its registration beside the cells places them.
-        QVERIFY(w.registration().has_value());
+        QVERIFY(w.document()->registration().has_value());
         std::vector<QPointF> onSlide;
         for (const Cell& c : referenceCells(bundle_, 40)) {
             double mx = 0, my = 0;
-            w.datasetToSlide().apply(c.x, c.y, mx, my);
+            w.document()->datasetToSlide().apply(c.x, c.y, mx, my);
             QVERIFY(std::abs(mx - (c.x - 1000) * 237 / 400) < 1e-6);
             onSlide.emplace_back(mx, my);
         }
@@ -158,7 +169,7 @@ private Q_SLOTS:
         w.show();
         QVERIFY(QTest::qWaitForWindowExposed(&w));
         QVERIFY(openAndWaitForCells(w, bundle_ + "/morphology_focus.ome.tif"));
-        QCOMPARE(QFileInfo(w.datasetPath()).absoluteFilePath(), QFileInfo(bundle_).absoluteFilePath());
+        QCOMPARE(QFileInfo(w.document()->datasetPath()).absoluteFilePath(), QFileInfo(bundle_).absoluteFilePath());
     }
 
     void foldersThatCannotBeShownSaySo() {
@@ -177,7 +188,7 @@ private Q_SLOTS:
         QVERIFY(loaded.wait(20000));
         QTRY_VERIFY_WITH_TIMEOUT(w.lastError().contains(QStringLiteral("cells.parquet")), 20000);
         QVERIFY2(w.lastError().contains(QStringLiteral("Parquet")), qPrintable(w.lastError()));
-        QVERIFY(w.currentPath().endsWith(QStringLiteral("morphology_focus.ome.tif")));
+        QVERIFY(w.document()->slidePath().endsWith(QStringLiteral("morphology_focus.ome.tif")));
     }
 };
 
