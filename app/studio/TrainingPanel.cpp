@@ -34,11 +34,19 @@ TrainingPanel::TrainingPanel(QWidget* parent) : QWidget(parent), runner_(new Tra
     sections_->verticalHeader()->hide();
     sections_->setMaximumHeight(170);
     layout->addWidget(sections_);
+    layout->addLayout(buildSettingsForm());
+    buildControls(layout);
+    setRunning(false);
+    connectRunner();
+}
 
+// The settings, starting at the desktop preset (core/engine/DesktopTrainingPreset.h).
+QFormLayout* TrainingPanel::buildSettingsForm() {
+    const DesktopTrainingPreset& preset = kDesktopTrainingPreset;
     auto* form = new QFormLayout;
     epochs_ = new QSpinBox(this);
     epochs_->setRange(1, 1000);
-    epochs_->setValue(6);
+    epochs_->setValue(preset.epochs);
     form->addRow(tr("Epochs"), epochs_);
     patience_ = new QSpinBox(this);
     patience_->setRange(0, 1000);
@@ -48,22 +56,22 @@ TrainingPanel::TrainingPanel(QWidget* parent) : QWidget(parent), runner_(new Tra
     form->addRow(tr("Early stopping"), patience_);
     batch_ = new QSpinBox(this);
     batch_->setRange(2, 4096);
-    batch_->setValue(32);
+    batch_->setValue(preset.batchSize);
     form->addRow(tr("Batch size"), batch_);
     learningRate_ = new QDoubleSpinBox(this);
     learningRate_->setDecimals(5);
     learningRate_->setRange(1e-5, 1.0);
     learningRate_->setSingleStep(1e-4);
-    learningRate_->setValue(2e-3);
+    learningRate_->setValue(preset.learningRate);
     form->addRow(tr("Learning rate"), learningRate_);
     patchPixels_ = new QSpinBox(this);
     patchPixels_->setRange(16, 512);
-    patchPixels_->setValue(48);
-    patchPixels_->setSuffix(tr(" px (110 \u00B5m)"));
+    patchPixels_->setValue(preset.patchPixels);
+    patchPixels_->setSuffix(tr(" px (%1 \u00B5m)").arg(preset.patchMicrons));
     form->addRow(tr("Patch"), patchPixels_);
     genes_ = new QSpinBox(this);
     genes_->setRange(8, 20000);
-    genes_->setValue(128);
+    genes_->setValue(preset.genes);
     form->addRow(tr("Highly variable genes"), genes_);
     processes_ = new QSpinBox(this);
     processes_->setRange(1, 64);
@@ -74,8 +82,11 @@ TrainingPanel::TrainingPanel(QWidget* parent) : QWidget(parent), runner_(new Tra
     objective_ = new QComboBox(this);
     objective_->addItems({QStringLiteral("CLIP"), QStringLiteral("SigLIP")});
     form->addRow(tr("Objective"), objective_);
-    layout->addLayout(form);
+    return form;
+}
 
+// Preset and run buttons, progress, status, curves and the log.
+void TrainingPanel::buildControls(QVBoxLayout* layout) {
     auto* buttons = new QHBoxLayout;
     auto* demo = new QPushButton(tr("Demo Preset"), this);
     demo->setToolTip(tr("The bundled demo's split and settings: a few minutes on two cores"));
@@ -116,8 +127,9 @@ TrainingPanel::TrainingPanel(QWidget* parent) : QWidget(parent), runner_(new Tra
     log_ = new QPlainTextEdit(this);
     log_->setReadOnly(true);
     layout->addWidget(log_, 1);
-    setRunning(false);
+}
 
+void TrainingPanel::connectRunner() {
     connect(start_, &QPushButton::clicked, this, &TrainingPanel::startTraining);
     connect(pause_, &QPushButton::toggled, this, [this](bool on) {
         runner_->setPaused(on);
@@ -235,12 +247,13 @@ void TrainingPanel::applyDemoPreset() {
         const QString name = sections_->item(r, 0)->text();
         static_cast<QComboBox*>(sections_->cellWidget(r, 1))->setCurrentIndex(name == "C5" ? 1 : name == "C6" ? 2 : 0);
     }
-    epochs_->setValue(6);
+    const DesktopTrainingPreset& preset = kDesktopTrainingPreset;
+    epochs_->setValue(preset.epochs);
     patience_->setValue(0);
-    batch_->setValue(32);
-    learningRate_->setValue(2e-3);
-    patchPixels_->setValue(48);
-    genes_->setValue(128);
+    batch_->setValue(preset.batchSize);
+    learningRate_->setValue(preset.learningRate);
+    patchPixels_->setValue(preset.patchPixels);
+    genes_->setValue(preset.genes);
     objective_->setCurrentIndex(0);
     processes_->setValue(1);
 }

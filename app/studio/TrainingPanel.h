@@ -13,6 +13,8 @@
 #include <utility>
 #include <vector>
 
+class QFormLayout;
+class QVBoxLayout;
 class QComboBox;
 class QDoubleSpinBox;
 class QLabel;
@@ -50,6 +52,9 @@ public:
     QString log() const;
 
 private:
+    QFormLayout* buildSettingsForm();
+    void buildControls(QVBoxLayout* layout);
+    void connectRunner();
     void startTraining();
     void appendLog(const QString& line);
     void setRunning(bool running);

@@ -3,6 +3,7 @@
 // progress through queued signals, and can be paused and stopped at any time.
 #pragma once
 
+#include "core/engine/DesktopTrainingPreset.h"
 #include <QObject>
 #include <QString>
 #include <QStringList>
@@ -25,19 +26,19 @@ struct TrainingSection {
 
 struct TrainingSettings {
     QList<TrainingSection> sections;
-    int epochs = 6;
-    int batchSize = 32;
-    double learningRate = 2e-3;
-    int patchPixels = 48;
-    double patchMicrons = 110;
-    int genes = 128;
+    int epochs = kDesktopTrainingPreset.epochs;
+    int batchSize = kDesktopTrainingPreset.batchSize;
+    double learningRate = kDesktopTrainingPreset.learningRate;
+    int patchPixels = kDesktopTrainingPreset.patchPixels;
+    double patchMicrons = kDesktopTrainingPreset.patchMicrons;
+    int genes = kDesktopTrainingPreset.genes;
     bool siglip = false;
-    int seed = 11;
+    int seed = kDesktopTrainingPreset.seed;
     int earlyStoppingPatience = 0;  // epochs; 0: off
     QString patchStore;             // folder of the HDF5 patch store; empty: none
     QString resultsFile;            // the run's HDF5 results; empty: not written
-    int embedDim = 64;    // the model the dock trains (in-process and multi-process alike)
-    int geneHidden = 128;
+    int embedDim = kDesktopTrainingPreset.embedDim;  // the model the dock trains (in-process and multi-process alike)
+    int geneHidden = kDesktopTrainingPreset.geneHidden;
     int processes = 1;              // > 1: that many `hescape train` processes (c10d over loopback), no live snapshots
     int snapshots = 10;             // live embeddings of every split this many times per run (and before the first step); 0: none
 };

@@ -20,6 +20,7 @@
 #include <clocale>
 #include <cstdio>
 #include <cstring>
+#include <optional>
 
 namespace {
 
@@ -39,11 +40,9 @@ constexpr const char* kHelp =
     "  --screenshot FILE.png   once SLIDE is fully drawn, save the window as FILE.png and quit\n"
     "  --size WxH              window size (e.g. 1400x900)\n";
 
-}  // namespace
-
-int main(int argc, char** argv) {
-    // --help and --version must work without a display, so answer them before
-    // QApplication (which aborts without one under xcb).
+// --help and --version must work without a display, so they are answered
+// before QApplication (which aborts without one under xcb).
+std::optional<int> answerWithoutDisplay(int argc, char** argv) {
     for (int i = 1; i < argc; ++i) {
         if (std::strcmp(argv[i], "--help") == 0 || std::strcmp(argv[i], "-h") == 0) {
             std::fputs(kHelp, stdout);
@@ -54,14 +53,16 @@ int main(int argc, char** argv) {
             return 0;
         }
     }
-    hescape::setDefaultGlSurfaceFormat();
-    QApplication app(argc, argv);
-    std::setlocale(LC_NUMERIC, "C");  // numbers in files parse the same in every locale
-    QApplication::setOrganizationName(QStringLiteral("HEScape"));
-    QApplication::setApplicationName(QStringLiteral("HEScape Studio"));
-    QApplication::setApplicationVersion(QLatin1String(hescape::kVersion));
-    hescape::configureTorchThreads();
+    return std::nullopt;
+}
 
+struct StartupOptions {
+    QStringList files;
+    QString session, run, dock, screenshot, size;
+    bool trainDemo = false;
+};
+
+StartupOptions parseOptions(const QApplication& app) {
     QCommandLineParser parser;
     parser.addPositionalArgument(QStringLiteral("slide"), QStringLiteral("slide to open"));
     const QCommandLineOption screenshot(QStringLiteral("screenshot"), QStringLiteral("save window"), QStringLiteral("file"));
@@ -69,95 +70,112 @@ int main(int argc, char** argv) {
     const QCommandLineOption run(QStringLiteral("run"), QStringLiteral("run results"), QStringLiteral("file"));
     // Not "--session": QGuiApplication takes -session/--session (X11 session management) out of argv itself.
     const QCommandLineOption session(QStringLiteral("load-session"), QStringLiteral("session file"), QStringLiteral("file"));
-    parser.addOption(run);
-    parser.addOption(session);
     const QCommandLineOption dock(QStringLiteral("dock"), QStringLiteral("dock to show"), QStringLiteral("name"));
-    parser.addOption(dock);
     const QCommandLineOption trainDemo(QStringLiteral("train-demo"), QStringLiteral("start the demo training"));
-    parser.addOption(trainDemo);
-    parser.addOption(screenshot);
-    parser.addOption(size);
+    for (const auto* o : {&run, &session, &dock, &trainDemo, &screenshot, &size}) parser.addOption(*o);
     parser.process(app);
+    StartupOptions o{parser.positionalArguments(), parser.value(session), parser.value(run), parser.value(dock),
+                     parser.value(screenshot), parser.value(size), parser.isSet(trainDemo)};
+    if (!o.files.isEmpty() && o.files.first().endsWith(QLatin1String(".hescape"))) o.session = o.files.takeFirst();
+    return o;
+}
+
+// What the screenshot waits for: each flag is cleared when its work is done.
+struct Pending {
+    bool session = false, training = false, run = false;
+};
+
+// --train-demo: the demo preset starts once the data set is there; the log is printed at the end.
+void startDemoTraining(hescape::MainWindow& window, Pending& pending) {
+    pending.training = true;
+    QObject::connect(&window, &hescape::MainWindow::datasetLoaded, &window, [&window] {
+        hescape::TrainingPanel* panel = window.trainingPanel();
+        if (panel->runner()->isRunning()) return;
+        panel->applyDemoPreset();
+        window.showTrainingDock();
+        panel->startButton()->click();
+    });
+    const auto done = [&window, &pending] {
+        std::fputs(qPrintable(window.trainingPanel()->log() + QLatin1Char('\n')), stdout);
+        std::fflush(stdout);
+        pending.training = false;
+    };
+    QObject::connect(window.trainingPanel()->runner(), &hescape::TrainingRunner::finished, &window, done);
+    QObject::connect(window.trainingPanel()->runner(), &hescape::TrainingRunner::failed, &window, done);
+}
+
+// --run: the maps need the slide's data set; the run opens once it is there.
+void openRunWhenReady(hescape::MainWindow& window, const QString& runFile, bool slideGiven, Pending& pending) {
+    pending.run = true;
+    QObject::connect(&window, &hescape::MainWindow::datasetLoaded, &window, [&window, runFile, &pending] {
+        if (pending.run) window.openRunFile(runFile);
+    });
+    QObject::connect(&window, &hescape::MainWindow::runLoaded, &window, [&pending] { pending.run = false; });
+    if (!slideGiven) window.openRunFile(runFile);
+}
+
+// --screenshot: once the slide is open and every visible tile drawn (or it
+// failed), and the rest has finished, the window is saved and the app quits.
+void screenshotWhenReady(QApplication& app, hescape::MainWindow& window, const QString& out, QString dockName, const Pending& pending) {
+    auto* poll = new QTimer(&app);
+    auto* clock = new QElapsedTimer;
+    clock->start();
+    QObject::connect(poll, &QTimer::timeout, &app, [&window, out, poll, clock, &pending, dockName]() mutable {
+        if (pending.training && clock->elapsed() < 600000) return;
+        const bool loaded = window.slideView()->slide() && window.slideView()->isFullyLoaded() && !window.isBusy() && !pending.session &&
+                            (!pending.run || !window.similarityPanel()->message().isEmpty());
+        const bool failed = !window.lastError().isEmpty() && !window.isBusy() && !pending.session;
+        if (!loaded && !failed && clock->elapsed() < 60000) return;
+        if (!dockName.isEmpty() && !window.raiseDock(dockName)) {
+            std::fprintf(stderr, "hescape-studio: no dock named %s\n", qPrintable(dockName));
+            dockName.clear();
+        }
+        // The embedding view lays a run out once it is shown: wait for that too.
+        const auto* explorer = window.embeddingExplorer();
+        if (dockName == QLatin1String("embeddings") && window.document()->run() && (explorer->isComputing() || explorer->layout().empty()) &&
+            clock->elapsed() < 120000)
+            return;
+        poll->stop();
+        window.slideView()->update();
+        QTimer::singleShot(300, &window, [&window, out, clock, failed] {
+            const bool ok = window.grab().save(out);
+            std::fprintf(stderr, "hescape-studio: screenshot %s %s after %lld ms\n", qPrintable(out), ok ? "saved" : "NOT saved",
+                         static_cast<long long>(clock->elapsed()));
+            if (failed) std::fprintf(stderr, "hescape-studio: %s\n", qPrintable(window.lastError()));
+            delete clock;
+            QApplication::exit(ok && !failed ? 0 : 1);
+        });
+    });
+    poll->start(100);
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+    if (const auto exit = answerWithoutDisplay(argc, argv)) return *exit;
+    hescape::setDefaultGlSurfaceFormat();
+    QApplication app(argc, argv);
+    std::setlocale(LC_NUMERIC, "C");  // numbers in files parse the same in every locale
+    QApplication::setOrganizationName(QStringLiteral("HEScape"));
+    QApplication::setApplicationName(QStringLiteral("HEScape Studio"));
+    QApplication::setApplicationVersion(QLatin1String(hescape::kVersion));
+    hescape::configureTorchThreads();
+    const StartupOptions options = parseOptions(app);
 
     hescape::MainWindow window;
-    if (parser.isSet(size)) {
-        const QStringList wh = parser.value(size).split(QLatin1Char('x'));
-        if (wh.size() == 2) window.resize(wh[0].toInt(), wh[1].toInt());
-    }
+    if (const QStringList wh = options.size.split(QLatin1Char('x')); wh.size() == 2) window.resize(wh[0].toInt(), wh[1].toInt());
     window.show();
-    QStringList files = parser.positionalArguments();
-    QString sessionFile = parser.value(session);
-    if (!files.isEmpty() && files.first().endsWith(QLatin1String(".hescape"))) sessionFile = files.takeFirst();
-    bool sessionPending = !sessionFile.isEmpty();
-    if (sessionPending) {
-        QObject::connect(&window, &hescape::MainWindow::sessionRestored, &window, [&sessionPending] { sessionPending = false; });
-        QObject::connect(&window, &hescape::MainWindow::sessionFailed, &window, [&sessionPending] { sessionPending = false; });
-        window.openSession(sessionFile);
-    } else if (!files.isEmpty()) {
-        window.openFile(files.first());
+    Pending pending;
+    if (!options.session.isEmpty()) {
+        pending.session = true;
+        QObject::connect(&window, &hescape::MainWindow::sessionRestored, &window, [&pending] { pending.session = false; });
+        QObject::connect(&window, &hescape::MainWindow::sessionFailed, &window, [&pending] { pending.session = false; });
+        window.openSession(options.session);
+    } else if (!options.files.isEmpty()) {
+        window.openFile(options.files.first());
     }
-    bool trainingPending = parser.isSet(trainDemo);
-    if (trainingPending) {
-        QObject::connect(&window, &hescape::MainWindow::datasetLoaded, &window, [&window] {
-            hescape::TrainingPanel* panel = window.trainingPanel();
-            if (panel->runner()->isRunning()) return;
-            panel->applyDemoPreset();
-            window.showTrainingDock();
-            panel->startButton()->click();
-        });
-        const auto done = [&window, &trainingPending] {
-            std::fputs(qPrintable(window.trainingPanel()->log() + QLatin1Char('\n')), stdout);
-            std::fflush(stdout);
-            trainingPending = false;
-        };
-        QObject::connect(window.trainingPanel()->runner(), &hescape::TrainingRunner::finished, &window, done);
-        QObject::connect(window.trainingPanel()->runner(), &hescape::TrainingRunner::failed, &window, done);
-    }
-    bool runPending = parser.isSet(run);
-    if (runPending) {
-        // The maps need the slide's data set; open the run once it is there.
-        const QString runFile = parser.value(run);
-        QObject::connect(&window, &hescape::MainWindow::datasetLoaded, &window, [&window, runFile, &runPending] {
-            if (runPending) window.openRunFile(runFile);
-        });
-        QObject::connect(&window, &hescape::MainWindow::runLoaded, &window, [&runPending] { runPending = false; });
-        if (files.isEmpty()) window.openRunFile(runFile);
-    }
-
-    if (parser.isSet(screenshot)) {
-        // Wait until the slide is open and every visible tile is drawn (or it failed), then save.
-        const QString out = parser.value(screenshot);
-        auto* poll = new QTimer(&app);
-        auto* clock = new QElapsedTimer;
-        clock->start();
-        QString dockName = parser.value(dock);
-        QObject::connect(poll, &QTimer::timeout, &app, [&window, out, poll, clock, &runPending, &sessionPending, &trainingPending, dockName]() mutable {
-            if (trainingPending && clock->elapsed() < 600000) return;
-            const bool loaded = window.slideView()->slide() && window.slideView()->isFullyLoaded() && !window.isBusy() && !sessionPending &&
-                                (!runPending || !window.similarityPanel()->message().isEmpty());
-            const bool failed = !window.lastError().isEmpty() && !window.isBusy() && !sessionPending;
-            if (!loaded && !failed && clock->elapsed() < 60000) return;
-            if (!dockName.isEmpty() && !window.raiseDock(dockName)) {
-                std::fprintf(stderr, "hescape-studio: no dock named %s\n", qPrintable(dockName));
-                dockName.clear();
-            }
-            // The embedding view lays a run out once it is shown: wait for that too.
-            const auto* explorer = window.embeddingExplorer();
-            if (dockName == QLatin1String("embeddings") && window.document()->run() && (explorer->isComputing() || explorer->layout().empty()) &&
-                clock->elapsed() < 120000)
-                return;
-            poll->stop();
-            window.slideView()->update();
-            QTimer::singleShot(300, &window, [&window, out, clock, failed] {
-                const bool ok = window.grab().save(out);
-                std::fprintf(stderr, "hescape-studio: screenshot %s %s after %lld ms\n", qPrintable(out),
-                             ok ? "saved" : "NOT saved", static_cast<long long>(clock->elapsed()));
-                if (failed) std::fprintf(stderr, "hescape-studio: %s\n", qPrintable(window.lastError()));
-                delete clock;
-                QApplication::exit(ok && !failed ? 0 : 1);
-            });
-        });
-        poll->start(100);
-    }
+    if (options.trainDemo) startDemoTraining(window, pending);
+    if (!options.run.isEmpty()) openRunWhenReady(window, options.run, !options.files.isEmpty(), pending);
+    if (!options.screenshot.isEmpty()) screenshotWhenReady(app, window, options.screenshot, options.dock, pending);
     return app.exec();
 }
