@@ -151,8 +151,15 @@ void printDatasetText(const SpatialDataset& d) {
               << "coordinates (" << d.coordinateUnits << "): x " << r.x0 << " .. " << r.x1 << ", y " << r.y0
               << " .. " << r.y1 << '\n'
               << "spot diameter: ";
-    if (d.spotDiameter) std::cout << *d.spotDiameter << ' ' << d.coordinateUnits << '\n';
+    if (d.spotDiameter)
+        std::cout << *d.spotDiameter << ' ' << d.coordinateUnits << (d.spotShape == SpotShape::Square ? " (square bins)" : "") << '\n';
     else std::cout << "unknown\n";
+    if (const auto bin = d.metadata.find("bin_size_um"); bin != d.metadata.end()) std::cout << "bin size: " << bin->second << " um\n";
+    if (const auto mpp = d.metadata.find("microns_per_pixel"); mpp != d.metadata.end()) {
+        const bool derived = d.metadata.count("microns_per_pixel_derived") > 0;
+        std::cout << "microns per pixel (full resolution): " << mpp->second
+                  << (derived ? " (derived: 55 um Visium spot / spot_diameter_fullres)" : " (recorded)") << '\n';
+    }
     std::cout << "obs columns: " << d.obs.size() << '\n';
     for (const auto& c : d.obs) {
         std::cout << "  " << c.name << " (" << kindName(c.kind);
@@ -175,7 +182,14 @@ void printDatasetJson(const SpatialDataset& d) {
               << jsonNumber(r.x0) << ", " << jsonNumber(r.x1) << "], \"y\": [" << jsonNumber(r.y0) << ", "
               << jsonNumber(r.y1) << "]}"
               << ",\n  \"spot_diameter\": " << (d.spotDiameter ? jsonNumber(*d.spotDiameter) : "null")
-              << ",\n  \"obs\": [";
+              << ",\n  \"spot_shape\": " << jsonString(d.spotShape == SpotShape::Square ? "square" : "circle")
+              << ",\n  \"metadata\": {";
+    bool firstMeta = true;
+    for (const auto& [key, value] : d.metadata) {
+        std::cout << (firstMeta ? "" : ", ") << jsonString(key) << ": " << jsonNumber(value);
+        firstMeta = false;
+    }
+    std::cout << "},\n  \"obs\": [";
     for (std::size_t i = 0; i < d.obs.size(); ++i) {
         const auto& c = d.obs[i];
         std::cout << (i ? ", " : "") << "{\"name\": " << jsonString(c.name) << ", \"kind\": " << jsonString(kindName(c.kind));
@@ -202,8 +216,9 @@ int runInfo(const std::vector<std::string>& args) {
             std::cout << "usage: hescape info SLIDE|DATASET [--json]\n\n"
                          "For a slide: format, pyramid levels, dimensions, microns per pixel,\n"
                          "objective power, associated images and all properties.\n"
-                         "For a spatial data set (.h5ad, Visium or Xenium folder, ST *_counts.tsv.gz):\n"
-                         "observations, genes, matrix format, obs columns, coordinate range, embeddings.\n";
+                         "For a spatial data set (.h5ad, Visium, Visium HD or Xenium folder, ST *_counts.tsv.gz):\n"
+                         "observations, genes, matrix format, obs columns, coordinate range, spot size and\n"
+                         "shape, bin size and pixel size where the format records them, embeddings.\n";
             return 0;
         } else if (!a.empty() && a[0] == '-') {
             std::cerr << "hescape info: unknown option '" << a << "'\n";
@@ -226,6 +241,7 @@ int runInfo(const std::vector<std::string>& args) {
             return 0;
         }
         const std::unique_ptr<Slide> slide = openSlide(path);
+        applyCompanionPixelSize(*slide);  // Xenium's experiment.xenium, Visium's scale factors
         if (json) printJson(*slide);
         else printText(*slide);
         return 0;

@@ -3,6 +3,7 @@
 #include "app/studio/DatasetLoadTask.h"
 
 #include "core/spatial/DatasetOpener.h"
+#include "core/spatial/VisiumFolder.h"
 #include "core/spatial/XeniumBundle.h"
 
 #include <algorithm>
@@ -34,6 +35,8 @@ DatasetLoadResult loadDataset(const QString& path) {
 QString companionDataset(const QString& slidePath) {
     // An image of a Xenium output folder comes with that folder's cells.
     if (const auto bundle = xeniumBundleOfImage(slidePath.toStdString())) return QString::fromStdString(bundle->folder);
+    // A Visium image comes with the data folder whose spatial/ holds it.
+    if (const std::string folder = visiumFolderOfImage(slidePath.toStdString()); !folder.empty()) return QString::fromStdString(folder);
     const QFileInfo info(slidePath);
     const QString candidate = info.dir().filePath(info.completeBaseName() + QStringLiteral(".h5ad"));
     return QFileInfo::exists(candidate) ? candidate : QString();

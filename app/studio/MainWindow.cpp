@@ -302,13 +302,13 @@ void MainWindow::showDataset(const QString& path, qint64 startGene) {
     QStringList genes, annotations;
     for (const auto& g : ds.geneNames) genes << QString::fromStdString(g);
     for (const auto& c : ds.obs) annotations << QString::fromStdString(c.name);
-    const bool cells = ds.format == "xenium";
-    layers_->setLayerName(spotsLayer_, cells ? tr("Cells") : tr("Spots"));
+    const bool cells = ds.format == "xenium", bins = ds.spotShape == SpotShape::Square;
+    layers_->setLayerName(spotsLayer_, cells ? tr("Cells") : bins ? tr("Bins") : tr("Spots"));
     layers_->setLayerEnabled(spotsLayer_, true);
     coloringPanel_->setDataset(tr("%1: %2 %3 \u00D7 %4 genes (%5)")
                                    .arg(QFileInfo(path).fileName())
                                    .arg(ds.observationCount())
-                                   .arg(cells ? tr("cells") : tr("spots"))
+                                   .arg(cells ? tr("cells") : bins ? tr("bins") : tr("spots"))
                                    .arg(ds.geneCount())
                                    .arg(QString::fromStdString(ds.format)),
                                genes, annotations);

@@ -100,7 +100,7 @@ void SecondSectionView::openSection(const QString& name) {
             dataset_ = d.dataset;
             view_->setSlide(r.slide);
             SpotPlacement placed = placeSpotsOnSlide(*dataset_, transformForSlide(*dataset_, r.path.toStdString()));
-            view_->setSpots(std::move(placed.xy), static_cast<float>(placed.radius));
+            view_->setSpots(std::move(placed.xy), static_cast<float>(placed.radius), placed.square, static_cast<float>(placed.angle));
             sections_->setCurrentIndex(sections_->findText(name));
             colourSpots();
             Q_EMIT sectionOpened(name);

@@ -4,6 +4,8 @@
 
 #include "core/slide/OmeZarrSlide.h"
 #include "core/slide/PlainImageSlide.h"
+#include "core/spatial/DatasetOpener.h"
+#include "core/spatial/VisiumFolder.h"
 #include "core/spatial/XeniumBundle.h"
 
 #include <QCryptographicHash>
@@ -18,7 +20,7 @@ SlideLoadResult loadSlide(const QString& path) {
     r.path = path;
     try {
         auto slide = openSlide(path.toStdString());
-        applyXeniumPixelSize(*slide);  // experiment.xenium's, when the morphology image records none
+        applyCompanionPixelSize(*slide);  // experiment.xenium's or Visium's scale factors, when the image records none
         r.slide = std::move(slide);
         for (const auto& name : r.slide->associatedImageNames()) {
             const RgbaImage img = r.slide->readAssociatedImage(name);
@@ -44,10 +46,19 @@ QString slidePathToOpen(const QString& path, QString* error) {
         OmeZarrSlide::canOpen(info.absolutePath().toStdString()))
         return info.absolutePath();
     if (!info.isDir() || OmeZarrSlide::canOpen(path.toStdString())) return path;
+    // A Visium HD output opens its 8 um bins (File > Open Folder asks which); a Visium folder its hires image.
+    QString folder = path;
+    if (const std::string bins = defaultVisiumHdBinFolder(path.toStdString()); !bins.empty()) folder = QString::fromStdString(bins);
+    for (const QString& data : {folder, folder + QStringLiteral("/outs")}) {
+        if (!isVisiumFolder(data.toStdString())) continue;
+        if (const std::string image = visiumImageOf(data.toStdString()); !image.empty()) return QString::fromStdString(image);
+        *error = QObject::tr("%1: this Visium folder has no tissue_hires_image.png or tissue_lowres_image.png in spatial/ to show").arg(data);
+        return {};
+    }
     const auto bundle = findXeniumBundle(path.toStdString());
     if (bundle && !bundle->preferredImage().empty()) return QString::fromStdString(bundle->preferredImage());
     *error = bundle ? QObject::tr("%1: this Xenium folder has no morphology or H&E image to show").arg(path)
-                    : QObject::tr("%1: is a folder, and neither a Xenium output folder nor an OME-Zarr image").arg(path);
+                    : QObject::tr("%1: is a folder, and neither a Xenium output folder nor an OME-Zarr image, nor a Visium or Visium HD output").arg(path);
     return {};
 }
 

@@ -24,7 +24,8 @@ SlideLoadResult loadSlide(const QString& path);
 
 // What opening `path` shows: the path itself for a file or an OME-Zarr image
 // folder (its zarr.json / .zattrs / .zgroup stands for the folder); for a
-// Xenium output folder its preferred image (XeniumBundle). Empty, with the
+// Xenium output folder its preferred image (XeniumBundle); for a Visium folder
+// its hires image, for a Visium HD output the 8 um bins' (VisiumFolder). Empty, with the
 // reason in *error, for a folder that has nothing to show.
 QString slidePathToOpen(const QString& path, QString* error);
 

@@ -49,7 +49,7 @@ void SpotPresenter::placeSpots() {
     if (!ds) return;
     SpotPlacement placed = placeSpotsOnSlide(*ds, document_->datasetToSlide());
     // Moving the same spots keeps their values, style and legend (SpotOverlayRenderer::setPositions).
-    view_->setSpots(std::move(placed.xy), static_cast<float>(placed.radius));
+    view_->setSpots(std::move(placed.xy), static_cast<float>(placed.radius), placed.square, static_cast<float>(placed.angle));
 }
 
 void SpotPresenter::refresh() {

@@ -37,6 +37,11 @@ std::optional<MicronsPerPixel> Slide::micronsPerPixel() const {
     return fileMpp_;
 }
 
+void Slide::setMicronsPerPixelFrom(MicronsPerPixel mpp, std::string source) {
+    fileMpp_ = mpp;
+    fileMppSource_ = std::move(source);
+}
+
 void Slide::setMicronsPerPixel(std::optional<MicronsPerPixel> mpp) {
     if (mpp && (!(mpp->x > 0.0) || !(mpp->y > 0.0) || !std::isfinite(mpp->x) || !std::isfinite(mpp->y))) {
         throw SlideError(path_ + ": microns per pixel must be positive and finite");

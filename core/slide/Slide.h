@@ -60,6 +60,9 @@ public:
     // "TIFF resolution tags", ...); empty when the file records none.
     const std::string& micronsPerPixelSource() const { return fileMppSource_; }
     void setMicronsPerPixel(std::optional<MicronsPerPixel> mpp);
+    // For images whose file records no pixel size but a companion file does
+    // (Visium's scale factors): reported as the file's, with its source.
+    void setMicronsPerPixelFrom(MicronsPerPixel mpp, std::string source);
     std::optional<double> objectivePower() const { return objectivePower_; }
 
     const std::map<std::string, std::string>& properties() const { return properties_; }

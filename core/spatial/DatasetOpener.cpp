@@ -1,6 +1,7 @@
 // Format detection by file names and layout, then dispatch to the reader.
 #include "core/spatial/DatasetOpener.h"
 
+#include "core/spatial/VisiumFolder.h"
 #include "core/spatial/XeniumBundle.h"
 
 #include "core/spatial/AnnDataReader.h"
@@ -31,6 +32,7 @@ std::string detectDatasetFormat(const std::string& path) {
     const fs::path p(path);
     if (fs::is_directory(p, ec)) {
         if (fs::exists(p / "cell_feature_matrix.h5")) return "xenium";
+        if (!visiumHdBinFolders(path).empty()) return "visium_hd";
         for (const fs::path& base : {p, p / "outs"}) {
             if ((fs::exists(base / "filtered_feature_bc_matrix.h5") || fs::exists(base / "raw_feature_bc_matrix.h5")) &&
                 fs::is_directory(base / "spatial")) {
@@ -67,6 +69,8 @@ AffineTransform transformForSlide(const SpatialDataset& ds, const std::string& s
     return ds.toSlide;
 }
 
+bool applyCompanionPixelSize(Slide& slide) { return applyXeniumPixelSize(slide) || applyVisiumPixelSize(slide); }
+
 SpatialDataset openSpatialDataset(const std::string& path, const Progress& progress) {
     std::error_code ec;
     if (!fs::exists(path, ec)) throw DatasetError(path + ": no such file or folder");
@@ -75,12 +79,13 @@ SpatialDataset openSpatialDataset(const std::string& path, const Progress& progr
     SpatialDataset ds;
     if (format == "h5ad") ds = readAnnData(path, progress);
     else if (format == "visium") ds = readVisium(path);
+    else if (format == "visium_hd") ds = readVisium(defaultVisiumHdBinFolder(path));
     else if (format == "xenium") ds = readXenium(path);
     else if (format == "st") ds = readSpatialTranscriptomics({path, stSelectionFor(path)});
     else {
         throw DatasetError(path +
-                           ": not a recognised spatial data set (expected an .h5ad file, a Visium or Xenium output "
-                           "folder, or an ST *_counts.tsv with its *_selection.tsv)");
+                           ": not a recognised spatial data set (expected an .h5ad file, a Visium, Visium HD or Xenium "
+                           "output folder, or an ST *_counts.tsv with its *_selection.tsv)");
     }
     progress.update(1.0, "read");
     return ds;

@@ -10,14 +10,22 @@
 
 namespace hescape {
 
-// What kind of data set `path` looks like ("h5ad", "visium", "xenium", "st"),
-// or empty when none. Cheap: looks at names and files only.
+class Slide;
+
+// What kind of data set `path` looks like ("h5ad", "visium", "visium_hd" for
+// a Visium HD output with several bin folders -- it opens the 8 um bins --,
+// "xenium", "st"), or empty when none. Cheap: looks at names and files only.
+// (A single Visium HD bin folder is "visium"; its reader tells the bins.)
 std::string detectDatasetFormat(const std::string& path);
 
 // The dataset -> slide transform for showing `ds` on the slide at
 // `slidePath`: Visium's tissue_hires_image / tissue_lowres_image get their
 // scale factor (coordinates are full-resolution pixels); otherwise ds.toSlide.
 AffineTransform transformForSlide(const SpatialDataset& ds, const std::string& slidePath);
+
+// The pixel size of an image that records none, from the data folder it
+// belongs to (experiment.xenium; Visium's scale factors). False when none applies.
+bool applyCompanionPixelSize(Slide& slide);
 
 // Throws DatasetError naming the path when nothing matches or reading fails.
 SpatialDataset openSpatialDataset(const std::string& path, const Progress& progress = {});

@@ -48,10 +48,13 @@ struct Point2 {
     double y = 0;
 };
 
+// How an observation is drawn: a round spot or cell, or a square bin (Visium HD).
+enum class SpotShape { Circle, Square };
+
 class SpatialDataset {
 public:
     std::string source;  // the file or folder it was read from
-    std::string format;  // "h5ad", "visium", "xenium", "st"
+    std::string format;  // "h5ad", "visium", "visium_hd", "xenium", "st"
 
     std::vector<std::string> obsNames;
     std::vector<std::string> geneNames;
@@ -64,7 +67,9 @@ public:
 
     std::vector<Point2> coordinates;  // in dataset units (see coordinateUnits)
     std::string coordinateUnits = "pixels";
-    std::optional<double> spotDiameter;  // in dataset units, where the format knows it
+    std::optional<double> spotDiameter;  // in dataset units, where the format knows it (a square's side)
+    SpotShape spotShape = SpotShape::Circle;
+    std::optional<Point2> gridAxis;  // squares: the direction of their columns (a unit vector, dataset units)
     std::map<std::string, double> metadata;  // e.g. Visium scale factors, Xenium pixel size
     // Dataset coordinates -> slide level-0 pixels (the one place the mapping lives).
     AffineTransform toSlide;

@@ -3,6 +3,7 @@
 #include "core/spatial/XeniumReader.h"
 
 #include "core/io/Json.h"
+#include "core/io/ParquetFile.h"
 #include "core/io/TextTable.h"
 #include "core/spatial/TenxMatrixReader.h"
 
@@ -30,20 +31,92 @@ std::optional<double> medianCellDiameter(const SpatialDataset& ds) {
     return d[d.size() / 2];
 }
 
+// The cell table: ids, centroids (um) and the other numeric columns.
+struct CellTable {
+    std::string file;
+    std::vector<std::string> ids;
+    std::vector<double> x, y;
+    std::vector<ObsColumn> columns;  // numeric, one value per row
+};
+
+CellTable readCellsCsv(const fs::path& file) {
+    TextTable table;
+    try {
+        table = readTextTable(file.string(), true, ',');
+    } catch (const TextTableError& e) {
+        throw DatasetError(e.what());
+    }
+    const auto idCol = table.column("cell_id"), xCol = table.column("x_centroid"), yCol = table.column("y_centroid");
+    if (!idCol || !xCol || !yCol) throw DatasetError(file.string() + ": header lacks cell_id, x_centroid or y_centroid");
+    CellTable t{file.string(), {}, {}, {}, {}};
+    std::vector<std::size_t> others;
+    for (std::size_t c = 0; c < table.header.size(); ++c)
+        if (c != *idCol && c != *xCol && c != *yCol) {
+            others.push_back(c);
+            t.columns.push_back(ObsColumn{table.header[c]});
+        }
+    try {
+        for (std::size_t r = 0; r < table.rows.size(); ++r) {
+            if (*idCol >= table.rows[r].size()) continue;
+            t.ids.push_back(table.rows[r][*idCol]);
+            t.x.push_back(table.number(r, *xCol));
+            t.y.push_back(table.number(r, *yCol));
+            for (std::size_t k = 0; k < others.size(); ++k) t.columns[k].numbers.push_back(table.number(r, others[k]));
+        }
+    } catch (const TextTableError& e) {
+        throw DatasetError(e.what());
+    }
+    return t;
+}
+
+// cells.parquet (Xenium Onboard Analysis writes it beside, or instead of,
+// cells.csv.gz): the numeric columns; text columns (segmentation_method) are left out.
+CellTable readCellsParquet(const fs::path& file) {
+    try {
+        const ParquetFile f = ParquetFile::open(file.string());
+        CellTable t{file.string(), f.readStrings("cell_id"), f.readDoubles("x_centroid"), f.readDoubles("y_centroid"), {}};
+        for (const auto& c : f.columns()) {
+            const bool numeric = c.physicalType != ParquetType::ByteArray && c.physicalType != ParquetType::Boolean;
+            if (!c.readable || !numeric || c.name == "x_centroid" || c.name == "y_centroid") continue;
+            ObsColumn column{c.name};
+            column.numbers = f.readDoubles(c.name);
+            t.columns.push_back(std::move(column));
+        }
+        return t;
+    } catch (const ParquetError& e) {
+        throw DatasetError(e.what());
+    }
+}
+
+CellTable readCells(const fs::path& dir) {
+    for (const char* name : {"cells.csv.gz", "cells.csv"})
+        if (fs::exists(dir / name)) return readCellsCsv(dir / name);
+    if (fs::exists(dir / "cells.parquet")) return readCellsParquet(dir / "cells.parquet");
+    throw DatasetError(dir.string() + ": no cells.csv.gz or cells.parquet (cell centroids) in this folder");
+}
+
+// Each matrix cell's centroid and columns; a cell without a centroid is an error.
+void joinCells(SpatialDataset& ds, const CellTable& cells) {
+    std::unordered_map<std::string, std::size_t> rowOf;
+    for (std::size_t r = 0; r < cells.ids.size(); ++r) rowOf.emplace(cells.ids[r], r);
+    std::vector<ObsColumn> extra;
+    for (const auto& c : cells.columns) extra.push_back(ObsColumn{c.name});
+    for (const auto& id : ds.obsNames) {
+        const auto it = rowOf.find(id);
+        if (it == rowOf.end()) throw DatasetError(cells.file + ": cell " + id + " of the matrix has no centroid");
+        ds.coordinates.push_back({cells.x[it->second], cells.y[it->second]});
+        for (std::size_t k = 0; k < extra.size(); ++k) extra[k].numbers.push_back(cells.columns[k].numbers[it->second]);
+    }
+    for (auto& c : extra) ds.obs.push_back(std::move(c));
+}
+
 }  // namespace
 
 SpatialDataset readXenium(const std::string& path, double pixelSize) {
     const fs::path dir = fs::is_regular_file(path) ? fs::path(path).parent_path() : fs::path(path);
     const fs::path matrixPath = dir / "cell_feature_matrix.h5";
     if (!fs::exists(matrixPath)) throw DatasetError(dir.string() + ": no cell_feature_matrix.h5 in this folder");
-    fs::path cellsPath = dir / "cells.csv.gz";
-    if (!fs::exists(cellsPath)) cellsPath = dir / "cells.csv";
-    if (!fs::exists(cellsPath) && fs::exists(dir / "cells.parquet")) {
-        throw DatasetError((dir / "cells.parquet").string() +
-                           ": the cell centroids are only in Parquet here, which this version does not read yet; "
-                           "a cells.csv.gz beside it (Xenium Onboard Analysis writes both) is read instead");
-    }
-    if (!fs::exists(cellsPath)) throw DatasetError(dir.string() + ": no cells.csv.gz (cell centroids) in this folder");
+    const CellTable cells = readCells(dir);
 
     TenxMatrix m = readTenxMatrix(matrixPath.string());
     SpatialDataset ds;
@@ -69,35 +142,7 @@ SpatialDataset readXenium(const std::string& path, double pixelSize) {
     }
     ds.expression = genes.size() == m.featureIds.size() ? std::move(m.counts) : m.counts.selectColumns(genes);
 
-    TextTable cells;
-    try {
-        cells = readTextTable(cellsPath.string(), true, ',');
-    } catch (const TextTableError& e) {
-        throw DatasetError(e.what());
-    }
-    const auto idCol = cells.column("cell_id"), xCol = cells.column("x_centroid"), yCol = cells.column("y_centroid");
-    if (!idCol || !xCol || !yCol) {
-        throw DatasetError(cellsPath.string() + ": header lacks cell_id, x_centroid or y_centroid");
-    }
-    std::unordered_map<std::string, std::size_t> rowOf;
-    for (std::size_t r = 0; r < cells.rows.size(); ++r)
-        if (*idCol < cells.rows[r].size()) rowOf.emplace(cells.rows[r][*idCol], r);
-    std::vector<std::pair<std::string, std::size_t>> numericColumns;
-    for (std::size_t c = 0; c < cells.header.size(); ++c)
-        if (c != *idCol && c != *xCol && c != *yCol) numericColumns.emplace_back(cells.header[c], c);
-    std::vector<ObsColumn> extra(numericColumns.size());
-    for (std::size_t k = 0; k < extra.size(); ++k) extra[k].name = numericColumns[k].first;
-    try {
-        for (const auto& id : ds.obsNames) {
-            const auto it = rowOf.find(id);
-            if (it == rowOf.end()) throw DatasetError(cellsPath.string() + ": cell " + id + " of the matrix has no centroid");
-            ds.coordinates.push_back({cells.number(it->second, *xCol), cells.number(it->second, *yCol)});
-            for (std::size_t k = 0; k < extra.size(); ++k) extra[k].numbers.push_back(cells.number(it->second, numericColumns[k].second));
-        }
-    } catch (const TextTableError& e) {
-        throw DatasetError(e.what());
-    }
-    for (auto& c : extra) ds.obs.push_back(std::move(c));
+    joinCells(ds, cells);
     ds.coordinateUnits = "micrometres";
     ds.spotDiameter = medianCellDiameter(ds);
 

@@ -1,6 +1,7 @@
 // 10x Xenium output folder: cell_feature_matrix.h5 (gene-expression features
-// kept; control probes and codewords summed into obs columns), cells.csv.gz
-// centroids in micrometres, and — when present — the H&E alignment
+// kept; control probes and codewords summed into obs columns), cell centroids
+// in micrometres from cells.csv.gz (or cells.parquet where only that is
+// there, through core/io/ParquetFile), and — when present — the H&E alignment
 // (*he_imagealignment.csv) which, with the morphology pixel size, maps cells
 // onto the H&E slide.
 #pragma once

@@ -9,7 +9,9 @@
 
 namespace hescape {
 
-void SpotOverlayRenderer::setPositions(std::vector<float> xy, float radius) {
+void SpotOverlayRenderer::setPositions(std::vector<float> xy, float radius, bool square, float angle) {
+    square_ = square;
+    angle_ = angle;
     xy_ = std::move(xy);
     radius_ = radius;
     positionsDirty_ = true;
@@ -115,6 +117,8 @@ void SpotOverlayRenderer::paint(QOpenGLExtraFunctions* gl, QSizeF viewport, QPoi
     program_.setUniformValue("downsample", static_cast<float>(downsample));
     program_.setUniformValue("viewportSize", QVector2D(static_cast<float>(viewport.width()), static_cast<float>(viewport.height())));
     program_.setUniformValue("radius", radius_);
+    program_.setUniformValue("square", square_ ? 1 : 0);
+    program_.setUniformValue("angle", angle_);
     program_.setUniformValue("vmin", style_.vmin);
     program_.setUniformValue("vmax", style_.vmax);
     program_.setUniformValue("opacity", style_.opacity);

@@ -29,12 +29,16 @@ struct SpotStyle {
 class SpotOverlayRenderer {
 public:
     // xy: level-0 slide pixels, interleaved; radius in level-0 px.
-    void setPositions(std::vector<float> xy, float radius);
+    // `square`: square bins of side 2 x radius, their columns at `angle`
+    // radians from the x axis (Visium HD); else discs.
+    void setPositions(std::vector<float> xy, float radius, bool square = false, float angle = 0.0f);
     void setValues(std::vector<float> values);
     void setStyle(const SpotStyle& style);
     const SpotStyle& style() const { return style_; }
     std::size_t count() const { return xy_.size() / 2; }
     float radius() const { return radius_; }
+    bool square() const { return square_; }
+    float angle() const { return angle_; }
     const std::vector<float>& positions() const { return xy_; }
     const std::vector<float>& values() const { return values_; }
 
@@ -47,6 +51,8 @@ private:
     std::vector<float> xy_;
     std::vector<float> values_;
     float radius_ = 1.0f;
+    bool square_ = false;
+    float angle_ = 0.0f;
     SpotStyle style_;
     bool positionsDirty_ = true;
     bool valuesDirty_ = true;

@@ -537,10 +537,19 @@ void SlideView::paintSelection(QPainter& p) {
         for (const auto i : selected_) {
             const QPointF c = slideToWidget(QPointF(xy[2 * i], xy[2 * i + 1]));
             if (!visible.adjusted(-r, -r, r, r).contains(c)) continue;
+            // Square bins get square rings, turned with their grid.
+            const auto ring = [&](double radius) {
+                if (!spots_.square()) return p.drawEllipse(c, radius, radius);
+                p.save();
+                p.translate(c);
+                p.rotate(spots_.angle() * 180.0 / M_PI);
+                p.drawRect(QRectF(-radius, -radius, 2 * radius, 2 * radius));
+                p.restore();
+            };
             p.setPen(QPen(QColor(0, 0, 0, 220), 4.0));
-            p.drawEllipse(c, r, r);
+            ring(r);
             p.setPen(QPen(QColor(255, 255, 255), 1.5));
-            p.drawEllipse(c, r - 0.5, r - 0.5);
+            ring(r - 0.5);
             if (++drawn > 20000) break;
         }
     }
@@ -553,10 +562,10 @@ void SlideView::paintSelection(QPainter& p) {
 
 // ---- spots -------------------------------------------------------------------
 
-void SlideView::setSpots(std::vector<float> level0xy, float radius) {
+void SlideView::setSpots(std::vector<float> level0xy, float radius, bool square, float angle) {
     if (!selected_.empty()) setSelectedSpots({});
     spotIndex_ = PointGridIndex(level0xy);
-    spots_.setPositions(std::move(level0xy), radius);
+    spots_.setPositions(std::move(level0xy), radius, square, angle);
     hoveredSpot_ = -1;
     update();
     overlay_->update();

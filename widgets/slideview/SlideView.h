@@ -111,7 +111,8 @@ public:
     };
     // Spot centres in level-0 slide pixels (interleaved x, y) and their
     // radius in level-0 pixels. Replaces any previous spots.
-    void setSpots(std::vector<float> level0xy, float radius);
+    // `square`: square bins (Visium HD) turned by `angle` radians, else discs.
+    void setSpots(std::vector<float> level0xy, float radius, bool square = false, float angle = 0.0f);
     void setSpotValues(std::vector<float> values, const SpotStyle& style, const SpotLegend& legend);
     void setSpotStyle(const SpotStyle& style);
     void clearSpots();

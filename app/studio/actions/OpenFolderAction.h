@@ -1,6 +1,8 @@
 // File ▸ Open Folder: a folder that opens as one image, a Xenium output
-// folder (its image, then its cells) or an OME-Zarr image; the chosen folder
-// goes to `open` (the window's open path, which tells them apart).
+// folder (its image, then its cells), a Visium or Visium HD output (its
+// image, then its spots or bins: for Visium HD the user picks the bin size,
+// 8 um offered first) or an OME-Zarr image; the chosen folder goes to `open`
+// (the window's open path, which tells them apart).
 #pragma once
 
 #include "app/studio/actions/StudioAction.h"
@@ -21,6 +23,9 @@ protected:
     void trigger() override;
 
 private:
+    // A Visium HD output with several bin sizes: the one the user picks (empty: cancelled).
+    QString chooseBins(const QString& dir) const;
+
     QWidget* dialogParent_;
     std::function<void(const QString&)> open_;
 };

@@ -17,6 +17,7 @@
 #include "app/studio/model/RegistrationEdit.h"
 #include "app/studio/model/SessionCodec.h"
 #include "app/studio/model/StudioDocument.h"
+#include "core/spatial/SpatialDataset.h"
 #include "core/spatial/XeniumBundle.h"
 #include "tests/core/TestSupport.h"
 #include "widgets/slideview/SlideView.h"
@@ -178,17 +179,34 @@ private Q_SLOTS:
         QVERIFY(QTest::qWaitForWindowExposed(&w));
         w.openFile(dir_.path());
         QVERIFY2(w.lastError().contains(QStringLiteral("neither a Xenium output folder nor an OME-Zarr image")), qPrintable(w.lastError()));
-        // Cells only in Parquet: the image opens, the message names cells.parquet.
+    }
+
+    void cellsOnlyInParquetOpen() {
+        // Cells only in Parquet (core/io/ParquetFile): the image opens with the same cells as from the CSV.
+        MainWindow w;
+        w.show();
+        QVERIFY(QTest::qWaitForWindowExposed(&w));
         const QString parquetOnly = dir_.filePath("parquet_only");
         QVERIFY(QDir().mkpath(parquetOnly));
-        for (const char* f : {"cell_feature_matrix.h5", "cells.parquet", "morphology_focus.ome.tif"})
+        // (with the registration that places the toy's cropped image, as in the bundle)
+        for (const char* f : {"cell_feature_matrix.h5", "cells.parquet", "morphology_focus.ome.tif", "hescape.registration.json"})
             QVERIFY(QFile::copy(bundle_ + "/" + f, parquetOnly + "/" + f));
-        QSignalSpy loaded(&w, &MainWindow::slideLoaded);
-        w.openFile(parquetOnly);
-        QVERIFY(loaded.wait(20000));
-        QTRY_VERIFY_WITH_TIMEOUT(w.lastError().contains(QStringLiteral("cells.parquet")), 20000);
-        QVERIFY2(w.lastError().contains(QStringLiteral("Parquet")), qPrintable(w.lastError()));
+        QVERIFY(openAndWaitForCells(w, parquetOnly));
         QVERIFY(w.document()->slidePath().endsWith(QStringLiteral("morphology_focus.ome.tif")));
+        QCOMPARE(QFileInfo(w.document()->datasetPath()).absoluteFilePath(), QFileInfo(parquetOnly).absoluteFilePath());
+        // Every reference cell (pandas, from the CSV twin) is a cell of the data set, and drawn.
+        const SpatialDataset& ds = *w.document()->dataset();
+        QCOMPARE(ds.observationCount(), std::int64_t{526});
+        std::vector<QPointF> onSlide;
+        for (const Cell& c : referenceCells(bundle_, 40)) {
+            QVERIFY(std::any_of(ds.coordinates.begin(), ds.coordinates.end(),
+                                [&](const Point2& p) { return std::abs(p.x - c.x) < 1e-4 && std::abs(p.y - c.y) < 1e-4; }));
+            double mx = 0, my = 0;
+            w.document()->datasetToSlide().apply(c.x, c.y, mx, my);
+            onSlide.emplace_back(mx, my);
+        }
+        QVERIFY(cellsDrawn(w, onSlide) >= 36);
+        QVERIFY(w.lastError().isEmpty());
     }
 };
 

@@ -54,6 +54,56 @@ visium("visium_missing_position", edit_positions=lambda lines: [l for l in lines
 visium("visium_nan_position", edit_positions=lambda lines: set_pixel_row(lines, "nan"))
 visium("visium_text_position", edit_positions=lambda lines: set_pixel_row(lines, "abc"))
 
+# Visium with tissue_positions.parquet (as Space Ranger >= 2 writes it), made
+# by the spec-written Parquet writer of the Parquet reader's tests; and bad
+# scale factors: a string, a negative spot diameter.
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "io"))
+import make_parquet_corpus as pq  # noqa: E402
+
+
+def positions_to_parquet(folder):
+    spatial = os.path.join(folder, "spatial")
+    rows = [l.split(",") for l in open(os.path.join(spatial, "tissue_positions_list.csv")).read().splitlines() if l]
+    columns = [pq.col("barcode", pq.BYTE_ARRAY, pq.OPTIONAL, [r[0] for r in rows], encoding="dict", converted=0,
+                      logical=pq.STRING_LOGICAL)]
+    for i, name in enumerate(["in_tissue", "array_row", "array_col"], start=1):
+        columns.append(pq.col(name, pq.INT32, pq.OPTIONAL, [int(r[i]) for r in rows], encoding="dict"))
+    for i, name in [(4, "pxl_row_in_fullres"), (5, "pxl_col_in_fullres")]:
+        columns.append(pq.col(name, pq.DOUBLE_T, pq.OPTIONAL, [float(r[i]) for r in rows]))
+    pq.write_file(os.path.join(spatial, "tissue_positions.parquet"), columns, dict(codec=pq.SNAPPY))
+    os.remove(os.path.join(spatial, "tissue_positions_list.csv"))
+
+
+def edit_json(path, edit):
+    import json
+    values = json.load(open(path))
+    edit(values)
+    json.dump(values, open(path, "w"))
+
+
+visium("visium_parquet")
+positions_to_parquet(os.path.join(out, "visium_parquet"))
+visium("visium_string_scalef")
+edit_json(os.path.join(out, "visium_string_scalef", "spatial", "scalefactors_json.json"),
+          lambda v: v.update(tissue_hires_scalef=str(v["tissue_hires_scalef"])))
+visium("visium_negative_spot")
+edit_json(os.path.join(out, "visium_negative_spot", "spatial", "scalefactors_json.json"),
+          lambda v: v.update(spot_diameter_fullres=-v["spot_diameter_fullres"]))
+
+# Visium HD: a bin size of 0; bins without a pixel size.
+hd8 = os.path.join(data, "visium_hd_seurat_testdata", "binned_outputs", "square_008um")
+for name, edit in [("visiumhd_zero_bin", lambda v: v.update(bin_size_um=0)),
+                   ("visiumhd_no_mpp", lambda v: v.pop("microns_per_pixel"))]:
+    shutil.copytree(hd8, os.path.join(out, name))
+    edit_json(os.path.join(out, name, "spatial", "scalefactors_json.json"), edit)
+
+# Xenium with its cells only in Parquet (Xenium Onboard Analysis writes both; some copies keep only this).
+d = os.path.join(out, "xenium_parquet_only")
+shutil.copytree(toy, d)
+for name in ("cells.csv.gz", "cells.csv"):
+    if os.path.exists(os.path.join(d, name)):
+        os.remove(os.path.join(d, name))
+
 # Xenium: truncated cells.csv.gz; a singular alignment matrix.
 d = os.path.join(out, "xenium_truncated_cells")
 shutil.copytree(toy, d)

@@ -4,14 +4,19 @@
 #include "core/spatial/DatasetOpener.h"
 #include "core/spatial/StReader.h"
 #include "core/spatial/TenxMatrixReader.h"
+#include "core/spatial/SpotPlacement.h"
+#include "core/spatial/VisiumFolder.h"
 #include "core/spatial/VisiumReader.h"
+#include "core/slide/Slide.h"
 #include "core/spatial/XeniumReader.h"
 
 #include <QProcess>
 #include <QTemporaryDir>
 #include <QtTest/QtTest>
 
+#include <array>
 #include <cmath>
+#include <map>
 
 using namespace hescape;
 
@@ -133,6 +138,25 @@ private Q_SLOTS:
         QVERIFY(std::abs(area - ref[2].toDouble()) < 1e-6 * area);
     }
 
+    void xeniumCellsFromParquetEqualTheCsv() {
+        const SpatialDataset csv = readXenium(kData + "/xenium_toy_sfe");
+        const SpatialDataset parquet = readXenium(bad("xenium_parquet_only"));
+        QCOMPARE(parquet.obsNames, csv.obsNames);
+        for (std::size_t i = 0; i < csv.coordinates.size(); ++i) {
+            // The CSV prints the centroids rounded; the Parquet file holds the doubles.
+            QVERIFY(std::abs(parquet.coordinates[i].x - csv.coordinates[i].x) < 1e-4);
+            QVERIFY(std::abs(parquet.coordinates[i].y - csv.coordinates[i].y) < 1e-4);
+        }
+        for (const char* column : {"cell_area", "nucleus_area", "transcript_counts"}) {
+            QVERIFY2(parquet.obsColumn(column), column);
+            const auto& a = parquet.obsColumn(column)->numbers;
+            const auto& b = csv.obsColumn(column)->numbers;
+            QCOMPARE(a.size(), b.size());
+            for (std::size_t i = 0; i < a.size(); ++i) QVERIFY(std::abs(a[i] - b[i]) <= 1e-4 * std::max(1.0, std::abs(b[i])));
+        }
+        QCOMPARE(*parquet.spotDiameter, *csv.spotDiameter);
+    }
+
     void xeniumAlignmentMapsMicronsToSlidePixels() {
         const SpatialDataset ds = readXenium(bad("xenium_aligned"));
         // A = [[2,0,10],[0,2,-20]] maps H&E px -> morphology px; cells in um -> /0.2125 -> inverse(A).
@@ -163,6 +187,106 @@ private Q_SLOTS:
         QCOMPARE(ds.coordinates[5].y, ref[3].toDouble());
     }
 
+    void visiumHdBinsAreSquaresOnTheirGrid() {
+        const std::string folder = kData + "/visium_hd_seurat_testdata/binned_outputs/square_008um";
+        const SpatialDataset ds = readVisium(folder);
+        QCOMPARE(ds.format, std::string("visium_hd"));
+        QCOMPARE(ds.observationCount(), std::int64_t{2695});
+        QCOMPARE(ds.spotShape, SpotShape::Square);
+        QCOMPARE(ds.metadata.at("bin_size_um"), 8.0);
+        const double mpp = ds.metadata.at("microns_per_pixel");
+        QVERIFY(std::abs(mpp - 0.27376126715315274) < 1e-15);
+        QVERIFY(std::abs(*ds.spotDiameter - 8.0 / mpp) < 1e-9);
+        // Every bin where the independent Parquet reader (tests/core/io/parquet_reference.py) puts it.
+        const QStringList ref = python(QStringLiteral(
+            "import json, subprocess, sys; out = subprocess.run([sys.executable, '%1/tests/core/io/parquet_reference.py', "
+            "'%2/spatial/tissue_positions.parquet', 'barcode', 'pxl_row_in_fullres', 'pxl_col_in_fullres', 'array_row', 'array_col'], "
+            "capture_output=True, check=True).stdout; c = json.loads(out)['columns'];"
+            "print(*[f'{b} {float.fromhex(x)!r} {float.fromhex(y)!r} {r} {k}' for b, y, x, r, k in zip(c['barcode'], "
+            "c['pxl_row_in_fullres'], c['pxl_col_in_fullres'], c['array_row'], c['array_col'])])")
+                                           .arg(QStringLiteral(HESCAPE_SOURCE_DIR), QString::fromStdString(folder)));
+        QVERIFY(ref.size() % 5 == 0 && ref.size() >= 5 * 2695);
+        std::map<std::string, std::array<double, 4>> at;
+        for (qsizetype i = 0; i < ref.size(); i += 5)
+            at[ref[i].toStdString()] = {ref[i + 1].toDouble(), ref[i + 2].toDouble(), ref[i + 3].toDouble(), ref[i + 4].toDouble()};
+        for (std::size_t i = 0; i < ds.obsNames.size(); ++i) {
+            const auto& r = at.at(ds.obsNames[i]);
+            QCOMPARE(ds.coordinates[i].x, r[0]);
+            QCOMPARE(ds.coordinates[i].y, r[1]);
+        }
+        // The squares' columns run from each bin to its neighbour in the next array column.
+        QVERIFY(ds.gridAxis.has_value());
+        int checked = 0;
+        for (const auto& [barcode, a] : at) {
+            for (const auto& [other, b] : at) {
+                if (b[2] != a[2] || b[3] != a[3] + 1) continue;
+                const double dx = b[0] - a[0], dy = b[1] - a[1], len = std::hypot(dx, dy);
+                QVERIFY2(std::abs(dx / len - ds.gridAxis->x) < 2e-3 && std::abs(dy / len - ds.gridAxis->y) < 2e-3,
+                         qPrintable(QStringLiteral("%1 %2 vs %3 %4").arg(dx / len).arg(dy / len).arg(ds.gridAxis->x).arg(ds.gridAxis->y)));
+                ++checked;
+                break;
+            }
+            if (checked >= 50) break;
+        }
+        QCOMPARE(checked, 50);
+        // On the hires image: squares of the bin's size there, turned with the grid.
+        const SpotPlacement placed = placeSpotsOnSlide(ds, transformForSlide(ds, folder + "/spatial/tissue_hires_image.png"));
+        QVERIFY(placed.square);
+        QVERIFY(std::abs(placed.radius - 4.0 / mpp * ds.metadata.at("tissue_hires_scalef")) < 1e-9);
+        QVERIFY(std::abs(placed.angle - std::atan2(ds.gridAxis->y, ds.gridAxis->x)) < 1e-9);
+    }
+
+    void visiumHdOutputOpensItsEightMicronBins() {
+        const std::string bins = kData + "/visium_hd_seurat_testdata/binned_outputs";
+        const auto folders = visiumHdBinFolders(bins);
+        QCOMPARE(folders.size(), std::size_t{2});
+        QCOMPARE(folders[0].binMicrons, 8.0);
+        QCOMPARE(folders[1].binMicrons, 16.0);
+        QCOMPARE(detectDatasetFormat(bins), std::string("visium_hd"));
+        QVERIFY(QString::fromStdString(openSpatialDataset(bins).source).endsWith("square_008um"));
+        // The image belongs to its bin folder; its pixel size is the scale factors' over the hires scale factor.
+        const std::string image = folders[0].folder + "/spatial/tissue_hires_image.png";
+        QCOMPARE(visiumImageOf(folders[0].folder), image);
+        QCOMPARE(visiumFolderOfImage(image), folders[0].folder);
+        const auto slide = openSlide(image);
+        QVERIFY(!slide->micronsPerPixel());
+        QVERIFY(applyCompanionPixelSize(*slide));
+        QVERIFY(std::abs(slide->micronsPerPixel()->x - 0.27376126715315274 / 0.25404352) < 1e-12);
+        QVERIFY(QString::fromStdString(slide->micronsPerPixelSource()).contains("microns_per_pixel"));
+        // The 16 um folder's matrix is another data set's (SOURCE.md): its barcodes without a bin are named.
+        try {
+            readVisium(folders[1].folder);
+            QFAIL("no error");
+        } catch (const DatasetError& e) {
+            QVERIFY2(QString::fromStdString(e.what()).contains("square_016um/spatial/tissue_positions.parquet: barcode "), e.what());
+            QVERIFY2(QString::fromStdString(e.what()).contains("has no position"), e.what());
+        }
+    }
+
+    void visiumPixelSizeIsDerivedFromTheSpot() {
+        const std::string heart = kData + "/visium_human_heart_scanpy";
+        const SpatialDataset ds = readVisium(heart);
+        QCOMPARE(ds.spotShape, SpotShape::Circle);
+        QVERIFY(std::abs(ds.metadata.at("microns_per_pixel") - 55.0 / *ds.spotDiameter) < 1e-12);
+        QCOMPARE(ds.metadata.count("microns_per_pixel_derived"), std::size_t{1});
+        const auto slide = openSlide(heart + "/spatial/tissue_lowres_image.png");
+        QVERIFY(applyCompanionPixelSize(*slide));
+        QVERIFY(std::abs(slide->micronsPerPixel()->x - 55.0 / *ds.spotDiameter / ds.metadata.at("tissue_lowres_scalef")) < 1e-9);
+        QVERIFY(QString::fromStdString(slide->micronsPerPixelSource()).startsWith("derived"));
+    }
+
+    void visiumPositionsFromParquet() {
+        // The same spots from tissue_positions.parquet (written by the spec-written generator) as from the CSV.
+        const SpatialDataset csv = readVisium(kData + "/visium_human_heart_scanpy");
+        const SpatialDataset parquet = readVisium(bad("visium_parquet"));
+        QCOMPARE(parquet.obsNames, csv.obsNames);
+        for (std::size_t i = 0; i < csv.coordinates.size(); ++i) {
+            QCOMPARE(parquet.coordinates[i].x, csv.coordinates[i].x);
+            QCOMPARE(parquet.coordinates[i].y, csv.coordinates[i].y);
+        }
+        QCOMPARE(parquet.obsColumn("array_row")->numbers, csv.obsColumn("array_row")->numbers);
+    }
+
     void badInputNamesFileAndField_data() {
         QTest::addColumn<QString>("path");
         QTest::addColumn<QString>("kind");
@@ -173,6 +297,10 @@ private Q_SLOTS:
         QTest::newRow("spot without position") << "visium_missing_position" << "visium" << "has no position";
         QTest::newRow("NaN position") << "visium_nan_position" << "visium" << "coordinates of observation 3";
         QTest::newRow("text in position") << "visium_text_position" << "visium" << "'abc' is not a number";
+        QTest::newRow("scale factor as text") << "visium_string_scalef" << "visium" << "scalefactors_json.json: tissue_hires_scalef must be a positive number";
+        QTest::newRow("negative spot diameter") << "visium_negative_spot" << "visium" << "spot_diameter_fullres must be a positive number";
+        QTest::newRow("bin size 0") << "visiumhd_zero_bin" << "visium" << "scalefactors_json.json: bin_size_um must be a positive number";
+        QTest::newRow("bins without a pixel size") << "visiumhd_no_mpp" << "visium" << "bin_size_um without microns_per_pixel";
         QTest::newRow("truncated cells.csv.gz") << "xenium_truncated_cells" << "xenium" << "cells.csv.gz";
         QTest::newRow("singular alignment") << "xenium_singular_alignment" << "xenium" << "singular";
         QTest::newRow("ST spot without selection") << "st/nosel_counts.tsv.gz" << "st" << "nosel_selection.tsv: spot";

@@ -1,0 +1,95 @@
+// A Visium HD output opened as one thing, as a user opens it (the command
+// line and drag and drop go through openFile): the binned_outputs folder
+// opens its 8 um bins on their hires image, with the image's pixel size from
+// the scale factors (so the scale bar is right), and the bins are drawn as
+// squares of their true size -- checked by pixels: a point inside the square
+// but outside its inscribed circle is drawn like the bin's centre, a point in
+// the gap to the next bin is not. Real files: shared/data/visium_hd_seurat_testdata.
+#include "app/studio/MainWindow.h"
+#include "app/studio/model/StudioDocument.h"
+#include "core/slide/Slide.h"
+#include "core/spatial/SpatialDataset.h"
+#include "widgets/GlSurfaceFormat.h"
+#include "widgets/slideview/SlideView.h"
+
+#include <QApplication>
+#include <QOpenGLContext>
+#include <QSettings>
+#include <QSignalSpy>
+#include <QStandardPaths>
+#include <QtTest/QtTest>
+
+#include <cmath>
+
+using namespace hescape;
+
+namespace {
+
+const QString kBins = QStringLiteral(HESCAPE_SHARED_DATA_DIR "/visium_hd_seurat_testdata/binned_outputs");
+
+int colourDistance(QRgb a, QRgb b) {
+    return std::abs(qRed(a) - qRed(b)) + std::abs(qGreen(a) - qGreen(b)) + std::abs(qBlue(a) - qBlue(b));
+}
+
+}  // namespace
+
+class TestVisiumFolder : public QObject {
+    Q_OBJECT
+
+private Q_SLOTS:
+    void initTestCase() {
+        QOpenGLContext probe;
+        QVERIFY2(probe.create(), "no OpenGL context (run under xvfb-run)");
+        QStandardPaths::setTestModeEnabled(true);
+        QSettings().clear();
+    }
+
+    void binsAreSquaresOfTheirTrueSize() {
+        MainWindow w;
+        w.resize(1200, 800);
+        w.show();
+        QVERIFY(QTest::qWaitForWindowExposed(&w));
+        QSignalSpy dataset(&w, &MainWindow::datasetLoaded);
+        w.openFile(kBins);
+        QVERIFY2(dataset.wait(30000), qPrintable(w.lastError()));
+        const StudioDocument& doc = *w.document();
+        QVERIFY(doc.slidePath().endsWith(QStringLiteral("square_008um/spatial/tissue_hires_image.png")));
+        QVERIFY(doc.datasetPath().endsWith(QStringLiteral("square_008um")));
+        QCOMPARE(doc.dataset()->format, std::string("visium_hd"));
+        const double mpp = doc.slide()->micronsPerPixel()->x;
+        QVERIFY(std::abs(mpp - 0.27376126715315274 / 0.25404352) < 1e-9);
+        SlideView* v = w.slideView();
+        QVERIFY(v->spots().square());
+        // 8 um bins: a half side of 4 um in hires pixels.
+        QVERIFY(std::abs(v->spots().radius() - 4.0 / mpp) < 1e-3);
+
+        // Zoom onto one bin so that its half side is 30 widget pixels.
+        const std::size_t bin = 100;
+        const QPointF centre(v->spots().positions()[2 * bin], v->spots().positions()[2 * bin + 1]);
+        const double downsample = v->spots().radius() / 30.0;
+        v->setView(centre, downsample);
+        QTRY_VERIFY_WITH_TIMEOUT(v->isFullyLoaded(), 15000);
+        QTest::qWait(200);
+        const QImage img = v->grab().toImage();
+        const double scale = img.width() / static_cast<double>(v->width());
+        const QPointF c = v->slideToWidget(centre) * scale;
+        const double r = 30.0 * scale;
+        const QRgb inside = img.pixel(c.toPoint());
+        const QRgb corner = img.pixel((c + QPointF(0.85 * r, 0.85 * r)).toPoint());  // 1.2 r from the centre
+        const QRgb gap = img.pixel((c + QPointF(1.5 * r, 0)).toPoint());                // between this bin and the next
+        QVERIFY2(colourDistance(inside, corner) < 12, qPrintable(QStringLiteral("centre %1 corner %2").arg(inside, 0, 16).arg(corner, 0, 16)));
+        QVERIFY2(colourDistance(inside, gap) > 40, qPrintable(QStringLiteral("centre %1 gap %2").arg(inside, 0, 16).arg(gap, 0, 16)));
+        if (qEnvironmentVariableIsSet("HESCAPE_SCREENSHOT_DIR")) img.save(qEnvironmentVariable("HESCAPE_SCREENSHOT_DIR") + "/visium_hd_bins.png");
+    }
+};
+
+int main(int argc, char** argv) {
+    hescape::setDefaultGlSurfaceFormat();
+    QApplication app(argc, argv);
+    QApplication::setOrganizationName("HEScape");
+    QApplication::setApplicationName("HEScape Studio Visium Tests");
+    TestVisiumFolder t;
+    return QTest::qExec(&t, argc, argv);
+}
+
+#include "test_visium_folder.moc"
