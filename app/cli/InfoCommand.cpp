@@ -5,6 +5,7 @@
 #include "core/io/JsonWriter.h"
 #include "core/slide/Slide.h"
 #include "core/spatial/DatasetOpener.h"
+#include "core/spatial/HestSample.h"
 
 #include <algorithm>
 #include <cstdio>
@@ -205,6 +206,19 @@ void printDatasetJson(const SpatialDataset& d) {
     std::cout << "}\n}\n";
 }
 
+// A HEST-1k folder: its samples first (the data set printed after them is the first sample's).
+void printHestSamples(const std::string& folder) {
+    const auto ids = hestSampleIds(folder);
+    std::cout << "HEST-1k folder: " << ids.size() << " sample(s)\n";
+    for (const auto& id : ids) {
+        const HestSample s = readHestSample(folder, id);
+        std::cout << "  " << id << ": " << (s.technology.empty() ? "?" : s.technology) << ", pixel size "
+                  << (s.pixelSize ? std::to_string(*s.pixelSize) + " um (estimated)" : std::string("unknown"))
+                  << (s.patches.empty() ? "" : ", patches") << (s.patient.empty() ? "" : ", patient " + s.patient) << '\n';
+    }
+    if (!ids.empty()) std::cout << "first sample's data set:\n";
+}
+
 }  // namespace
 
 int runInfo(const std::vector<std::string>& args) {
@@ -234,6 +248,7 @@ int runInfo(const std::vector<std::string>& args) {
         return 2;
     }
     try {
+        if (isHestFolder(path)) printHestSamples(path);
         if (!detectDatasetFormat(path).empty()) {
             const SpatialDataset dataset = openSpatialDataset(path);
             if (json) printDatasetJson(dataset);

@@ -3,6 +3,7 @@
 #include "app/studio/DatasetLoadTask.h"
 
 #include "core/spatial/DatasetOpener.h"
+#include "core/spatial/HestSample.h"
 #include "core/spatial/VisiumFolder.h"
 #include "core/spatial/XeniumBundle.h"
 
@@ -35,6 +36,8 @@ DatasetLoadResult loadDataset(const QString& path) {
 QString companionDataset(const QString& slidePath) {
     // An image of a Xenium output folder comes with that folder's cells.
     if (const auto bundle = xeniumBundleOfImage(slidePath.toStdString())) return QString::fromStdString(bundle->folder);
+    // A HEST WSI comes with its sample's st/<id>.h5ad.
+    if (const auto sample = hestSampleOfFile(slidePath.toStdString())) return QString::fromStdString(sample->dataset);
     // A Visium image comes with the data folder whose spatial/ holds it.
     if (const std::string folder = visiumFolderOfImage(slidePath.toStdString()); !folder.empty()) return QString::fromStdString(folder);
     const QFileInfo info(slidePath);
@@ -54,6 +57,14 @@ QList<SlideWithData> slidesWithDataIn(const QString& folder) {
             const QString name = QString::fromStdString(image) == QString::fromStdString(bundle->heImage) ? QStringLiteral("H&E")
                                                                                                         : QStringLiteral("Morphology");
             out.append({name, QString::fromStdString(image), QString::fromStdString(bundle->folder)});
+        }
+        return out;
+    }
+    // A HEST folder's wsis/: its samples are the sections.
+    if (const QString hest = QFileInfo(folder).absolutePath(); QFileInfo(folder).fileName() == QStringLiteral("wsis") && isHestFolder(hest.toStdString())) {
+        for (const auto& id : hestSampleIds(hest.toStdString())) {
+            const HestSample s = readHestSample(hest.toStdString(), id);
+            out.append({QString::fromStdString(id), QString::fromStdString(s.slide), QString::fromStdString(s.dataset)});
         }
         return out;
     }

@@ -5,6 +5,7 @@
 #include "core/slide/OmeZarrSlide.h"
 #include "core/slide/PlainImageSlide.h"
 #include "core/spatial/DatasetOpener.h"
+#include "core/spatial/HestSample.h"
 #include "core/spatial/VisiumFolder.h"
 #include "core/spatial/XeniumBundle.h"
 
@@ -46,6 +47,9 @@ QString slidePathToOpen(const QString& path, QString* error) {
         OmeZarrSlide::canOpen(info.absolutePath().toStdString()))
         return info.absolutePath();
     if (!info.isDir() || OmeZarrSlide::canOpen(path.toStdString())) return path;
+    // A HEST folder opens its first sample (File > Open Folder asks which).
+    if (const auto ids = hestSampleIds(path.toStdString()); !ids.empty())
+        return QString::fromStdString(readHestSample(path.toStdString(), ids.front()).slide);
     // A Visium HD output opens its 8 um bins (File > Open Folder asks which); a Visium folder its hires image.
     QString folder = path;
     if (const std::string bins = defaultVisiumHdBinFolder(path.toStdString()); !bins.empty()) folder = QString::fromStdString(bins);

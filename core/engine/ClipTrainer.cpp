@@ -229,6 +229,7 @@ void ClipTrainer::prepare(const Progress& progress) {
         else if (config_.includeUnassigned) target = &unassigned_;
         if (!target) continue;
         const auto slide = openSlide(sec.slide);
+        applyCompanionPixelSize(*slide);  // HEST's estimate, Visium's scale factors, experiment.xenium
         Progress sub;
         sub.cancel = progress.cancel;
         const double base = 0.1 + 0.9 * static_cast<double>(k) / config_.sections.size();

@@ -49,6 +49,27 @@ public:
         return fp.is_absolute() ? p : (std::filesystem::path(path_).parent_path() / fp).lexically_normal().string();
     }
 
+    // One entry of "sections": {"name", "slide", "dataset"}; or a HEST-1k
+    // sample, by ID (a string, or {"name"?, "hest_id", "hest_dir"?}) in
+    // "hest_dir": wsis/<id>.tif and st/<id>.h5ad.
+    SectionInput section(const JsonValue& s) const {
+        const JsonValue* hestId = s.isString() ? &s : s.find("hest_id");
+        if (hestId) {
+            const JsonValue* dir = s.isObject() && s.find("hest_dir") ? s.find("hest_dir") : root_.find("hest_dir");
+            if (!hestId->isString() || !dir || !dir->isString())
+                fail("sections", "a HEST sample needs its ID as a string and \"hest_dir\" (the HEST-1k folder) as a string");
+            const std::string folder = resolve(dir->asString()), id = hestId->asString();
+            const JsonValue* name = s.isObject() ? s.find("name") : nullptr;
+            return {name && name->isString() ? name->asString() : id, folder + "/wsis/" + id + ".tif", folder + "/st/" + id + ".h5ad"};
+        }
+        const JsonValue* name = s.find("name");
+        const JsonValue* slide = s.find("slide");
+        const JsonValue* dataset = s.find("dataset");
+        if (!name || !name->isString() || !slide || !slide->isString() || !dataset || !dataset->isString())
+            fail("sections", "each entry needs \"name\", \"slide\" and \"dataset\" strings (or a HEST sample ID with \"hest_dir\")");
+        return {name->asString(), resolve(slide->asString()), resolve(dataset->asString())};
+    }
+
     TrainConfig read() const {
         if (!root_.isObject()) throw ConfigError(path_ + ": the configuration must be a JSON object");
         static const std::set<std::string> known = {"sections", "train", "validation", "test", "patch_size_um", "patch_pixels",
@@ -57,21 +78,13 @@ public:
                                                     "weight_decay", "warmup_steps", "gradient_clip", "augment", "seed", "device",
                                                     "checkpoint", "checkpoint_every", "image_encoder", "gene_encoder",
                                                     "early_stopping_patience", "precision", "patch_store", "results",
-                                                    "distributed_timeout_s", "sync_batch_norm"};
+                                                    "distributed_timeout_s", "sync_batch_norm", "hest_dir"};
         for (const auto& [k, v] : root_.asObject())
             if (!known.count(k)) fail(k, "is not a known setting (see docs/training.md)");
         TrainConfig c;
         const JsonValue* sections = root_.find("sections");
         if (!sections || !sections->isArray() || sections->asArray().empty()) fail("sections", "must be a non-empty list");
-        for (const auto& s : sections->asArray()) {
-            const JsonValue* name = s.find("name");
-            const JsonValue* slide = s.find("slide");
-            const JsonValue* dataset = s.find("dataset");
-            if (!name || !name->isString() || !slide || !slide->isString() || !dataset || !dataset->isString()) {
-                fail("sections", "each entry needs \"name\", \"slide\" and \"dataset\" strings");
-            }
-            c.sections.push_back({name->asString(), resolve(slide->asString()), resolve(dataset->asString())});
-        }
+        for (const auto& s : sections->asArray()) c.sections.push_back(section(s));
         c.train = strings(root_, "train");
         if (c.train.empty()) fail("train", "must name at least one section");
         c.validation = strings(root_, "validation");

@@ -1,6 +1,7 @@
 // Format detection by file names and layout, then dispatch to the reader.
 #include "core/spatial/DatasetOpener.h"
 
+#include "core/spatial/HestSample.h"
 #include "core/spatial/VisiumFolder.h"
 #include "core/spatial/XeniumBundle.h"
 
@@ -25,6 +26,32 @@ std::string stSelectionFor(const fs::path& counts) {
     return (counts.parent_path() / (name.substr(0, pos) + "_selection.tsv")).string();
 }
 
+// A HEST sample: its st/<id>.h5ad with the metadata's spot size.
+SpatialDataset readHest(const HestSample& sample, const Progress& progress) {
+    SpatialDataset ds = readAnnData(sample.dataset, progress);
+    applyHestSpotDiameter(ds, sample);
+    return ds;
+}
+
+SpatialDataset readByFormat(const std::string& format, const std::string& path, const Progress& progress) {
+    if (format == "h5ad") {
+        if (const auto sample = hestSampleOfFile(path)) return readHest(*sample, progress);
+        return readAnnData(path, progress);
+    }
+    if (format == "hest") {
+        const auto ids = hestSampleIds(path);
+        if (ids.empty()) throw DatasetError(path + ": a HEST folder without a sample that has st/<id>.h5ad, wsis/<id>.tif and metadata/<id>.json");
+        return readHest(readHestSample(path, ids.front()), progress);
+    }
+    if (format == "visium") return readVisium(path);
+    if (format == "visium_hd") return readVisium(defaultVisiumHdBinFolder(path));
+    if (format == "xenium") return readXenium(path);
+    if (format == "st") return readSpatialTranscriptomics({path, stSelectionFor(path)});
+    throw DatasetError(path +
+                       ": not a recognised spatial data set (expected an .h5ad file, a Visium, Visium HD, Xenium or HEST-1k "
+                       "output folder, or an ST *_counts.tsv with its *_selection.tsv)");
+}
+
 }  // namespace
 
 std::string detectDatasetFormat(const std::string& path) {
@@ -32,6 +59,7 @@ std::string detectDatasetFormat(const std::string& path) {
     const fs::path p(path);
     if (fs::is_directory(p, ec)) {
         if (fs::exists(p / "cell_feature_matrix.h5")) return "xenium";
+        if (isHestFolder(path)) return "hest";
         if (!visiumHdBinFolders(path).empty()) return "visium_hd";
         for (const fs::path& base : {p, p / "outs"}) {
             if ((fs::exists(base / "filtered_feature_bc_matrix.h5") || fs::exists(base / "raw_feature_bc_matrix.h5")) &&
@@ -69,24 +97,14 @@ AffineTransform transformForSlide(const SpatialDataset& ds, const std::string& s
     return ds.toSlide;
 }
 
-bool applyCompanionPixelSize(Slide& slide) { return applyXeniumPixelSize(slide) || applyVisiumPixelSize(slide); }
+bool applyCompanionPixelSize(Slide& slide) { return applyXeniumPixelSize(slide) || applyVisiumPixelSize(slide) || applyHestPixelSize(slide); }
 
 SpatialDataset openSpatialDataset(const std::string& path, const Progress& progress) {
     std::error_code ec;
     if (!fs::exists(path, ec)) throw DatasetError(path + ": no such file or folder");
     const std::string format = detectDatasetFormat(path);
     progress.update(0.0, "reading " + (format.empty() ? std::string("data set") : format));
-    SpatialDataset ds;
-    if (format == "h5ad") ds = readAnnData(path, progress);
-    else if (format == "visium") ds = readVisium(path);
-    else if (format == "visium_hd") ds = readVisium(defaultVisiumHdBinFolder(path));
-    else if (format == "xenium") ds = readXenium(path);
-    else if (format == "st") ds = readSpatialTranscriptomics({path, stSelectionFor(path)});
-    else {
-        throw DatasetError(path +
-                           ": not a recognised spatial data set (expected an .h5ad file, a Visium, Visium HD or Xenium "
-                           "output folder, or an ST *_counts.tsv with its *_selection.tsv)");
-    }
+    SpatialDataset ds = readByFormat(format, path, progress);
     progress.update(1.0, "read");
     return ds;
 }

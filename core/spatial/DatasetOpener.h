@@ -14,7 +14,8 @@ class Slide;
 
 // What kind of data set `path` looks like ("h5ad", "visium", "visium_hd" for
 // a Visium HD output with several bin folders -- it opens the 8 um bins --,
-// "xenium", "st"), or empty when none. Cheap: looks at names and files only.
+// "xenium", "hest" for a HEST-1k folder -- it opens its first sample --,
+// "st"), or empty when none. Cheap: looks at names and files only.
 // (A single Visium HD bin folder is "visium"; its reader tells the bins.)
 std::string detectDatasetFormat(const std::string& path);
 
@@ -24,7 +25,8 @@ std::string detectDatasetFormat(const std::string& path);
 AffineTransform transformForSlide(const SpatialDataset& ds, const std::string& slidePath);
 
 // The pixel size of an image that records none, from the data folder it
-// belongs to (experiment.xenium; Visium's scale factors). False when none applies.
+// belongs to (experiment.xenium; Visium's scale factors; a HEST sample's
+// metadata, which wins over the TIFF's own). False when none applies.
 bool applyCompanionPixelSize(Slide& slide);
 
 // Throws DatasetError naming the path when nothing matches or reading fails.

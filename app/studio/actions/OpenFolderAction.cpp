@@ -1,6 +1,7 @@
 // OpenFolderAction: a folder dialog starting where the last slide was opened.
 #include "app/studio/actions/OpenFolderAction.h"
 
+#include "core/spatial/HestSample.h"
 #include "core/spatial/VisiumFolder.h"
 
 #include <QFileDialog>
@@ -16,7 +17,22 @@ OpenFolderAction::OpenFolderAction(QWidget* dialogParent, std::function<void(con
     : StudioAction(tr("Open &Folder (Xenium, OME-Zarr)\u2026"), QKeySequence(Qt::CTRL | Qt::SHIFT | Qt::Key_X), dialogParent),
       dialogParent_(dialogParent),
       open_(std::move(open)) {
-    action()->setToolTip(tr("Open a Xenium, Visium or Visium HD output folder, or an OME-Zarr image folder"));
+    action()->setToolTip(tr("Open a Xenium, Visium, Visium HD or HEST-1k folder, or an OME-Zarr image folder"));
+}
+
+QString OpenFolderAction::chooseSample(const QString& dir) const {
+    const auto ids = hestSampleIds(dir.toStdString());
+    if (ids.size() < 2) return chooseBins(dir);
+    QStringList items;
+    for (const auto& id : ids) {
+        const HestSample s = readHestSample(dir.toStdString(), id);
+        items << tr("%1 (%2%3)").arg(QString::fromStdString(id), QString::fromStdString(s.technology.empty() ? "HEST" : s.technology),
+                                     s.patient.empty() ? QString() : tr(", patient %1").arg(QString::fromStdString(s.patient)));
+    }
+    bool ok = false;
+    const QString item = QInputDialog::getItem(dialogParent_, tr("HEST-1k sample"), tr("Sample to open:"), items, 0, false, &ok);
+    if (!ok) return {};
+    return QString::fromStdString(readHestSample(dir.toStdString(), ids[static_cast<std::size_t>(items.indexOf(item))]).slide);
 }
 
 QString OpenFolderAction::chooseBins(const QString& dir) const {
@@ -39,11 +55,15 @@ QString OpenFolderAction::chooseBins(const QString& dir) const {
 
 void OpenFolderAction::trigger() {
     QSettings s;
-    const QString dir = QFileDialog::getExistingDirectory(dialogParent_, tr("Open a Xenium, Visium or Visium HD output folder, or an OME-Zarr image"),
+    const QString dir = QFileDialog::getExistingDirectory(dialogParent_, tr("Open a Xenium, Visium, Visium HD or HEST-1k folder, or an OME-Zarr image"),
                                                           s.value("lastOpenDir").toString());
     if (dir.isEmpty()) return;
     s.setValue("lastOpenDir", dir);
-    if (const QString chosen = chooseBins(dir); !chosen.isEmpty()) open_(chosen);
+        try {
+        if (const QString chosen = chooseSample(dir); !chosen.isEmpty()) open_(chosen);
+    } catch (const std::exception&) {
+        open_(dir);  // a malformed sample: the loader says what is wrong with it
+    }
 }
 
 }  // namespace hescape

@@ -5,12 +5,20 @@
 // squares of their true size -- checked by pixels: a point inside the square
 // but outside its inscribed circle is drawn like the bin's centre, a point in
 // the gap to the next bin is not. Real files: shared/data/visium_hd_seurat_testdata.
+// And a HEST-1k folder (HEST's layout, built from the demo by
+// tests/core/spatial/make_hest_folder.py): it opens its first sample's WSI
+// with HEST's estimated pixel size and the sample's spots, and its samples
+// are the sections to switch between.
 #include "app/studio/MainWindow.h"
 #include "app/studio/model/StudioDocument.h"
 #include "core/slide/Slide.h"
 #include "core/spatial/SpatialDataset.h"
 #include "widgets/GlSurfaceFormat.h"
 #include "widgets/slideview/SlideView.h"
+
+#include <QComboBox>
+#include <QProcess>
+#include <QTemporaryDir>
 
 #include <QApplication>
 #include <QOpenGLContext>
@@ -80,6 +88,30 @@ private Q_SLOTS:
         QVERIFY2(colourDistance(inside, corner) < 12, qPrintable(QStringLiteral("centre %1 corner %2").arg(inside, 0, 16).arg(corner, 0, 16)));
         QVERIFY2(colourDistance(inside, gap) > 40, qPrintable(QStringLiteral("centre %1 gap %2").arg(inside, 0, 16).arg(gap, 0, 16)));
         if (qEnvironmentVariableIsSet("HESCAPE_SCREENSHOT_DIR")) img.save(qEnvironmentVariable("HESCAPE_SCREENSHOT_DIR") + "/visium_hd_bins.png");
+    }
+
+    void hestFolderOpensItsFirstSample() {
+        QTemporaryDir dir;
+        QProcess make;
+        make.start(QStringLiteral(HESCAPE_TEST_PYTHON), {QStringLiteral(HESCAPE_SOURCE_DIR "/tests/core/spatial/make_hest_folder.py"),
+                                                         QStringLiteral(HESCAPE_SOURCE_DIR "/resources/demo/her2st"), dir.path()});
+        QVERIFY(make.waitForFinished(120000));
+        QVERIFY2(make.exitCode() == 0, make.readAllStandardError().constData());
+        MainWindow w;
+        w.resize(1200, 800);
+        w.show();
+        QVERIFY(QTest::qWaitForWindowExposed(&w));
+        QSignalSpy dataset(&w, &MainWindow::datasetLoaded);
+        w.openFile(dir.filePath("hest"));
+        QVERIFY2(dataset.wait(30000), qPrintable(w.lastError()));
+        const StudioDocument& doc = *w.document();
+        QVERIFY(doc.slidePath().endsWith(QStringLiteral("hest/wsis/B4.tif")));
+        QVERIFY(doc.datasetPath().endsWith(QStringLiteral("hest/st/B4.h5ad")));
+        QCOMPARE(doc.slide()->micronsPerPixel()->x, 0.7);  // HEST's estimate, not the TIFF's 0.69
+        // B4's h5ad has no spot size: 100 um from the metadata, at 0.7 um/px.
+        QVERIFY(std::abs(w.slideView()->spots().radius() - 50.0 / 0.7) < 1e-3);
+        QCOMPARE(w.sectionCombo()->count(), 2);
+        QCOMPARE(w.sectionCombo()->itemText(1), QStringLiteral("C3"));
     }
 };
 

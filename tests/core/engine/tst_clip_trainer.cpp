@@ -129,6 +129,25 @@ private Q_SLOTS:
 
     // The configuration a run file keeps (trainConfigJson) reads back to the
     // same settings, key for key, and trains the same losses.
+    void hestSamplesAreSectionsByTheirId() {
+        QTemporaryDir dir;
+        const QString path = dir.filePath("hest.json");
+        QFile f(path);
+        QVERIFY(f.open(QIODevice::WriteOnly));
+        f.write(R"({"hest_dir": "hest", "sections": ["TENX95", {"name": "second", "hest_id": "NCBI783"},
+                    {"hest_id": "MISC1", "hest_dir": "/elsewhere"}], "train": ["TENX95"], "test": ["second"]})");
+        f.close();
+        const TrainConfig c = readTrainConfig(path.toStdString());
+        QCOMPARE(c.sections.size(), std::size_t{3});
+        const std::string hest = QDir(dir.filePath("hest")).absolutePath().toStdString();
+        QCOMPARE(c.sections[0].name, std::string("TENX95"));
+        QCOMPARE(c.sections[0].slide, hest + "/wsis/TENX95.tif");
+        QCOMPARE(c.sections[0].dataset, hest + "/st/TENX95.h5ad");
+        QCOMPARE(c.sections[1].name, std::string("second"));
+        QCOMPARE(c.sections[1].dataset, hest + "/st/NCBI783.h5ad");
+        QCOMPARE(c.sections[2].slide, std::string("/elsewhere/wsis/MISC1.tif"));
+    }
+
     void writtenConfigTrainsTheSameRun() {
         TrainConfig c = twoSectionConfig();
         c.epochs = 1;

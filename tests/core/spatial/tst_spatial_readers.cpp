@@ -1,9 +1,11 @@
 // Visium, Xenium, legacy ST and 10x .h5 readers on the real data sets in
 // shared/data, cross-checked with h5py/pandas (Debian's python3), plus a bad
 // corpus built from copies of them: each failure names the file and the field.
+#include "core/spatial/AnnDataReader.h"
 #include "core/spatial/DatasetOpener.h"
 #include "core/spatial/StReader.h"
 #include "core/spatial/TenxMatrixReader.h"
+#include "core/spatial/HestSample.h"
 #include "core/spatial/SpotPlacement.h"
 #include "core/spatial/VisiumFolder.h"
 #include "core/spatial/VisiumReader.h"
@@ -57,6 +59,11 @@ private Q_SLOTS:
                  QString::fromStdString(kData), dir_.path()});
         QVERIFY(p.waitForFinished(120000));
         QVERIFY2(p.exitCode() == 0, p.readAllStandardError().constData());
+        QProcess hest;
+        hest.start(QStringLiteral(HESCAPE_TEST_PYTHON), {QStringLiteral(HESCAPE_SOURCE_DIR "/tests/core/spatial/make_hest_folder.py"),
+                                                         QStringLiteral(HESCAPE_SOURCE_DIR "/resources/demo/her2st"), dir_.path()});
+        QVERIFY(hest.waitForFinished(120000));
+        QVERIFY2(hest.exitCode() == 0, hest.readAllStandardError().constData());
     }
 
     void tenxValueAndIndexTypes_data() {
@@ -285,6 +292,39 @@ private Q_SLOTS:
             QCOMPARE(parquet.coordinates[i].y, csv.coordinates[i].y);
         }
         QCOMPARE(parquet.obsColumn("array_row")->numbers, csv.obsColumn("array_row")->numbers);
+    }
+
+    void hestSamplesOpenWithTheirMetadata() {
+        const std::string hest = bad("hest");
+        QVERIFY(isHestFolder(hest));
+        QCOMPARE(hestSampleIds(hest), (std::vector<std::string>{"B4", "C3"}));
+        const HestSample c3 = readHestSample(hest, "C3");
+        QCOMPARE(*c3.pixelSize, 0.7);
+        QCOMPARE(*c3.spotDiameter, 100.0);
+        QCOMPARE(c3.patient, std::string("C"));
+        QCOMPARE(detectDatasetFormat(hest), std::string("hest"));
+        // The folder opens its first sample; B4's h5ad has no spot size, so the metadata's (um -> px) is used.
+        const SpatialDataset b4 = openSpatialDataset(hest);
+        QVERIFY(QString::fromStdString(b4.source).endsWith("st/B4.h5ad"));
+        QVERIFY(std::abs(*b4.spotDiameter - 100.0 / 0.7) < 1e-9);
+        // C3's own spot size (uns/spatial) stays.
+        const SpatialDataset own = openSpatialDataset(c3.dataset);
+        QVERIFY(std::abs(*own.spotDiameter - readAnnData(c3.dataset).spotDiameter.value()) < 1e-12);
+        // Its WSI: HEST's estimate wins over the TIFF's 0.69, and says so.
+        const auto slide = openSlide(c3.slide);
+        QVERIFY(std::abs(slide->micronsPerPixel()->x - 0.69) < 1e-6);  // TIFF resolution tags are float32 rationals
+        QVERIFY(applyCompanionPixelSize(*slide));
+        QCOMPARE(slide->micronsPerPixel()->x, 0.7);
+        QVERIFY2(QString::fromStdString(slide->micronsPerPixelSource()).contains("pixel_size_um_estimated"), slide->micronsPerPixelSource().c_str());
+        QVERIFY(hestSampleOfFile(c3.slide).has_value());
+        QVERIFY(!hestSampleOfFile(kData + "/her2st_breast_st/B4_counts.tsv.gz").has_value());
+        // Malformed metadata: the file and the field.
+        try {
+            readHestSample(bad("hest_bad"), "C3");
+            QFAIL("no error");
+        } catch (const DatasetError& e) {
+            QVERIFY2(QString::fromStdString(e.what()).contains("metadata/C3.json: pixel_size_um_estimated must be a positive number"), e.what());
+        }
     }
 
     void badInputNamesFileAndField_data() {
