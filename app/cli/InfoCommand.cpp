@@ -6,6 +6,7 @@
 #include "core/slide/Slide.h"
 #include "core/spatial/DatasetOpener.h"
 #include "core/spatial/HestSample.h"
+#include "core/spatial/SpatialDataStore.h"
 
 #include <algorithm>
 #include <cstdio>
@@ -219,6 +220,21 @@ void printHestSamples(const std::string& folder) {
     if (!ids.empty()) std::cout << "first sample's data set:\n";
 }
 
+// A SpatialData store: its elements and coordinate systems (damaged ones with their error).
+void printSpatialDataElements(const std::string& path) {
+    const SpatialDataListing l = listSpatialDataStore(path);
+    std::cout << "SpatialData store (Zarr v" << l.zarrFormat << (l.version.empty() ? "" : ", format " + l.version) << "): "
+              << l.elements.size() << " element(s)\n";
+    for (const auto& e : l.elements) {
+        std::cout << "  " << e.kind << "/" << e.name << ": " << (e.error.empty() ? e.detail : "unreadable: " + e.error);
+        for (const auto& t : e.transforms) std::cout << " [-> " << t.coordinateSystem << "]";
+        std::cout << '\n';
+    }
+    std::cout << "coordinate systems:";
+    for (const auto& c : l.coordinateSystems) std::cout << ' ' << c;
+    std::cout << "\nthe table as a data set:\n";
+}
+
 }  // namespace
 
 int runInfo(const std::vector<std::string>& args) {
@@ -230,7 +246,8 @@ int runInfo(const std::vector<std::string>& args) {
             std::cout << "usage: hescape info SLIDE|DATASET [--json]\n\n"
                          "For a slide: format, pyramid levels, dimensions, microns per pixel,\n"
                          "objective power, associated images and all properties.\n"
-                         "For a spatial data set (.h5ad, Visium, Visium HD or Xenium folder, ST *_counts.tsv.gz):\n"
+                         "For a spatial data set (.h5ad, Visium, Visium HD, Xenium or HEST-1k folder, SpatialData .zarr,\n"
+                         "ST *_counts.tsv.gz):\n"
                          "observations, genes, matrix format, obs columns, coordinate range, spot size and\n"
                          "shape, bin size and pixel size where the format records them, embeddings.\n";
             return 0;
@@ -249,6 +266,7 @@ int runInfo(const std::vector<std::string>& args) {
     }
     try {
         if (isHestFolder(path)) printHestSamples(path);
+        if (isSpatialDataStore(path)) printSpatialDataElements(path);
         if (!detectDatasetFormat(path).empty()) {
             const SpatialDataset dataset = openSpatialDataset(path);
             if (json) printDatasetJson(dataset);

@@ -4,6 +4,7 @@
 
 #include "core/spatial/DatasetOpener.h"
 #include "core/spatial/HestSample.h"
+#include "core/spatial/SpatialDataStore.h"
 #include "core/spatial/VisiumFolder.h"
 #include "core/spatial/XeniumBundle.h"
 
@@ -36,6 +37,10 @@ DatasetLoadResult loadDataset(const QString& path) {
 QString companionDataset(const QString& slidePath) {
     // An image of a Xenium output folder comes with that folder's cells.
     if (const auto bundle = xeniumBundleOfImage(slidePath.toStdString())) return QString::fromStdString(bundle->folder);
+    // An image element of a SpatialData store comes with the store's table.
+    if (const QString store = QFileInfo(QFileInfo(slidePath).absolutePath()).absolutePath();
+        QFileInfo(slidePath).dir().dirName() == QStringLiteral("images") && isSpatialDataStore(store.toStdString()))
+        return store;
     // A HEST WSI comes with its sample's st/<id>.h5ad.
     if (const auto sample = hestSampleOfFile(slidePath.toStdString())) return QString::fromStdString(sample->dataset);
     // A Visium image comes with the data folder whose spatial/ holds it.
@@ -57,6 +62,17 @@ QList<SlideWithData> slidesWithDataIn(const QString& folder) {
             const QString name = QString::fromStdString(image) == QString::fromStdString(bundle->heImage) ? QStringLiteral("H&E")
                                                                                                         : QStringLiteral("Morphology");
             out.append({name, QString::fromStdString(image), QString::fromStdString(bundle->folder)});
+        }
+        return out;
+    }
+    // A SpatialData store's images/: each image element shows the same table.
+    if (const QString store = QFileInfo(folder).absolutePath(); QFileInfo(folder).fileName() == QStringLiteral("images") &&
+                                                                 isSpatialDataStore(store.toStdString())) {
+        try {
+            for (const auto& e : listSpatialDataStore(store.toStdString()).elements)
+                if (e.kind == "images" && e.error.empty()) out.append({QString::fromStdString(e.name), QString::fromStdString(e.path), store});
+        } catch (const std::exception&) {
+            // a store whose listing fails offers no sections; opening it says why
         }
         return out;
     }

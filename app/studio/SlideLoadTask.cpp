@@ -6,6 +6,7 @@
 #include "core/slide/PlainImageSlide.h"
 #include "core/spatial/DatasetOpener.h"
 #include "core/spatial/HestSample.h"
+#include "core/spatial/SpatialDataStore.h"
 #include "core/spatial/VisiumFolder.h"
 #include "core/spatial/XeniumBundle.h"
 
@@ -47,6 +48,17 @@ QString slidePathToOpen(const QString& path, QString* error) {
         OmeZarrSlide::canOpen(info.absolutePath().toStdString()))
         return info.absolutePath();
     if (!info.isDir() || OmeZarrSlide::canOpen(path.toStdString())) return path;
+    // A SpatialData store opens its default image (the spots follow as its companion).
+    if (isSpatialDataStore(path.toStdString())) {
+        try {
+            if (const std::string image = defaultImagePath(listSpatialDataStore(path.toStdString())); !image.empty())
+                return QString::fromStdString(image);
+            *error = QObject::tr("%1: this SpatialData store has no image to show; open it with File \u25B8 Open Spatial Data").arg(path);
+        } catch (const std::exception& e) {
+            *error = QString::fromStdString(e.what());
+        }
+        return {};
+    }
     // A HEST folder opens its first sample (File > Open Folder asks which).
     if (const auto ids = hestSampleIds(path.toStdString()); !ids.empty())
         return QString::fromStdString(readHestSample(path.toStdString(), ids.front()).slide);

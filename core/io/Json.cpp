@@ -1,12 +1,22 @@
 // Recursive-descent JSON parser with line/column tracking.
 #include "core/io/Json.h"
 
+#include "core/io/Utf8.h"
+
 #include <cctype>
 #include <charconv>
 #include <fstream>
 #include <sstream>
 
 namespace hescape {
+
+std::vector<std::string> JsonValue::strings(const std::string& key) const {
+    std::vector<std::string> out;
+    if (const JsonValue* v = find(key); v && v->isArray())
+        for (const auto& e : v->asArray())
+            if (e.isString()) out.push_back(e.asString());
+    return out;
+}
 
 const JsonValue* JsonValue::find(const std::string& key) const {
     if (!isObject()) return nullptr;
@@ -123,24 +133,6 @@ private:
                 return JsonValue(std::move(a));
             }
             fail("expected ',' or ']' in array");
-        }
-    }
-
-    void appendUtf8(std::string& out, unsigned cp) {
-        if (cp < 0x80) {
-            out += static_cast<char>(cp);
-        } else if (cp < 0x800) {
-            out += static_cast<char>(0xC0 | (cp >> 6));
-            out += static_cast<char>(0x80 | (cp & 0x3F));
-        } else if (cp < 0x10000) {
-            out += static_cast<char>(0xE0 | (cp >> 12));
-            out += static_cast<char>(0x80 | ((cp >> 6) & 0x3F));
-            out += static_cast<char>(0x80 | (cp & 0x3F));
-        } else {
-            out += static_cast<char>(0xF0 | (cp >> 18));
-            out += static_cast<char>(0x80 | ((cp >> 12) & 0x3F));
-            out += static_cast<char>(0x80 | ((cp >> 6) & 0x3F));
-            out += static_cast<char>(0x80 | (cp & 0x3F));
         }
     }
 

@@ -46,6 +46,9 @@ public:
     // Member of an object, or nullptr (also when this is not an object).
     const JsonValue* find(const std::string& key) const;
     std::optional<double> number(const std::string& key) const;
+    // The strings of member `key` when it is an array (other entries left
+    // out); empty when there is no such array.
+    std::vector<std::string> strings(const std::string& key) const;
 
 private:
     std::variant<std::monostate, bool, double, std::string, std::shared_ptr<Array>, std::shared_ptr<Object>> v_;

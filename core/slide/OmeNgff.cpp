@@ -58,11 +58,16 @@ std::vector<double> numbers(const JsonValue& v, std::size_t count, const std::st
 }
 
 // Applies a coordinateTransformations list to (scale, translation).
+// `skipNamedSystems`: transforms with an "input"/"output" coordinate system
+// (SpatialData's element -> coordinate-system maps, kept beside NGFF's own in
+// multiscales) are left out: they place the image in a study, they do not
+// describe its pixels, and core/spatial/SpatialDataTransforms reads them.
 void compose(const JsonValue* list, std::vector<double>& scale, std::vector<double>& translation, const std::string& file,
-             const std::string& where) {
+             const std::string& where, bool skipNamedSystems = false) {
     if (!list) return;
     if (!list->isArray()) throw SlideError(file + ": " + where + " coordinateTransformations is not a list");
     for (const auto& t : list->asArray()) {
+        if (skipNamedSystems && (t.find("output") || t.find("input"))) continue;
         const JsonValue* type = t.find("type");
         const std::string name = type && type->isString() ? type->asString() : "";
         if (name == "identity") continue;
@@ -186,7 +191,7 @@ NgffImage readNgffImage(const std::string& dir) {
         lv.scale.assign(img.axes.size(), 1.0);
         lv.translation.assign(img.axes.size(), 0.0);
         compose(ds.find("coordinateTransformations"), lv.scale, lv.translation, file, "dataset '" + lv.path + "'");
-        compose(ms.find("coordinateTransformations"), lv.scale, lv.translation, file, "multiscales");
+        compose(ms.find("coordinateTransformations"), lv.scale, lv.translation, file, "multiscales", true);
         img.levels.push_back(std::move(lv));
     }
     img.channels = readOmero(attrs->ome);

@@ -2,6 +2,7 @@
 #include "core/spatial/DatasetOpener.h"
 
 #include "core/spatial/HestSample.h"
+#include "core/spatial/SpatialDataStore.h"
 #include "core/spatial/VisiumFolder.h"
 #include "core/spatial/XeniumBundle.h"
 
@@ -47,9 +48,10 @@ SpatialDataset readByFormat(const std::string& format, const std::string& path, 
     if (format == "visium_hd") return readVisium(defaultVisiumHdBinFolder(path));
     if (format == "xenium") return readXenium(path);
     if (format == "st") return readSpatialTranscriptomics({path, stSelectionFor(path)});
+    if (format == "spatialdata") return readSpatialDataStore(path, {}, progress);
     throw DatasetError(path +
                        ": not a recognised spatial data set (expected an .h5ad file, a Visium, Visium HD, Xenium or HEST-1k "
-                       "output folder, or an ST *_counts.tsv with its *_selection.tsv)");
+                       "output folder, a SpatialData .zarr store, or an ST *_counts.tsv with its *_selection.tsv)");
 }
 
 }  // namespace
@@ -60,6 +62,7 @@ std::string detectDatasetFormat(const std::string& path) {
     if (fs::is_directory(p, ec)) {
         if (fs::exists(p / "cell_feature_matrix.h5")) return "xenium";
         if (isHestFolder(path)) return "hest";
+        if (isSpatialDataStore(path)) return "spatialdata";
         if (!visiumHdBinFolders(path).empty()) return "visium_hd";
         for (const fs::path& base : {p, p / "outs"}) {
             if ((fs::exists(base / "filtered_feature_bc_matrix.h5") || fs::exists(base / "raw_feature_bc_matrix.h5")) &&
@@ -80,6 +83,11 @@ std::string detectDatasetFormat(const std::string& path) {
 }
 
 AffineTransform transformForSlide(const SpatialDataset& ds, const std::string& slidePath) {
+    if (!ds.toImages.empty()) {
+        std::string key = fs::absolute(slidePath).lexically_normal().string();
+        while (key.size() > 1 && key.back() == '/') key.pop_back();
+        if (const auto it = ds.toImages.find(key); it != ds.toImages.end()) return it->second;
+    }
     const std::string name = fs::path(slidePath).filename().string();
     // Xenium cells (micrometres) on the bundle's own morphology image: by the
     // pixel size alone; ds.toSlide holds the H&E alignment where there is one.

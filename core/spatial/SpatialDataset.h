@@ -73,6 +73,9 @@ public:
     std::map<std::string, double> metadata;  // e.g. Visium scale factors, Xenium pixel size
     // Dataset coordinates -> slide level-0 pixels (the one place the mapping lives).
     AffineTransform toSlide;
+    // Formats with several images (SpatialData stores): the map onto each
+    // one's level-0 pixels, by the image's absolute, normalised path.
+    std::map<std::string, AffineTransform> toImages;
 
     std::int64_t observationCount() const { return static_cast<std::int64_t>(obsNames.size()); }
     std::int64_t geneCount() const { return static_cast<std::int64_t>(geneNames.size()); }

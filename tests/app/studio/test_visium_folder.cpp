@@ -8,7 +8,11 @@
 // And a HEST-1k folder (HEST's layout, built from the demo by
 // tests/core/spatial/make_hest_folder.py): it opens its first sample's WSI
 // with HEST's estimated pixel size and the sample's spots, and its samples
-// are the sections to switch between.
+// are the sections to switch between. And SpatialData stores (built by
+// tests/core/spatial/make_spatialdata_corpus.py, after spatialdata's own
+// writer): the store opens its finest image as the slide (OME-Zarr, also with
+// an affine or sequence transform) with the table's spots where numpy puts
+// them; every image of the store places them (the section switcher lists them).
 #include "app/studio/MainWindow.h"
 #include "app/studio/model/StudioDocument.h"
 #include "core/slide/Slide.h"
@@ -17,6 +21,10 @@
 #include "widgets/slideview/SlideView.h"
 
 #include <QComboBox>
+#include <QFile>
+#include <QJsonArray>
+#include <QJsonDocument>
+#include <QJsonObject>
 #include <QProcess>
 #include <QTemporaryDir>
 
@@ -112,6 +120,39 @@ private Q_SLOTS:
         QVERIFY(std::abs(w.slideView()->spots().radius() - 50.0 / 0.7) < 1e-3);
         QCOMPARE(w.sectionCombo()->count(), 2);
         QCOMPARE(w.sectionCombo()->itemText(1), QStringLiteral("C3"));
+    }
+
+    void spatialDataStoreOpensOnItsImage() {
+        QTemporaryDir dir;
+        QProcess make;
+        make.start(QStringLiteral(HESCAPE_TEST_PYTHON), {QStringLiteral(HESCAPE_SOURCE_DIR "/tests/core/spatial/make_spatialdata_corpus.py"), dir.path()});
+        QVERIFY(make.waitForFinished(300000));
+        QVERIFY2(make.exitCode() == 0, make.readAllStandardError().constData());
+        QFile f(dir.filePath("expected.json"));
+        QVERIFY(f.open(QIODevice::ReadOnly));
+        const QJsonObject expected = QJsonDocument::fromJson(f.readAll()).object();
+        for (const char* store : {"c3_v2_parquet.zarr", "c3_v2_zarrshapes.zarr", "c3_v3.zarr"}) {
+            MainWindow w;
+            w.resize(1000, 700);
+            w.show();
+            QVERIFY(QTest::qWaitForWindowExposed(&w));
+            QSignalSpy dataset(&w, &MainWindow::datasetLoaded);
+            w.openFile(dir.filePath(store));
+            QVERIFY2(dataset.wait(30000), qPrintable(QString::fromLatin1(store) + ": " + w.lastError()));
+            const StudioDocument& doc = *w.document();
+            QCOMPARE(doc.slide()->format(), std::string("ome-zarr"));
+            QCOMPARE(doc.dataset()->format, std::string("spatialdata"));
+            QCOMPARE(doc.dataset()->observationCount(), std::int64_t{180});
+            // On the image: the spots where the store's transforms put them (numpy, in expected.json).
+            const QJsonArray onImage = expected["stores"].toObject()[QLatin1String(store)].toObject()["slide_xy"].toArray();
+            QVERIFY2(onImage.size() == 180, store);
+            const auto& xy = w.slideView()->spots().positions();
+            for (int i = 0; i < 180; ++i) {
+                QVERIFY(std::abs(xy[2 * i] - onImage[i].toArray()[0].toDouble()) < 1e-3);
+                QVERIFY(std::abs(xy[2 * i + 1] - onImage[i].toArray()[1].toDouble()) < 1e-3);
+            }
+            QVERIFY(w.sectionCombo()->count() >= 1);
+        }
     }
 };
 

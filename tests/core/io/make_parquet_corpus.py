@@ -293,8 +293,10 @@ def schema_element(col):
             (10, STRUCT, col.get("logical"))]
 
 
-def write_file(path, columns, opts, faults=None):
-    """A flat file. `faults` maps a column name (or "file") to a fault."""
+def write_file(path, columns, opts, faults=None, key_values=()):
+    """A flat file. `faults` maps a column name (or "file") to a fault;
+    `key_values` are (key, value) strings added to the footer's
+    key_value_metadata (GeoParquet's "geo", pandas' "pandas")."""
     faults = faults or {}
     n = len(columns[0]["values"])
     per_group = opts.get("rows_per_group", n) or 1
@@ -312,7 +314,8 @@ def write_file(path, columns, opts, faults=None):
     footer = [(1, I32, 1),
               (2, LIST, (STRUCT, schema, 1 << 30) if file_fault == "list_size" else (STRUCT, schema)),
               (3, I64, n + (7 if file_fault == "file_rows" else 0)), (4, LIST, (STRUCT, groups)),
-              (5, LIST, (STRUCT, [[(1, BINARY, "written_by"), (2, BINARY, "make_parquet_corpus.py")]])),
+              (5, LIST, (STRUCT, [[(1, BINARY, "written_by"), (2, BINARY, "make_parquet_corpus.py")]] +
+                         [[(1, BINARY, k), (2, BINARY, v)] for k, v in key_values])),
               (6, BINARY, "hescape test corpus (make_parquet_corpus.py)")]
     if file_fault == "deep_thrift":
         footer.append((100, STRUCT, nested_structs(40)))
