@@ -9,7 +9,9 @@
 #include "core/engine/CudaAutocast.h"
 #include "core/engine/DistributedContext.h"
 #include "core/engine/DistributedOps.h"
+#include "core/engine/HestPatches.h"
 #include "core/engine/PatchStore.h"
+#include "core/spatial/HestSample.h"
 #include "core/spatial/DatasetOpener.h"
 
 #include <torch/torch.h>
@@ -191,6 +193,22 @@ const PreparedSplit& ClipTrainer::split(const std::string& which) const {
     throw std::invalid_argument("unknown split '" + which + "'");
 }
 
+PatchStoreResult ClipTrainer::sectionPatches(const SectionInput& sec, const SpatialDataset& dataset, const Progress& progress) {
+    if (config_.hestPatches) {
+        const auto sample = hestSampleOfFile(sec.slide);
+        if (!sample || sample->patches.empty())
+            throw std::invalid_argument("section " + sec.name + ": patch_source is \"hest\" but " + sec.slide +
+                                        " is not the WSI of a HEST-1k sample with patches/<id>.h5");
+        PatchStoreResult r;
+        r.patches = hestPatches(sample->patches, dataset.obsNames, config_.patches, progress);
+        r.note = "patches from " + sample->patches;
+        return r;
+    }
+    const auto slide = openSlide(sec.slide);
+    applyCompanionPixelSize(*slide);  // HEST's estimate, Visium's scale factors, experiment.xenium
+    return extractPatchesWithStore(*slide, dataset.coordinates, config_.patches, config_.patchStore, progress);
+}
+
 void ClipTrainer::prepare(const Progress& progress) {
     // Splits are by section; a section may not be in two of them.
     std::set<std::string> seen;
@@ -228,15 +246,13 @@ void ClipTrainer::prepare(const Progress& progress) {
         else if (std::count(config_.test.begin(), config_.test.end(), sec.name)) target = &test_;
         else if (config_.includeUnassigned) target = &unassigned_;
         if (!target) continue;
-        const auto slide = openSlide(sec.slide);
-        applyCompanionPixelSize(*slide);  // HEST's estimate, Visium's scale factors, experiment.xenium
         Progress sub;
         sub.cancel = progress.cancel;
         const double base = 0.1 + 0.9 * static_cast<double>(k) / config_.sections.size();
         sub.report = [&](double f, const std::string&) {
             progress.update(base + 0.9 * f / config_.sections.size(), "patches of " + sec.name);
         };
-        const PatchStoreResult stored = extractPatchesWithStore(*slide, datasets[k].coordinates, config_.patches, config_.patchStore, sub);
+        const PatchStoreResult stored = sectionPatches(sec, datasets[k], sub);
         if (stored.reused) ++patchStoreReuses_;
         if (!stored.note.empty()) notes_.push_back(sec.name + ": " + stored.note);
         const PatchSet& patches = stored.patches;

@@ -11,6 +11,7 @@
 #include "core/engine/ExpressionPreprocessing.h"
 #include "core/engine/PatchAugmentation.h"
 #include "core/engine/PatchExtractor.h"
+#include "core/engine/PatchStore.h"
 #include "core/engine/RunResultsFile.h"
 
 #include <atomic>
@@ -58,6 +59,7 @@ struct TrainConfig {
     bool useCuda = false;
     bool bf16 = false;            // bf16 autocast of the encoders (CUDA only)
     std::string patchStore;       // folder of the HDF5 patch store; empty: extract every time
+    bool hestPatches = false;     // HEST-1k sections take HEST's patches/<id>.h5 instead of cutting the WSI
     bool includeUnassigned = false;  // also prepare sections in no split (for embedding every spot)
     std::string checkpoint;    // where to write checkpoints (atomically); empty: none
     int checkpointEvery = 50;  // steps; one is always written at the end
@@ -140,6 +142,8 @@ public:
     void setDistributed(std::shared_ptr<DistributedContext> context);
 
 private:
+    // One section's patches: HEST's own (hestPatches) or cut from its slide through the patch store.
+    PatchStoreResult sectionPatches(const SectionInput& section, const SpatialDataset& dataset, const Progress& progress);
     // Both encoders under the run's precision (bf16 autocast on CUDA when
     // asked for); float32 out, for the losses and metrics.
     std::pair<torch::Tensor, torch::Tensor> encode(const torch::Tensor& images, const torch::Tensor& expression);

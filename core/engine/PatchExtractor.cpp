@@ -10,11 +10,7 @@
 
 namespace hescape {
 
-namespace {
-
-// Area-average resampling of an RGBA region to size x size RGB (alpha is
-// composited on white, as transparent areas are glass).
-void resampleArea(const RgbaImage& src, int size, std::uint8_t* out) {
+void resampleToSize(const RgbaImage& src, int size, std::uint8_t* out) {
     const double sx = static_cast<double>(src.width) / size, sy = static_cast<double>(src.height) / size;
     for (int y = 0; y < size; ++y) {
         const double y0 = y * sy, y1 = (y + 1) * sy;
@@ -39,6 +35,8 @@ void resampleArea(const RgbaImage& src, int size, std::uint8_t* out) {
         }
     }
 }
+
+namespace {
 
 // The share of a region's pixels that are transparent or brighter than
 // `level` in every channel (glass).
@@ -86,7 +84,7 @@ PatchSet extractPatches(const Slide& slide, const std::vector<Point2>& centres, 
                 if (fraction > options.maxBackgroundFraction) {
                     reason[i] = "mostly background (" + std::to_string(static_cast<int>(std::lround(fraction * 100))) + " %)";
                 } else {
-                    resampleArea(region, options.outputPixels, all.data() + i * patchBytes);
+                    resampleToSize(region, options.outputPixels, all.data() + i * patchBytes);
                 }
             } catch (const SlideError&) {
                 throw;

@@ -23,6 +23,11 @@ struct PatchOptions {
     int threads = 0;                     // 0: every hardware thread
 };
 
+// Area-average resampling of an RGBA region to size x size RGB (alpha is
+// composited on white, as transparent areas are glass): how every patch gets
+// the encoder's size, whether cut from a slide or taken from HEST's patches.
+void resampleToSize(const RgbaImage& src, int size, std::uint8_t* out);
+
 struct SkippedPatch {
     std::int64_t observation = 0;
     std::string reason;

@@ -78,7 +78,7 @@ public:
                                                     "weight_decay", "warmup_steps", "gradient_clip", "augment", "seed", "device",
                                                     "checkpoint", "checkpoint_every", "image_encoder", "gene_encoder",
                                                     "early_stopping_patience", "precision", "patch_store", "results",
-                                                    "distributed_timeout_s", "sync_batch_norm", "hest_dir"};
+                                                    "distributed_timeout_s", "sync_batch_norm", "hest_dir", "patch_source"};
         for (const auto& [k, v] : root_.asObject())
             if (!known.count(k)) fail(k, "is not a known setting (see docs/training.md)");
         TrainConfig c;
@@ -157,6 +157,10 @@ public:
         }
         encoder("image_encoder", "small_cnn", c.imageScript, c.imageScriptTrainable);
         encoder("gene_encoder", "mlp", c.geneScript, c.geneScriptTrainable);
+        if (const JsonValue* s = root_.find("patch_source")) {
+            if (s->isString() && (s->asString() == "slide" || s->asString() == "hest")) c.hestPatches = s->asString() == "hest";
+            else fail("patch_source", "must be \"slide\" or \"hest\"");
+        }
         c.patchStore = defaultPatchStore();
         if (const JsonValue* p = root_.find("patch_store")) {
             if (p->isBool() && !p->asBool()) c.patchStore.clear();

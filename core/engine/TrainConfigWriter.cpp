@@ -52,7 +52,8 @@ void writeModel(std::ostringstream& o, const TrainConfig& c) {
 
 void writeRun(std::ostringstream& o, const TrainConfig& c) {
     o << ",\n  \"device\": " << (c.useCuda ? "\"cuda\"" : "\"cpu\"") << ",\n  \"precision\": " << (c.bf16 ? "\"bf16\"" : "\"fp32\"")
-      << ",\n  \"patch_store\": " << (c.patchStore.empty() ? std::string("false") : jsonString(c.patchStore));
+      << ",\n  \"patch_store\": " << (c.patchStore.empty() ? std::string("false") : jsonString(c.patchStore))
+      << ",\n  \"patch_source\": " << (c.hestPatches ? "\"hest\"" : "\"slide\"");
     if (!c.checkpoint.empty()) o << ",\n  \"checkpoint\": " << jsonString(c.checkpoint);
     o << ",\n  \"checkpoint_every\": " << c.checkpointEvery;
     if (!c.resultsFile.empty()) o << ",\n  \"results\": " << jsonString(c.resultsFile);

@@ -82,6 +82,7 @@ private Q_SLOTS:
         QTest::newRow("encoder object") << QStringLiteral("{%1, \"train\": [\"B4\"], \"image_encoder\": {\"trainable\": true}}").arg(kSections) << "'image_encoder.torchscript'";
         QTest::newRow("patience") << QStringLiteral("{%1, \"train\": [\"B4\"], \"early_stopping_patience\": -1}").arg(kSections) << "'early_stopping_patience'";
         QTest::newRow("broken JSON") << QStringLiteral("{\"train\": [") << "line 1";
+        QTest::newRow("patch source") << QStringLiteral("{%1, \"train\": [\"B4\"], \"patch_source\": \"tiles\"}").arg(kSections) << "'patch_source'";
         QTest::newRow("HEST sample without hest_dir") << QStringLiteral("{\"sections\": [\"TENX99\"], \"train\": [\"TENX99\"]}") << "'sections'";
     }
 

@@ -15,6 +15,7 @@
 #include <torch/cuda.h>
 
 #include <QDir>
+#include <QProcess>
 #include <QTemporaryDir>
 #include <QtTest/QtTest>
 
@@ -146,6 +147,35 @@ private Q_SLOTS:
         QCOMPARE(c.sections[1].name, std::string("second"));
         QCOMPARE(c.sections[1].dataset, hest + "/st/NCBI783.h5ad");
         QCOMPARE(c.sections[2].slide, std::string("/elsewhere/wsis/MISC1.tif"));
+    }
+
+    void hestPatchesFeedTheEngine() {
+        // patch_source "hest": a HEST sample's patches/<id>.h5 instead of the WSI (joined by barcode).
+        QTemporaryDir dir;
+        QProcess make;
+        make.start(QStringLiteral(HESCAPE_TEST_PYTHON), {QStringLiteral(HESCAPE_SOURCE_DIR "/tests/core/spatial/make_hest_folder.py"),
+                                                         QStringLiteral(HESCAPE_SOURCE_DIR "/resources/demo/her2st"), dir.path()});
+        QVERIFY(make.waitForFinished(180000));
+        QVERIFY2(make.exitCode() == 0, make.readAllStandardError().constData());
+        const QString path = dir.filePath("hest.json");
+        QFile f(path);
+        QVERIFY(f.open(QIODevice::WriteOnly));
+        f.write(R"({"hest_dir": "hest", "sections": ["C3"], "train": ["C3"], "patch_source": "hest", "patch_pixels": 32,
+                    "highly_variable_genes": 32, "patch_store": false})");
+        f.close();
+        TrainConfig c = readTrainConfig(path.toStdString());
+        QVERIFY(c.hestPatches);
+        ClipTrainer t(c);
+        t.prepare();
+        // C3's 180 spots less the one the generator left without a patch (and none cut from the slide).
+        QCOMPARE(t.split("train").count, std::int64_t{179});
+        QCOMPARE(t.skipped().size(), std::size_t{1});
+        QVERIFY(QString::fromStdString(t.skipped()[0]).contains("no HEST patch"));
+        QVERIFY(trainConfigJson(c).find("\"patch_source\": \"hest\"") != std::string::npos);
+        // A section that is not a HEST sample with patches is named.
+        c.sections[0].slide = HESCAPE_SOURCE_DIR "/resources/demo/her2st/C3.tiff";
+        ClipTrainer wrong(c);
+        QVERIFY_THROWS_EXCEPTION(std::invalid_argument, wrong.prepare());
     }
 
     void writtenConfigTrainsTheSameRun() {

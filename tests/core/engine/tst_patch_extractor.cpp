@@ -3,12 +3,19 @@
 // slide or made of glass are skipped with a reason; a slide without MPP is
 // refused naming the file; cancelling stops it; and on the real demo section
 // C3 every spot is accounted for.
+#include "core/engine/HestPatches.h"
 #include "core/engine/PatchExtractor.h"
+#include "core/spatial/DatasetOpener.h"
+#include "core/spatial/HestSample.h"
 #include "core/slide/PyramidTiffWriter.h"
 #include "core/spatial/AnnDataReader.h"
 
+#include <QProcess>
 #include <QTemporaryDir>
 #include <QtTest/QtTest>
+
+#include <algorithm>
+#include <cmath>
 
 using namespace hescape;
 
@@ -104,6 +111,54 @@ private Q_SLOTS:
         const auto m = meanColour(s, 0);
         QVERIFY(m[0] + m[1] + m[2] < 3 * 230);
         QVERIFY(m[1] < m[0] && m[1] < m[2]);
+    }
+
+    void hestPatchesAreJoinedByBarcode() {
+        // A HEST folder built from the demo with HEST's patch layout (tests/core/spatial/make_hest_folder.py, PIL).
+        QTemporaryDir dir;
+        QProcess make;
+        make.start(QStringLiteral(HESCAPE_TEST_PYTHON), {QStringLiteral(HESCAPE_SOURCE_DIR "/tests/core/spatial/make_hest_folder.py"),
+                                                         QStringLiteral(HESCAPE_SOURCE_DIR "/resources/demo/her2st"), dir.path()});
+        QVERIFY(make.waitForFinished(180000));
+        QVERIFY2(make.exitCode() == 0, make.readAllStandardError().constData());
+        const HestSample sample = readHestSample(dir.filePath("hest").toStdString(), "C3");
+        QVERIFY(!sample.patches.empty());
+        const SpatialDataset ds = openSpatialDataset(sample.dataset);
+        PatchOptions o;
+        o.sizeMicrons = 110;
+        o.outputPixels = 48;
+        const PatchSet hest = hestPatches(sample.patches, ds.obsNames, o);
+        // The first spot has no patch (left out by the generator): skipped and said.
+        QCOMPARE(hest.skipped.size(), std::size_t{1});
+        QCOMPARE(hest.skipped[0].observation, std::int64_t{0});
+        QCOMPARE(hest.count(), ds.obsNames.size() - 1);
+        // The same field of view cut from the WSI at HEST's pixel size looks the same (two area filters apart).
+        const auto slide = openSlide(sample.slide);
+        QVERIFY(applyCompanionPixelSize(*slide));
+        const PatchSet cut = extractPatches(*slide, ds.coordinates, o);
+        double diff = 0, values = 0;
+        for (std::size_t k = 0; k < hest.count(); ++k) {
+            const auto obs = hest.observation[k];
+            const auto at = std::find(cut.observation.begin(), cut.observation.end(), obs);
+            if (at == cut.observation.end()) continue;  // a spot whose patch leaves the slide
+            const std::size_t j = static_cast<std::size_t>(at - cut.observation.begin());
+            for (std::size_t b = 0; b < 48 * 48 * 3; ++b) {
+                diff += std::abs(int(hest.rgb[k * 48 * 48 * 3 + b]) - int(cut.rgb[j * 48 * 48 * 3 + b]));
+                ++values;
+            }
+        }
+        QVERIFY(values > 100 * 48 * 48 * 3);
+        QVERIFY2(diff / values < 6.0, qPrintable(QString::number(diff / values)));
+        // A field of view larger than the patches, and a file that is not N x S x S x 3: named.
+        o.sizeMicrons = 150;
+        QVERIFY_THROWS_EXCEPTION(SlideError, hestPatches(sample.patches, ds.obsNames, o));
+        try {
+            o.sizeMicrons = 110;
+            hestPatches(dir.filePath("hest_patches_bad.h5").toStdString(), ds.obsNames, o);
+            QFAIL("no error");
+        } catch (const SlideError& e) {
+            QVERIFY2(QString::fromStdString(e.what()).contains("hest_patches_bad.h5: /img: expected N x S x S x 3"), e.what());
+        }
     }
 };
 
