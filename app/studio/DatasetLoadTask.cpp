@@ -79,7 +79,7 @@ QList<SlideWithData> slidesWithDataIn(const QString& folder) {
     // A HEST folder's wsis/: its samples are the sections.
     if (const QString hest = QFileInfo(folder).absolutePath(); QFileInfo(folder).fileName() == QStringLiteral("wsis") && isHestFolder(hest.toStdString())) {
         for (const auto& id : hestSampleIds(hest.toStdString())) {
-            const HestSample s = readHestSample(hest.toStdString(), id);
+            const HestSample s = hestSampleFiles(hest.toStdString(), id);
             out.append({QString::fromStdString(id), QString::fromStdString(s.slide), QString::fromStdString(s.dataset)});
         }
         return out;

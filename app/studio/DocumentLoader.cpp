@@ -146,11 +146,7 @@ void DocumentLoader::openRun(const QString& path, Then then) {
                 return call(then, false, error);
             }
             document_->setRun(outcome.value->run, path, std::move(outcome.value->metrics));
-            if (!then && document_->map().mode == SimilarityMapMode::Off) {
-                SimilarityMapSettings m = document_->map();
-                m.mode = SimilarityMapMode::Alignment;
-                document_->setMap(m);
-            }
+            if (!then) document_->showAlignmentUnlessMapped();
             Q_EMIT runOpened(path);
             call(then, true);
         });

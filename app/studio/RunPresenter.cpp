@@ -49,11 +49,7 @@ void RunPresenter::showSnapshot(const TrainingSnapshot& shot) {
     // A live run has no file; the finished run opens from its results.
     document_->setRun(shot.embeddings, QString(), {});
     maps_->setRunSummary(tr("Live training, step %1: %2 pairs, %3-d embeddings").arg(shot.step).arg(shot.embeddings->rows()).arg(shot.embeddings->dim));
-    if (document_->map().mode == SimilarityMapMode::Off) {
-        SimilarityMapSettings m = document_->map();
-        m.mode = SimilarityMapMode::Alignment;
-        document_->setMap(m);
-    }
+    document_->showAlignmentUnlessMapped();
     Q_EMIT liveRunUpdated(shot.step);
 }
 

@@ -61,7 +61,7 @@ QString slidePathToOpen(const QString& path, QString* error) {
     }
     // A HEST folder opens its first sample (File > Open Folder asks which).
     if (const auto ids = hestSampleIds(path.toStdString()); !ids.empty())
-        return QString::fromStdString(readHestSample(path.toStdString(), ids.front()).slide);
+        return QString::fromStdString(hestSampleFiles(path.toStdString(), ids.front()).slide);
     // A Visium HD output opens its 8 um bins (File > Open Folder asks which); a Visium folder its hires image.
     QString folder = path;
     if (const std::string bins = defaultVisiumHdBinFolder(path.toStdString()); !bins.empty()) folder = QString::fromStdString(bins);

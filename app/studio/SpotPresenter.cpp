@@ -75,16 +75,13 @@ void SpotPresenter::apply(SpotDisplay d) {
     }
     SlideView::SpotLegend legend{d.legendTitle, d.categories};
     if (d.marked) view_->setSelectedSpots(*d.marked);
-    title_ = d.legendTitle;
-    values_ = d.values;
     tasks_->cancel(kOtherSections);  // its rows belong to the last colouring
     otherSectionsRequest_ = d.request;
     if (const auto& run = document_->run()) {
         // The same colouring on the run's rows, for the embedding view's "as on the slide".
-        SpotDisplay styled = d;
-        styled.lo = style.vmin;
-        styled.hi = style.vmax;
-        explorer_->setSlideColouring(rowColouringOf(styled, *run, document_->runRows()));
+        RowColouring rows = rowColouringOf(d, *run, document_->runRows());
+        if (d.categories.isEmpty()) rows.lo = style.vmin, rows.hi = style.vmax;  // the range as drawn (float)
+        explorer_->setSlideColouring(std::move(rows));
     }
     view_->setSpotValues(std::move(d.values), style, legend);
     describeSelection();
@@ -154,7 +151,10 @@ void SpotPresenter::describeHovered(qint64 index) {
     if (!ds || index < 0 || index >= ds->observationCount()) return;
     const auto i = static_cast<std::size_t>(index);
     QString text = tr("spot %1").arg(QString::fromStdString(ds->obsNames[i]));
-    if (i < values_.size()) text += tr(" \u00B7 %1 = %2").arg(title_).arg(values_[i], 0, 'g', 4);
+    // What the spots show now is what the view draws (no copy of a million values here).
+    const auto& values = view_->spots().values();
+    const QString& title = view_->spotLegend().title;
+    if (!title.isEmpty() && i < values.size()) text += tr(" \u00B7 %1 = %2").arg(title).arg(values[i], 0, 'g', 4);
     for (const auto& col : ds->obs) {
         if (col.kind == ObsColumn::Kind::Numeric) continue;
         text += QStringLiteral(" \u00B7 %1: %2").arg(QString::fromStdString(col.name), QString::fromStdString(col.text(i)));
@@ -164,7 +164,8 @@ void SpotPresenter::describeHovered(qint64 index) {
 
 void SpotPresenter::describeSelection() {
     colouringPanel_->showSelection(
-        selectionSummary(document_->selectedObservations(), values_, title_, !view_->spotLegend().categories.isEmpty()));
+        selectionSummary(document_->selectedObservations(), view_->spots().values(), view_->spotLegend().title,
+                         !view_->spotLegend().categories.isEmpty()));
 }
 
 }  // namespace hescape

@@ -33,9 +33,6 @@ public:
     SpotPresenter(StudioDocument* document, TaskService* tasks, SlideView* view, SpotColoringPanel* colouring,
                   SimilarityMapPanel* maps, EmbeddingExplorer* explorer, QObject* parent = nullptr);
 
-    // What the spots show now, one value per observation (NaN: none), and its title.
-    const std::vector<float>& values() const { return values_; }
-    QString valueTitle() const { return title_; }
     // Call when the embedding view is shown or hidden: other sections' data
     // sets are read only for a view someone looks at.
     void setEmbeddingsShown(bool shown);
@@ -62,8 +59,6 @@ private:
     SpotColoringPanel* colouringPanel_;
     SimilarityMapPanel* mapPanel_;
     EmbeddingExplorer* explorer_;
-    std::vector<float> values_;
-    QString title_;
     std::optional<ColouringRequest> otherSectionsRequest_;  // the gene or obs colouring shown; none for maps
     bool otherSectionsPending_ = false;  // waiting for the Embeddings dock to be shown
     std::shared_ptr<SectionDatasets> sectionDatasets_;  // kept for one folder at a time

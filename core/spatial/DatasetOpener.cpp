@@ -36,7 +36,7 @@ SpatialDataset readHest(const HestSample& sample, const Progress& progress) {
 
 SpatialDataset readByFormat(const std::string& format, const std::string& path, const Progress& progress) {
     if (format == "h5ad") {
-        if (const auto sample = hestSampleOfFile(path)) return readHest(*sample, progress);
+        if (const auto files = hestSampleOfFile(path)) return readHest(readHestSample(files->folder, files->id), progress);
         return readAnnData(path, progress);
     }
     if (format == "hest") {

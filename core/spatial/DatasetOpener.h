@@ -26,7 +26,8 @@ AffineTransform transformForSlide(const SpatialDataset& ds, const std::string& s
 
 // The pixel size of an image that records none, from the data folder it
 // belongs to (experiment.xenium; Visium's scale factors; a HEST sample's
-// metadata, which wins over the TIFF's own). False when none applies.
+// metadata, which wins over the TIFF's own). False when none applies; throws
+// DatasetError for a HEST sample whose metadata is malformed.
 bool applyCompanionPixelSize(Slide& slide);
 
 // Throws DatasetError naming the path when nothing matches or reading fails.

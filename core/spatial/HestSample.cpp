@@ -51,13 +51,19 @@ std::vector<std::string> hestSampleIds(const std::string& folder) {
     return ids;
 }
 
-HestSample readHestSample(const std::string& folder, const std::string& id) {
+HestSample hestSampleFiles(const std::string& folder, const std::string& id) {
     const fs::path p(folder);
     HestSample s{folder, id, (p / "st" / (id + ".h5ad")).string(), (p / "wsis" / (id + ".tif")).string(),
                  (p / "metadata" / (id + ".json")).string(), {}, {}, {}, {}, {}, {}};
     std::error_code ec;
-    if (!fs::exists(s.metadata, ec)) throw DatasetError(s.metadata + ": missing (HEST sample " + id + ")");
     if (fs::exists(p / "patches" / (id + ".h5"), ec)) s.patches = (p / "patches" / (id + ".h5")).string();
+    return s;
+}
+
+HestSample readHestSample(const std::string& folder, const std::string& id) {
+    HestSample s = hestSampleFiles(folder, id);
+    std::error_code ec;
+    if (!fs::exists(s.metadata, ec)) throw DatasetError(s.metadata + ": missing (HEST sample " + id + ")");
     JsonValue json;
     try {
         json = readJsonFile(s.metadata);
@@ -81,20 +87,23 @@ std::optional<HestSample> hestSampleOfFile(const std::string& path) {
                        (sub == "metadata" && ext == ".json");
     const std::string folder = file.parent_path().parent_path().string();
     if (!known || !isHestFolder(folder)) return std::nullopt;
-    const std::string id = file.stem().string();
-    const auto ids = hestSampleIds(folder);
-    if (std::find(ids.begin(), ids.end(), id) == ids.end()) return std::nullopt;
-    return readHestSample(folder, id);
+    HestSample s = hestSampleFiles(folder, file.stem().string());
+    std::error_code ec;
+    for (const std::string& f : {s.dataset, s.slide, s.metadata})
+        if (!fs::exists(f, ec)) return std::nullopt;
+    return s;
 }
 
 bool applyHestPixelSize(Slide& slide) {
-    const auto sample = hestSampleOfFile(slide.path());
-    if (!sample || !sample->pixelSize) return false;
+    const auto files = hestSampleOfFile(slide.path());
+    if (!files) return false;
+    const auto sample = readHestSample(files->folder, files->id);  // a malformed metadata file is said, not ignored
+    if (!sample.pixelSize) return false;
     // HEST works with its estimate, which can differ from what the TIFF says; the source says both.
-    std::string source = "HEST metadata: pixel_size_um_estimated (" + sample->metadata + ")";
-    if (const auto tiff = slide.micronsPerPixel(); tiff && std::abs(tiff->x - *sample->pixelSize) > 1e-9)
+    std::string source = "HEST metadata: pixel_size_um_estimated (" + sample.metadata + ")";
+    if (const auto tiff = slide.micronsPerPixel(); tiff && std::abs(tiff->x - *sample.pixelSize) > 1e-9)
         source += "; the file itself says " + std::to_string(tiff->x);
-    slide.setMicronsPerPixelFrom({*sample->pixelSize, *sample->pixelSize}, source);
+    slide.setMicronsPerPixelFrom({*sample.pixelSize, *sample.pixelSize}, source);
     return true;
 }
 

@@ -35,15 +35,20 @@ struct HestSample {
 bool isHestFolder(const std::string& path);
 // The IDs that have all three files, sorted.
 std::vector<std::string> hestSampleIds(const std::string& folder);
-// The sample `id` of `folder` (its metadata read); throws DatasetError naming
-// the metadata file and the field when it is malformed.
+// The files of sample `id` of `folder` (patches only when there); no file is
+// read, so it never throws: what the GUI thread may call to find paths.
+HestSample hestSampleFiles(const std::string& folder, const std::string& id);
+// The same with its metadata read; throws DatasetError naming the metadata
+// file and the field when it is missing or malformed.
 HestSample readHestSample(const std::string& folder, const std::string& id);
-// The sample a file belongs to (st/<id>.h5ad, wsis/<id>.tif, patches/<id>.h5
-// of a HEST folder), or none.
+// The files of the sample a file belongs to (st/<id>.h5ad, wsis/<id>.tif,
+// patches/<id>.h5, metadata/<id>.json of a HEST folder whose three files of
+// that sample exist), or none. Reads no metadata.
 std::optional<HestSample> hestSampleOfFile(const std::string& path);
 
 // The slide's pixel size from its sample's metadata; false when the slide is
-// not a HEST WSI (or the metadata has no estimate).
+// not a HEST WSI (or the metadata has no estimate). Throws DatasetError when
+// its metadata is malformed (opening the slide then says why).
 bool applyHestPixelSize(Slide& slide);
 // A HEST data set without its own spot size gets the metadata's (um -> px).
 void applyHestSpotDiameter(SpatialDataset& ds, const HestSample& sample);

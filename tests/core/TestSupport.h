@@ -70,6 +70,15 @@ inline ProcessResult runPython(const QString& script, const QStringList& args = 
     return runProcess(QStringLiteral(HESCAPE_TEST_PYTHON), QStringList{QStringLiteral("-c"), script} + args);
 }
 
+// A HEST-1k folder in HEST's layout under `dir`, built from the bundled demo
+// by tests/core/spatial/make_hest_folder.py (anndata, h5py, PIL): hest/ with
+// samples B4 and C3 (C3 with patches/), hest_bad/ with malformed metadata,
+// hest_patches_bad.h5. Check the result's exitCode (and err when it fails).
+inline ProcessResult makeHestFolder(const QString& dir) {
+    return runProcess(QStringLiteral(HESCAPE_TEST_PYTHON), {QStringLiteral(HESCAPE_SOURCE_DIR "/tests/core/spatial/make_hest_folder.py"),
+                                                            QStringLiteral(HESCAPE_SOURCE_DIR "/resources/demo/her2st"), dir});
+}
+
 // ---- synthetic content: flat cells of cellW x cellH pixels -------------------
 
 using Rgb = std::array<int, 3>;

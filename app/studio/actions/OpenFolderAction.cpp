@@ -32,7 +32,7 @@ QString OpenFolderAction::chooseSample(const QString& dir) const {
     bool ok = false;
     const QString item = QInputDialog::getItem(dialogParent_, tr("HEST-1k sample"), tr("Sample to open:"), items, 0, false, &ok);
     if (!ok) return {};
-    return QString::fromStdString(readHestSample(dir.toStdString(), ids[static_cast<std::size_t>(items.indexOf(item))]).slide);
+    return QString::fromStdString(hestSampleFiles(dir.toStdString(), ids[static_cast<std::size_t>(items.indexOf(item))]).slide);
 }
 
 QString OpenFolderAction::chooseBins(const QString& dir) const {

@@ -90,6 +90,13 @@ void StudioDocument::setMap(const SimilarityMapSettings& map) {
     Q_EMIT mapChanged();
 }
 
+void StudioDocument::showAlignmentUnlessMapped() {
+    if (map_.mode != SimilarityMapMode::Off) return;
+    SimilarityMapSettings m = map_;
+    m.mode = SimilarityMapMode::Alignment;
+    setMap(m);
+}
+
 void StudioDocument::setQueryObservation(std::int64_t obs) {
     const std::int64_t n = dataset_ ? dataset_->observationCount() : 0;
     const std::int64_t q = obs >= 0 && obs < n ? obs : -1;

@@ -72,6 +72,8 @@ public:
 
     const SimilarityMapSettings& map() const { return map_; }
     void setMap(const SimilarityMapSettings& map);
+    // A new run shows its alignment map, unless another map is chosen.
+    void showAlignmentUnlessMapped();
     // The clicked observation of the query maps (-1: none).
     std::int64_t queryObservation() const { return queryObs_; }
     void setQueryObservation(std::int64_t obs);

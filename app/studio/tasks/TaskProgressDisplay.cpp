@@ -8,6 +8,7 @@
 #include <QProgressDialog>
 #include <QToolButton>
 
+#include <algorithm>
 #include <cmath>
 
 namespace hescape {

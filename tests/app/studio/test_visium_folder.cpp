@@ -21,6 +21,7 @@
 #include "widgets/slideview/SlideView.h"
 
 #include <QComboBox>
+#include <QMessageBox>
 #include <QFile>
 #include <QJsonArray>
 #include <QJsonDocument>
@@ -33,6 +34,8 @@
 #include <QSettings>
 #include <QSignalSpy>
 #include <QStandardPaths>
+#include "tests/core/TestSupport.h"
+
 #include <QtTest/QtTest>
 
 #include <cmath>
@@ -100,11 +103,8 @@ private Q_SLOTS:
 
     void hestFolderOpensItsFirstSample() {
         QTemporaryDir dir;
-        QProcess make;
-        make.start(QStringLiteral(HESCAPE_TEST_PYTHON), {QStringLiteral(HESCAPE_SOURCE_DIR "/tests/core/spatial/make_hest_folder.py"),
-                                                         QStringLiteral(HESCAPE_SOURCE_DIR "/resources/demo/her2st"), dir.path()});
-        QVERIFY(make.waitForFinished(120000));
-        QVERIFY2(make.exitCode() == 0, make.readAllStandardError().constData());
+        const auto make = hescape::test::makeHestFolder(dir.path());
+        QVERIFY2(make.exitCode == 0, make.err.constData());
         MainWindow w;
         w.resize(1200, 800);
         w.show();
@@ -120,6 +120,16 @@ private Q_SLOTS:
         QVERIFY(std::abs(w.slideView()->spots().radius() - 50.0 / 0.7) < 1e-3);
         QCOMPARE(w.sectionCombo()->count(), 2);
         QCOMPARE(w.sectionCombo()->itemText(1), QStringLiteral("C3"));
+        // A sample whose metadata is malformed: its WSI does not open, the message names the file and
+        // field, and what is open stays.
+        QSignalSpy failed(&w, &MainWindow::loadFailed);
+        w.openFile(dir.filePath("hest_bad"));
+        QVERIFY(failed.wait(30000));
+        QVERIFY2(w.lastError().contains(QStringLiteral("metadata/C3.json: pixel_size_um_estimated must be a positive number")),
+                 qPrintable(w.lastError()));
+        QVERIFY(doc.slidePath().endsWith(QStringLiteral("hest/wsis/B4.tif")));
+        for (QWidget* t : QApplication::topLevelWidgets())
+            if (auto* box = qobject_cast<QMessageBox*>(t)) box->close();
     }
 
     void spatialDataStoreOpensOnItsImage() {

@@ -17,6 +17,8 @@
 #include <QDir>
 #include <QProcess>
 #include <QTemporaryDir>
+#include "tests/core/TestSupport.h"
+
 #include <QtTest/QtTest>
 
 #include <QCryptographicHash>
@@ -152,11 +154,8 @@ private Q_SLOTS:
     void hestPatchesFeedTheEngine() {
         // patch_source "hest": a HEST sample's patches/<id>.h5 instead of the WSI (joined by barcode).
         QTemporaryDir dir;
-        QProcess make;
-        make.start(QStringLiteral(HESCAPE_TEST_PYTHON), {QStringLiteral(HESCAPE_SOURCE_DIR "/tests/core/spatial/make_hest_folder.py"),
-                                                         QStringLiteral(HESCAPE_SOURCE_DIR "/resources/demo/her2st"), dir.path()});
-        QVERIFY(make.waitForFinished(180000));
-        QVERIFY2(make.exitCode() == 0, make.readAllStandardError().constData());
+        const auto make = hescape::test::makeHestFolder(dir.path());
+        QVERIFY2(make.exitCode == 0, make.err.constData());
         const QString path = dir.filePath("hest.json");
         QFile f(path);
         QVERIFY(f.open(QIODevice::WriteOnly));

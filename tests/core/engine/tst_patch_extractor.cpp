@@ -12,6 +12,8 @@
 
 #include <QProcess>
 #include <QTemporaryDir>
+#include "tests/core/TestSupport.h"
+
 #include <QtTest/QtTest>
 
 #include <algorithm>
@@ -116,11 +118,8 @@ private Q_SLOTS:
     void hestPatchesAreJoinedByBarcode() {
         // A HEST folder built from the demo with HEST's patch layout (tests/core/spatial/make_hest_folder.py, PIL).
         QTemporaryDir dir;
-        QProcess make;
-        make.start(QStringLiteral(HESCAPE_TEST_PYTHON), {QStringLiteral(HESCAPE_SOURCE_DIR "/tests/core/spatial/make_hest_folder.py"),
-                                                         QStringLiteral(HESCAPE_SOURCE_DIR "/resources/demo/her2st"), dir.path()});
-        QVERIFY(make.waitForFinished(180000));
-        QVERIFY2(make.exitCode() == 0, make.readAllStandardError().constData());
+        const auto make = hescape::test::makeHestFolder(dir.path());
+        QVERIFY2(make.exitCode == 0, make.err.constData());
         const HestSample sample = readHestSample(dir.filePath("hest").toStdString(), "C3");
         QVERIFY(!sample.patches.empty());
         const SpatialDataset ds = openSpatialDataset(sample.dataset);

@@ -5,7 +5,7 @@ Zarr v2 stores (OME-NGFF 0.4) are written by Debian's python3-zarr 2.13 with
 numcodecs' blosc, zstd, zlib and gzip. python3-zarr 2.13 cannot write the
 final Zarr v3 format, so v3 stores (OME-NGFF 0.5, sharded or not) are laid out
 here from the v3 specification, their chunks encoded by numcodecs; the
-crc32c of shard indexes is computed here (checked against the standard test
+crc32c of shard indexes is computed by zarr_crc32c.py (checked against the standard test
 vector). Beside every good image, each level's expected samples of plane
 (t = 0, z = 0) are written as raw C-order arrays: <name>.c<k>.level<l>.raw for
 channel images, <name>.level<l>.raw (H x W x 3) for RGB ones.
@@ -21,6 +21,9 @@ import sys
 import numpy as np
 import zarr
 from numcodecs import GZip, Blosc, Delta, Zlib, Zstd
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from zarr_crc32c import crc32c  # noqa: E402  (beside this file)
 
 out = sys.argv[1]
 os.makedirs(out, exist_ok=True)
@@ -125,29 +128,6 @@ def read_back(name, levels):
 
 
 # ---- Zarr v3, from the specification -------------------------------------------------------
-
-def _crc32c_table():
-    t = []
-    for i in range(256):
-        c = i
-        for _ in range(8):
-            c = (c >> 1) ^ 0x82F63B78 if c & 1 else c >> 1
-        t.append(c)
-    return t
-
-
-_CRC = _crc32c_table()
-
-
-def crc32c(data):
-    c = 0xFFFFFFFF
-    for b in data:
-        c = _CRC[(c ^ b) & 0xFF] ^ (c >> 8)
-    return c ^ 0xFFFFFFFF
-
-
-assert crc32c(b"123456789") == 0xE3069283
-
 
 def encode(chunk, codec, big_endian):
     raw = chunk.astype((">" if big_endian else "<") + chunk.dtype.str[1:]).tobytes()

@@ -56,6 +56,8 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 SOURCE = os.path.normpath(os.path.join(HERE, "..", "..", ".."))
 sys.path.insert(0, os.path.join(SOURCE, "tests", "core", "io"))
 import make_parquet_corpus as pq  # noqa: E402  (the spec-written Parquet writer)
+sys.path.insert(0, os.path.join(SOURCE, "tests", "core", "slide"))
+from zarr_crc32c import crc32c  # noqa: E402  (the shared CRC-32C of the Zarr v3 writers)
 
 C3_H5AD = os.path.join(SOURCE, "resources", "demo", "her2st", "C3.h5ad")
 C3_TIFF = os.path.join(SOURCE, "resources", "demo", "her2st", "C3.tiff")
@@ -230,28 +232,6 @@ def new_store_v2(store):
 
 
 # ---- Zarr v3, from the specification -----------------------------------------------------------------
-
-def _crc32c_table():
-    t = []
-    for i in range(256):
-        c = i
-        for _ in range(8):
-            c = (c >> 1) ^ 0x82F63B78 if c & 1 else c >> 1
-        t.append(c)
-    return t
-
-
-_CRC = _crc32c_table()
-
-
-def crc32c(data):
-    c = 0xFFFFFFFF
-    for b in data:
-        c = _CRC[(c ^ b) & 0xFF] ^ (c >> 8)
-    return c ^ 0xFFFFFFFF
-
-
-assert crc32c(b"123456789") == 0xE3069283
 
 ZSTD = numcodecs.Zstd(level=3)
 

@@ -14,6 +14,8 @@
 
 #include <QProcess>
 #include <QTemporaryDir>
+#include "tests/core/TestSupport.h"
+
 #include <QtTest/QtTest>
 
 #include <array>
@@ -59,11 +61,8 @@ private Q_SLOTS:
                  QString::fromStdString(kData), dir_.path()});
         QVERIFY(p.waitForFinished(120000));
         QVERIFY2(p.exitCode() == 0, p.readAllStandardError().constData());
-        QProcess hest;
-        hest.start(QStringLiteral(HESCAPE_TEST_PYTHON), {QStringLiteral(HESCAPE_SOURCE_DIR "/tests/core/spatial/make_hest_folder.py"),
-                                                         QStringLiteral(HESCAPE_SOURCE_DIR "/resources/demo/her2st"), dir_.path()});
-        QVERIFY(hest.waitForFinished(120000));
-        QVERIFY2(hest.exitCode() == 0, hest.readAllStandardError().constData());
+        const auto hest = hescape::test::makeHestFolder(dir_.path());
+        QVERIFY2(hest.exitCode == 0, hest.err.constData());
     }
 
     void tenxValueAndIndexTypes_data() {
