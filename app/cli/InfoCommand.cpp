@@ -7,6 +7,7 @@
 #include "core/spatial/DatasetOpener.h"
 #include "core/spatial/HestSample.h"
 #include "core/spatial/SpatialDataStore.h"
+#include "core/spatial/VisiumFolder.h"
 
 #include <algorithm>
 #include <cstdio>
@@ -141,6 +142,15 @@ Range coordinateRange(const SpatialDataset& d) {
     return r;
 }
 
+// A Visium folder's images that can be the slide, and how the spots are
+// placed on each (the CytAssist image: or why they are not).
+void printVisiumImages(const SpatialDataset& d) {
+    const auto images = visiumSlideImages(d);
+    if (images.empty()) return;
+    std::cout << "images:\n";
+    for (const auto& i : images) std::cout << "  " << i.name << ": " << i.path << "\n    " << i.note << '\n';
+}
+
 void printDatasetText(const SpatialDataset& d) {
     const Range r = coordinateRange(d);
     std::cout << "source: " << d.source << '\n'
@@ -162,6 +172,7 @@ void printDatasetText(const SpatialDataset& d) {
         std::cout << "microns per pixel (full resolution): " << mpp->second
                   << (derived ? " (derived: 55 um Visium spot / spot_diameter_fullres)" : " (recorded)") << '\n';
     }
+    printVisiumImages(d);
     std::cout << "obs columns: " << d.obs.size() << '\n';
     for (const auto& c : d.obs) {
         std::cout << "  " << c.name << " (" << kindName(c.kind);

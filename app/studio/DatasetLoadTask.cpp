@@ -43,7 +43,7 @@ QString companionDataset(const QString& slidePath) {
         return store;
     // A HEST WSI comes with its sample's st/<id>.h5ad.
     if (const auto sample = hestSampleOfFile(slidePath.toStdString())) return QString::fromStdString(sample->dataset);
-    // A Visium image comes with the data folder whose spatial/ holds it.
+    // A Visium image (hires, lowres, CytAssist) comes with the data folder whose spatial/ holds it.
     if (const std::string folder = visiumFolderOfImage(slidePath.toStdString()); !folder.empty()) return QString::fromStdString(folder);
     const QFileInfo info(slidePath);
     const QString candidate = info.dir().filePath(info.completeBaseName() + QStringLiteral(".h5ad"));
@@ -87,6 +87,9 @@ QList<SlideWithData> slidesWithDataIn(const QString& folder) {
     const QDir dir(folder);
     for (const QString& f : dir.entryList({QStringLiteral("*.tiff"), QStringLiteral("*.tif"), QStringLiteral("*.svs")}, QDir::Files, QDir::Name)) {
         const QString slide = dir.filePath(f);
+        // A Visium folder's CytAssist image shows the same data set on another
+        // image (Slide > Data Set Images switches), not another section.
+        if (!visiumFolderOfImage(slide.toStdString()).empty()) continue;
         const QString dataset = companionDataset(slide);
         if (!dataset.isEmpty()) out.append({QFileInfo(f).completeBaseName(), slide, dataset});
     }

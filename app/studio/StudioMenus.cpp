@@ -5,6 +5,7 @@
 #include "app/studio/RecentFiles.h"
 #include "app/studio/SessionController.h"
 #include "app/studio/actions/CompareRunsAction.h"
+#include "app/studio/actions/DatasetImagesAction.h"
 #include "app/studio/actions/ExportAnnDataAction.h"
 #include "app/studio/actions/ExportViewAction.h"
 #include "app/studio/actions/HelpActions.h"
@@ -74,6 +75,8 @@ StudioActions buildStudioMenus(QMainWindow& w, const StudioServices& s, const st
     slide->addAction(out.setMicronsPerPixel->action());
     out.registerLandmarks = new RegisterLandmarksAction(&w, s.document, s.view);
     slide->addAction(out.registerLandmarks->action());
+    slide->addSeparator();
+    slide->addAction((new DatasetImagesAction(&w, s.document, s.loader))->action());
     QMenu* help = w.menuBar()->addMenu(QObject::tr("&Help"));
     help->addAction((new ShortcutsAction(&w))->action());
     help->addAction((new AboutAction(&w))->action());

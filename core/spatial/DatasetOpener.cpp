@@ -84,9 +84,7 @@ std::string detectDatasetFormat(const std::string& path) {
 
 AffineTransform transformForSlide(const SpatialDataset& ds, const std::string& slidePath) {
     if (!ds.toImages.empty()) {
-        std::string key = fs::absolute(slidePath).lexically_normal().string();
-        while (key.size() > 1 && key.back() == '/') key.pop_back();
-        if (const auto it = ds.toImages.find(key); it != ds.toImages.end()) return it->second;
+        if (const auto it = ds.toImages.find(imagePathKey(slidePath)); it != ds.toImages.end()) return it->second;
     }
     const std::string name = fs::path(slidePath).filename().string();
     // Xenium cells (micrometres) on the bundle's own morphology image: by the

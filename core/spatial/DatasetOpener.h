@@ -20,8 +20,10 @@ class Slide;
 std::string detectDatasetFormat(const std::string& path);
 
 // The dataset -> slide transform for showing `ds` on the slide at
-// `slidePath`: Visium's tissue_hires_image / tissue_lowres_image get their
-// scale factor (coordinates are full-resolution pixels); otherwise ds.toSlide.
+// `slidePath`: an image in ds.toImages (a SpatialData store's images, a
+// Visium folder's placed CytAssist image) gets its own map; Visium's
+// tissue_hires_image / tissue_lowres_image get their scale factor
+// (coordinates are full-resolution pixels); otherwise ds.toSlide.
 AffineTransform transformForSlide(const SpatialDataset& ds, const std::string& slidePath);
 
 // The pixel size of an image that records none, from the data folder it

@@ -154,12 +154,6 @@ AffineTransform systemToImage(const ImageChoice& img, const std::string& store, 
     }
 }
 
-std::string normalPath(const std::string& p) {
-    std::string s = std::filesystem::absolute(p).lexically_normal().string();
-    while (s.size() > 1 && s.back() == '/') s.pop_back();
-    return s;
-}
-
 // The dataset's map onto every image of the coordinate system, by the image's
 // folder, so that whichever image is open as the slide places the spots
 // (transformForSlide). Images that cannot be inverted are left out.
@@ -170,7 +164,7 @@ std::map<std::string, AffineTransform> toEveryImage(const SpatialDataListing& l,
         const ElementTransform* t = transformTo(e.transforms, cs);
         if (!t) continue;
         try {
-            out[normalPath(e.path)] = t->toSystem.inverse().after(dataToSystem);
+            out[imagePathKey(e.path)] = t->toSystem.inverse().after(dataToSystem);
         } catch (const std::domain_error&) {
         }
     }

@@ -3,9 +3,16 @@
 #include "core/spatial/SpatialDataset.h"
 
 #include <cmath>
+#include <filesystem>
 #include <sstream>
 
 namespace hescape {
+
+std::string imagePathKey(const std::string& path) {
+    std::string s = std::filesystem::absolute(path).lexically_normal().string();
+    while (s.size() > 1 && s.back() == '/') s.pop_back();
+    return s;
+}
 
 double AffineTransform::meanScale() const {
     return std::sqrt(std::abs(m[0] * m[4] - m[1] * m[3]));

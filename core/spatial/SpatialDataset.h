@@ -51,6 +51,10 @@ struct Point2 {
 // How an observation is drawn: a round spot or cell, or a square bin (Visium HD).
 enum class SpotShape { Circle, Square };
 
+// The key of an image in SpatialDataset::toImages: its absolute, lexically
+// normal path without a trailing '/'.
+std::string imagePathKey(const std::string& path);
+
 class SpatialDataset {
 public:
     std::string source;  // the file or folder it was read from
@@ -73,9 +77,13 @@ public:
     std::map<std::string, double> metadata;  // e.g. Visium scale factors, Xenium pixel size
     // Dataset coordinates -> slide level-0 pixels (the one place the mapping lives).
     AffineTransform toSlide;
-    // Formats with several images (SpatialData stores): the map onto each
-    // one's level-0 pixels, by the image's absolute, normalised path.
+    // Formats with several images (SpatialData stores, a Visium folder's
+    // CytAssist image): the map onto each one's level-0 pixels, by the
+    // image's imagePathKey().
     std::map<std::string, AffineTransform> toImages;
+    // By the same key: how the map onto an image in toImages was found, or
+    // why an image of the data set has none (then it is not in toImages).
+    std::map<std::string, std::string> imageNotes;
 
     std::int64_t observationCount() const { return static_cast<std::int64_t>(obsNames.size()); }
     std::int64_t geneCount() const { return static_cast<std::int64_t>(geneNames.size()); }

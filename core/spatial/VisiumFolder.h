@@ -1,10 +1,12 @@
 // A Visium or Visium HD output folder as one thing: which bin folder of a
 // Visium HD output opens (binned_outputs/square_NNNum), which image is its
-// slide (spatial/tissue_hires_image.png, else the lowres one), which data
+// slide (spatial/tissue_hires_image.png, else the lowres one; the CytAssist
+// image can be chosen where its map is known, VisiumCytAssist.h), which data
 // folder an image belongs to, and the image's pixel size from the scale
 // factors (Visium HD: microns_per_pixel; Visium: 55 um over
 // spot_diameter_fullres, marked as derived), divided by the image's own
-// scale factor.
+// scale factor (the CytAssist image: times its pixel's side in
+// full-resolution pixels, marked as derived).
 #pragma once
 
 #include <string>
@@ -13,6 +15,7 @@
 namespace hescape {
 
 class Slide;
+class SpatialDataset;
 
 struct VisiumBinFolder {
     double binMicrons = 0;
@@ -31,12 +34,26 @@ std::string defaultVisiumHdBinFolder(const std::string& path);
 bool isVisiumFolder(const std::string& path);
 // The image to show for such a folder; empty when its spatial/ has none.
 std::string visiumImageOf(const std::string& folder);
-// The data folder whose spatial/ holds `imagePath` (a tissue_*_image.png);
-// empty when it is not such an image.
+// The data folder whose spatial/ holds `imagePath` (a tissue_*_image.png or
+// cytassist_image.tiff); empty when it is not such an image. Names only.
 std::string visiumFolderOfImage(const std::string& imagePath);
 
 // Sets the pixel size of a Visium image that records none; false when the
-// slide is not one (or its scale factors do not say).
+// slide is not one (or its scale factors do not say, or the CytAssist
+// image's map is not known).
 bool applyVisiumPixelSize(Slide& slide);
+
+// An image of a Visium data set's spatial/ that can be its slide.
+struct VisiumSlideImage {
+    std::string name;  // "hires", "lowres" or "CytAssist"
+    std::string path;
+    bool placed = false;  // the data set has a map onto it
+    std::string note;     // how the spots are placed on it, or why they are not
+};
+// tissue_hires_image.png and tissue_lowres_image.png (by their scale factors)
+// and cytassist_image.tiff (placed when readVisium found its map,
+// ds.toImages; else ds.imageNotes says why), those that exist. Empty for
+// data sets that are not Visium. Checks which files exist; reads none.
+std::vector<VisiumSlideImage> visiumSlideImages(const SpatialDataset& ds);
 
 }  // namespace hescape

@@ -7,6 +7,7 @@
 #include "core/io/ParquetFile.h"
 #include "core/io/TextTable.h"
 #include "core/spatial/TenxMatrixReader.h"
+#include "core/spatial/VisiumCytAssist.h"
 
 #include <cmath>
 #include <filesystem>
@@ -168,6 +169,16 @@ void applyScaleFactors(SpatialDataset& ds, const fs::path& file, const Positions
     ds.gridAxis = gridColumnAxis(p);
 }
 
+// The CytAssist image's map (toImages), or why there is none (imageNotes);
+// a malformed feature_slice.h5 throws, naming the file and the field.
+void placeCytAssist(SpatialDataset& ds, const fs::path& folder) {
+    const CytAssistPlacement c = placeCytAssistImage(folder.string());
+    if (c.image.empty()) return;
+    const std::string key = imagePathKey(c.image);
+    if (c.toImage) ds.toImages[key] = *c.toImage;
+    ds.imageNotes[key] = c.note;
+}
+
 }  // namespace
 
 SpatialDataset readVisium(const std::string& path) {
@@ -187,6 +198,7 @@ SpatialDataset readVisium(const std::string& path) {
     placeObservations(ds, positions, matrixPath.filename().string());
     ds.coordinateUnits = "pixels";
     applyScaleFactors(ds, spatialDir / "scalefactors_json.json", positions);
+    placeCytAssist(ds, matrixPath.parent_path());
     ds.validate();
     return ds;
 }

@@ -10,6 +10,9 @@
 //   bin_size_um and microns_per_pixel): square bins of bin_size_um, drawn at
 //   their true size and along the grid's own axes (the bins' rows and
 //   columns, fitted from their array and pixel positions).
+// - spatial/cytassist_image.tiff: placed through feature_slice.h5 or as the
+//   full-resolution image itself (VisiumCytAssist.h) into toImages; how, or
+//   why not, in imageNotes.
 // Scale factors that are there but not positive numbers are errors naming
 // the file and the key: a misread scale would put every spot off the image.
 #pragma once

@@ -79,6 +79,17 @@ inline ProcessResult makeHestFolder(const QString& dir) {
                                                             QStringLiteral(HESCAPE_SOURCE_DIR "/resources/demo/her2st"), dir});
 }
 
+// Visium and Visium HD folders with a CytAssist image under `dir`, built from
+// copies of the real ones in shared/data by
+// tests/core/spatial/make_cytassist_folders.py (h5py, tifffile, numpy):
+// hd_affine, hd_projective, hd_two_slices, hd_bad_*, visium_cytassist,
+// visium_cytassist_mismatch and expected.json (numpy's placements). Check the
+// result's exitCode (and err when it fails).
+inline ProcessResult makeCytAssistFolders(const QString& dir) {
+    return runProcess(QStringLiteral(HESCAPE_TEST_PYTHON), {QStringLiteral(HESCAPE_SOURCE_DIR "/tests/core/spatial/make_cytassist_folders.py"),
+                                                            QStringLiteral(HESCAPE_SHARED_DATA_DIR), dir});
+}
+
 // ---- synthetic content: flat cells of cellW x cellH pixels -------------------
 
 using Rgb = std::array<int, 3>;

@@ -1,11 +1,12 @@
-// TaskProgressDisplay: follows the service's signals; the bar is indeterminate
-// until a job reports its first fraction.
+// TaskProgressDisplay: follows the service's signals; until a job reports its
+// first fraction the bar is hidden and the label counts the job's seconds.
 #include "app/studio/tasks/TaskProgressDisplay.h"
 
 #include <QHBoxLayout>
 #include <QLabel>
 #include <QProgressBar>
 #include <QProgressDialog>
+#include <QTimer>
 #include <QToolButton>
 
 #include <algorithm>
@@ -26,6 +27,9 @@ TaskProgressDisplay::TaskProgressDisplay(TaskService* tasks, QWidget* dialogPare
     cancel_ = new QToolButton(this);
     cancel_->setText(tr("Cancel"));
     cancel_->setToolTip(tr("Cancel this job"));
+    ticker_ = new QTimer(this);
+    ticker_->setInterval(1000);
+    connect(ticker_, &QTimer::timeout, this, &TaskProgressDisplay::showNewest);
     layout->addWidget(label_);
     layout->addWidget(bar_);
     layout->addWidget(cancel_);
@@ -43,7 +47,8 @@ QString TaskProgressDisplay::currentLabel() const { return jobs_.isEmpty() ? QSt
 void TaskProgressDisplay::onStarted(const QString& key, const QString& label, TaskService::Display display) {
     jobs_.removeIf([&](const Shown& s) { return s.key == key; });  // a job replaced under its key
     if (display == TaskService::Display::Hidden) return;
-    jobs_.append({key, label});
+    jobs_.append({key, label, -1, {}, {}});
+    jobs_.last().running.start();
     if (display == TaskService::Display::Dialog) {
         if (dialog_) dialog_->deleteLater();
         dialogKey_ = key;
@@ -79,19 +84,20 @@ void TaskProgressDisplay::onFinished(const QString& key) {
 
 void TaskProgressDisplay::showNewest() {
     if (jobs_.isEmpty()) {
+        ticker_->stop();
         hide();
         return;
     }
     const Shown& s = jobs_.last();
     QString text = s.step.isEmpty() ? s.label : QStringLiteral("%1: %2").arg(s.label, s.step);
     if (jobs_.size() > 1) text += tr(" (+%1 more)").arg(jobs_.size() - 1);
+    const bool known = s.fraction >= 0;
+    if (!known && s.running.elapsed() >= 1000) text += tr(" — %1 s").arg(s.running.elapsed() / 1000);
     label_->setText(text);
-    if (s.fraction < 0) {
-        bar_->setRange(0, 0);  // busy
-    } else {
-        bar_->setRange(0, 1000);
-        bar_->setValue(static_cast<int>(std::lround(std::clamp(s.fraction, 0.0, 1.0) * 1000)));
-    }
+    bar_->setVisible(known);
+    if (known) bar_->setValue(static_cast<int>(std::lround(std::clamp(s.fraction, 0.0, 1.0) * 1000)));
+    if (known) ticker_->stop();
+    else if (!ticker_->isActive()) ticker_->start();
     show();
 }
 

@@ -2,11 +2,17 @@
 // in the status bar for the newest running job of the TaskService (a count of
 // the others beside it), and, for jobs started with Display::Dialog, a
 // window-modal progress dialog whose Cancel cancels that job. Hidden while
-// nothing runs.
+// nothing runs. A job that has reported no fraction yet shows the seconds it
+// has run, once a second, instead of a busy bar: Qt animates a busy bar about
+// 30 times a second, and in a window that holds a QOpenGLWidget every repaint
+// composes the whole window through OpenGL. Without a GPU (Mesa llvmpipe) that
+// took ~1.5 of the 2 cores and doubled a Visium HD load (bench/README.md,
+// bench_studio_open).
 #pragma once
 
 #include "app/studio/tasks/TaskService.h"
 
+#include <QElapsedTimer>
 #include <QPointer>
 #include <QStringList>
 #include <QWidget>
@@ -14,6 +20,7 @@
 class QLabel;
 class QProgressBar;
 class QProgressDialog;
+class QTimer;
 class QToolButton;
 
 namespace hescape {
@@ -38,10 +45,12 @@ private:
     QLabel* label_;
     QProgressBar* bar_;
     QToolButton* cancel_;
+    QTimer* ticker_;  // once a second while the newest job has no fraction
     struct Shown {
         QString key, label;
-        double fraction = -1;  // -1: no progress reported yet (busy indicator)
+        double fraction = -1;  // -1: no progress reported yet (the seconds it has run are shown)
         QString step;
+        QElapsedTimer running;
     };
     QList<Shown> jobs_;  // oldest first; the status bar shows the last
     QString dialogKey_;

@@ -121,6 +121,30 @@ private Q_SLOTS:
         QVERIFY(r.out.contains("\nobjective power: unknown\n"));
     }
 
+    void infoListsVisiumImages() {
+        // Visium HD folders with a CytAssist image (make_cytassist_folders.py): placed through an
+        // affine feature_slice.h5, not placed through a projective one; the image's own pixel size.
+        const QString folders = dir_.filePath("cytassist");
+        const ProcessResult made = makeCytAssistFolders(folders);
+        QVERIFY2(made.exitCode == 0, made.err.constData());
+        const QString bins = folders + "/hd_affine/binned_outputs/square_008um";
+        ProcessResult r = hescapeCli({"info", folders + "/hd_affine"});
+        QVERIFY2(r.finished && r.exitCode == 0, qPrintable(describe(r)));
+        QStringList lines = QString::fromUtf8(r.out).split('\n');
+        for (const QString& line : {QStringLiteral("images:"), "  hires: " + bins + "/spatial/tissue_hires_image.png",
+                                    QStringLiteral("    placed by tissue_hires_scalef 0.254044"), "  CytAssist: " + bins + "/spatial/cytassist_image.tiff",
+                                    QStringLiteral("    placed by the inverse of feature_slice.h5's CytAssist-to-microscope transform (affine)")})
+            QVERIFY2(lines.contains(line), qPrintable("missing line '" + line + "' in:\n" + r.out));
+        r = hescapeCli({"info", folders + "/hd_projective"});
+        QVERIFY2(r.finished && r.exitCode == 0, qPrintable(describe(r)));
+        QVERIFY2(r.out.contains("\n    not placed: run1_feature_slice.h5's CytAssist-to-microscope transform is projective"), r.out.constData());
+        r = hescapeCli({"info", bins + "/spatial/cytassist_image.tiff"});
+        QVERIFY2(r.finished && r.exitCode == 0, qPrintable(describe(r)));
+        QVERIFY2(r.out.contains("\nmicrons per pixel: 6.57027 x 6.57027\n") &&
+                     r.out.contains("\nmicrons per pixel from: derived: microns_per_pixel (scalefactors_json.json) x sqrt(|det|)"),
+                 r.out.constData());
+    }
+
     void infoJson_data() {
         QTest::addColumn<QString>("file");
         QTest::addColumn<QString>("format");

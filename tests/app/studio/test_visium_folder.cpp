@@ -13,6 +13,8 @@
 // writer): the store opens its finest image as the slide (OME-Zarr, also with
 // an affine or sequence transform) with the table's spots where numpy puts
 // them; every image of the store places them (the section switcher lists them).
+// And Visium HD folders with a CytAssist image (make_cytassist_folders.py):
+// Slide > Data Set Images opens it with the bins where numpy puts them.
 #include "app/studio/MainWindow.h"
 #include "app/studio/model/StudioDocument.h"
 #include "core/slide/Slide.h"
@@ -20,7 +22,9 @@
 #include "widgets/GlSurfaceFormat.h"
 #include "widgets/slideview/SlideView.h"
 
+#include <QAction>
 #include <QComboBox>
+#include <QMenu>
 #include <QMessageBox>
 #include <QFile>
 #include <QJsonArray>
@@ -99,6 +103,53 @@ private Q_SLOTS:
         QVERIFY2(colourDistance(inside, corner) < 12, qPrintable(QStringLiteral("centre %1 corner %2").arg(inside, 0, 16).arg(corner, 0, 16)));
         QVERIFY2(colourDistance(inside, gap) > 40, qPrintable(QStringLiteral("centre %1 gap %2").arg(inside, 0, 16).arg(gap, 0, 16)));
         if (qEnvironmentVariableIsSet("HESCAPE_SCREENSHOT_DIR")) img.save(qEnvironmentVariable("HESCAPE_SCREENSHOT_DIR") + "/visium_hd_bins.png");
+    }
+
+    void cytAssistImageFromTheSlideMenu() {
+        // Visium HD folders with a CytAssist image (make_cytassist_folders.py): Slide > Data Set Images
+        // lists hires, lowres and CytAssist; the CytAssist image opens with the bins where numpy's
+        // inverse of feature_slice.h5's transform puts them, and its own pixel size.
+        QTemporaryDir dir;
+        const auto made = hescape::test::makeCytAssistFolders(dir.path());
+        QVERIFY2(made.exitCode == 0, made.err.constData());
+        QFile f(dir.filePath("expected.json"));
+        QVERIFY(f.open(QIODevice::ReadOnly));
+        const QJsonObject expected = QJsonDocument::fromJson(f.readAll()).object()["hd_affine"].toObject();
+        MainWindow w;
+        w.resize(1000, 700);
+        w.show();
+        QVERIFY(QTest::qWaitForWindowExposed(&w));
+        QSignalSpy dataset(&w, &MainWindow::datasetLoaded);
+        w.openFile(dir.filePath("hd_affine"));
+        QVERIFY2(dataset.wait(30000), qPrintable(w.lastError()));
+        const StudioDocument& doc = *w.document();
+        QVERIFY(doc.slidePath().endsWith(QStringLiteral("spatial/tissue_hires_image.png")));
+        auto* menu = w.findChild<QMenu*>(QStringLiteral("datasetImagesMenu"));
+        QVERIFY(menu);
+        QCOMPARE(menu->actions().size(), 3);
+        QVERIFY(menu->actions()[0]->isChecked());
+        QAction* cytAssist = menu->actions()[2];
+        QVERIFY(cytAssist->text().startsWith(QStringLiteral("CytAssist")) && cytAssist->isEnabled());
+        cytAssist->trigger();
+        QVERIFY2(dataset.wait(30000), qPrintable(w.lastError()));
+        QVERIFY(doc.slidePath().endsWith(QStringLiteral("square_008um/spatial/cytassist_image.tiff")));
+        QVERIFY(menu->actions()[2]->isChecked());
+        const double mpp = expected["cytassist_mpp"].toDouble();
+        QVERIFY(std::abs(doc.slide()->micronsPerPixel()->x - mpp) < 1e-9);
+        QVERIFY(std::abs(w.slideView()->spots().radius() - 4.0 / mpp) < 1e-3);
+        const QJsonObject onCytAssist = expected["on_cytassist"].toObject();
+        const auto& xy = w.slideView()->spots().positions();
+        QCOMPARE(xy.size(), 2 * doc.dataset()->obsNames.size());
+        for (std::size_t i = 0; i < doc.dataset()->obsNames.size(); ++i) {
+            const QJsonArray want = onCytAssist[QString::fromStdString(doc.dataset()->obsNames[i])].toArray();
+            QVERIFY(std::abs(xy[2 * i] - want[0].toDouble()) < 1e-3 && std::abs(xy[2 * i + 1] - want[1].toDouble()) < 1e-3);
+        }
+        // A projective transform: the entry is there, disabled, and says why.
+        w.openFile(dir.filePath("hd_projective"));
+        QVERIFY2(dataset.wait(30000), qPrintable(w.lastError()));
+        QCOMPARE(menu->actions().size(), 3);
+        QVERIFY(!menu->actions()[2]->isEnabled());
+        QVERIFY2(menu->actions()[2]->toolTip().contains(QStringLiteral("projective")), qPrintable(menu->actions()[2]->toolTip()));
     }
 
     void hestFolderOpensItsFirstSample() {

@@ -9,6 +9,7 @@
 
 #include <QApplication>
 #include <QLabel>
+#include <QProgressBar>
 #include <QSignalSpy>
 #include <QThread>
 #include <QtTest>
@@ -149,6 +150,33 @@ private Q_SLOTS:
         // Hidden jobs are not shown at all.
         tasks.run<int>(QStringLiteral("h"), QStringLiteral("quiet"), [](const Progress&) { return 0; }, {}, TaskService::Display::Hidden);
         QVERIFY(display.isHidden());
+    }
+
+    void aJobWithoutProgressCountsItsSecondsInsteadOfABusyBar() {
+        // A busy bar repaints ~30 times a second (each a GL composition of the window); the count repaints once.
+        TaskService tasks;
+        QWidget window;
+        TaskProgressDisplay display(&tasks, &window, &window);
+        window.show();
+        std::atomic<bool> release{false};
+        tasks.run<int>(QStringLiteral("quiet"), QStringLiteral("Reading Q"),
+                       [&](const Progress&) {
+                           while (!release) std::this_thread::sleep_for(std::chrono::milliseconds(5));
+                           return 0;
+                       },
+                       {});
+        auto* bar = display.findChild<QProgressBar*>();
+        QVERIFY(bar && display.isVisible() && !bar->isVisible());
+        auto* label = display.findChild<QLabel*>();
+        QCOMPARE(label->text(), QStringLiteral("Reading Q"));
+        QTRY_VERIFY_WITH_TIMEOUT(label->text() == QStringLiteral("Reading Q \u2014 1 s"), 3000);
+        release = true;
+        QTRY_VERIFY_WITH_TIMEOUT(display.isHidden(), 5000);
+        // A job that reports fractions shows them on the bar.
+        std::atomic<bool> cancelled{false};
+        tasks.run<int>(QStringLiteral("loud"), QStringLiteral("Reading L"), [&](const Progress& p) { return slowWork(p, cancelled, 600); }, {});
+        QTRY_VERIFY_WITH_TIMEOUT(bar->isVisible() && bar->value() > 0, 3000);
+        QTRY_VERIFY_WITH_TIMEOUT(display.isHidden(), 5000);
     }
 };
 
