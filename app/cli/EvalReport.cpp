@@ -39,9 +39,17 @@ void printRetrievalJson(const RetrievalReport& whole, const RetrievalReport& inB
               << ", \"gene_to_image\": " << scoresJson(inBatch.geneToImage) << "}";
 }
 
+std::string significanceJson(const RecallSignificance& s) {
+    if (!s.available) return "null";
+    return "{\"p_value\": " + jsonNumber(s.pValue) + ", \"null_mean\": " + jsonNumber(s.nullMean) +
+           ", \"permutations\": " + std::to_string(s.permutations) + "}";
+}
+
 void printRunJson(const RunEvaluation& e) {
     std::cout << "{\"split\": " << jsonString(e.split) << ", \"pairs\": " << e.alignment.size();
     printRetrievalJson(e.whole, e.inBatch);
+    std::cout << ", \"whole_recall_at_5_significance\": {\"image_to_gene\": " << significanceJson(e.imageToGeneP)
+              << ", \"gene_to_image\": " << significanceJson(e.geneToImageP) << "}";
     std::cout << ", \"alignment\": {\"mean\": " << jsonNumber(e.meanAlignment) << ", \"median\": " << jsonNumber(e.medianAlignment) << "}";
     if (e.prediction.available) {
         std::cout << ", \"expression_prediction\": {\"genes\": " << e.prediction.trained.genes.size()
@@ -50,9 +58,11 @@ void printRunJson(const RunEvaluation& e) {
                   << "}, \"untrained\": {\"mean_pearson\": " << jsonNumber(e.prediction.untrained.meanPearson)
                   << ", \"median_pearson\": " << jsonNumber(e.prediction.untrained.medianPearson) << "}}";
     }
-    if (e.batches.available) {
-        std::cout << ", \"batch_effects\": {\"batch_key\": \"section\", \"sections\": " << e.batches.sections.size();
-        printBatchJson(e.batches.image, e.batches.gene, false);
+    for (const auto& [key, b] : {std::pair{"section", &e.batches}, {"donor", &e.donorBatches}}) {
+        if (!b->available) continue;
+        std::cout << ", \"batch_effects" << (std::string(key) == "section" ? "" : "_by_donor") << "\": {\"batch_key\": \"" << key
+                  << "\", \"" << key << "s\": " << b->sections.size();
+        printBatchJson(b->image, b->gene, false);
         std::cout << "}";
     }
     std::cout << "}\n";
@@ -70,13 +80,13 @@ void printRunPrediction(const RunEvaluation& e) {
         std::printf("| %s | %.3f | %.3f | %lld |\n", name, rep->meanPearson, rep->medianPearson, static_cast<long long>(rep->scoredGenes));
 }
 
-void printRunBatches(const BatchResult& batches) {
+void printRunBatches(const BatchResult& batches, const char* key) {
     if (!batches.available) return;
-    std::printf("\nbatch effects by section (%zu sections, all splits; 1 - |silhouette| and iLISI high = well mixed,\n"
-                "kNN batch accuracy high = sections separable):\n"
+    std::printf("\nbatch effects by %s (%zu, all splits; 1 - |silhouette| and iLISI high = well mixed,\n"
+                "kNN batch accuracy high = batches separable):\n"
                 "| embeddings | silhouette batch | iLISI (median) | iLISI normalised | kNN batch accuracy (balanced) |\n"
                 "|--|--:|--:|--:|--:|\n",
-                batches.sections.size());
+                key, batches.sections.size());
     for (const auto& [name, rep] : {std::pair{"image", &batches.image}, {"gene", &batches.gene}})
         std::printf("| %s | %.3f | %.2f | %.3f | %.3f (chance %.3f) |\n", name, rep->batchSilhouette.score, rep->ilisi.median,
                     rep->ilisi.normalised, rep->knn.balancedAccuracy, rep->knn.chanceBalanced);
@@ -113,9 +123,17 @@ void printRunEvaluation(const std::string& path, const RunEvaluation& e, bool js
     row("whole split, gene->image", e.whole.geneToImage);
     row("in-batch (64), image->gene", e.inBatch.imageToGene);
     row("in-batch (64), gene->image", e.inBatch.geneToImage);
+    for (const auto& [name, sig] : {std::pair{"image->gene", &e.imageToGeneP}, {"gene->image", &e.geneToImageP}}) {
+        if (sig->available)
+            std::printf("whole split %s R@5 vs chance: permutation p = %.4f (%d re-pairings, null mean %.3f)\n", name, sig->pValue,
+                        sig->permutations, sig->nullMean);
+        else
+            std::printf("whole split %s R@5 vs chance: no permutation test (%s)\n", name, sig->why.c_str());
+    }
     std::printf("\nalignment (cosine of each pair's image and gene embedding): mean %.3f, median %.3f\n", e.meanAlignment, e.medianAlignment);
     printRunPrediction(e);
-    printRunBatches(e.batches);
+    printRunBatches(e.batches, "section");
+    printRunBatches(e.donorBatches, "donor");
     if (written) std::printf("written to %s under /eval/%s\n", path.c_str(), e.split.c_str());
 }
 

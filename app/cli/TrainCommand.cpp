@@ -8,7 +8,9 @@
 
 #include "core/compute/ThreadBudget.h"
 #include "core/io/JsonWriter.h"
+#include "app/cli/CompareCommand.h"
 #include "app/cli/TerminalProgress.h"
+#include "core/eval/EvaluationJob.h"
 #include "core/engine/ClipTrainer.h"
 #include "core/engine/DistributedContext.h"
 #include "core/engine/DistributedEnvironment.h"
@@ -32,7 +34,8 @@ namespace hescape::cli {
 namespace {
 
 constexpr const char* kUsage =
-    "usage: hescape train CONFIG.json [--json] [--results RUN.h5] [--out SUMMARY.json] [--resume CHECKPOINT]\n\n"
+    "usage: hescape train CONFIG.json [--json] [--results RUN.h5] [--out SUMMARY.json] [--resume CHECKPOINT]\n"
+    "                     [--seeds N]\n\n"
     "Trains the image and gene encoders contrastively (CLIP or SigLIP) on the sections the\n"
     "configuration names, split by section. See docs/training.md for the settings.\n"
     "  --json          one JSON object per line for each step and evaluation (for scripts)\n"
@@ -68,6 +71,7 @@ std::string metricsJson(const EvalMetrics& m) {
 struct TrainArgs {
     std::string configPath, outPath, resumePath, resultsPath;
     bool json = false;
+    int seeds = 0;  // --seeds N
 };
 
 // Returns the exit code when the command ends here (help, a usage error).
@@ -85,6 +89,16 @@ std::optional<int> parseTrainArgs(const std::vector<std::string>& args, TrainArg
             t.resultsPath = args[++i];
         } else if (a == "--resume" && i + 1 < args.size()) {
             t.resumePath = args[++i];
+        } else if (a == "--seeds" && i + 1 < args.size()) {
+            try {
+                t.seeds = std::stoi(args[++i]);
+            } catch (const std::exception&) {
+                t.seeds = 0;
+            }
+            if (t.seeds < 1 || t.seeds > 1000) {
+                std::cerr << "hescape train: --seeds needs a number from 1 to 1000\n";
+                return 2;
+            }
         } else if (!a.empty() && a[0] == '-') {
             std::cerr << "hescape train: unknown option '" << a << "'\n" << kUsage;
             return 2;
@@ -153,6 +167,10 @@ public:
         if (trainer.patchStoreReuses() > 0)
             std::cerr << "patches of " << trainer.patchStoreReuses() << " section(s) read from the patch store " << config_.patchStore << "\n";
         for (const auto& n : trainer.notes()) std::cerr << "note: " << n << "\n";
+    }
+    void untrained(const EvalMetrics& m) override {
+        if (args_.json) std::cout << "{\"untrained_validation\": " << metricsJson(m) << "}\n" << std::flush;
+        else std::fprintf(stderr, "before training: validation loss %.3f, in-batch recall@5 %.3f (chance %.3f)\n", m.loss, m.recallAt5, m.chanceAt5);
     }
     void beforeTraining(ClipTrainer& trainer) override {
         meetPeers(dist_, trainer, config_);
@@ -240,6 +258,35 @@ void trainAsMain(ClipTrainer& trainer, const TrainArgs& args, const TrainConfig&
     if (!args.outPath.empty()) writeSummary(args, trainer.genes().size(), observer.epochs(), test);
 }
 
+// Several seeds: one run per seed, each evaluated and stored, then the table.
+int trainSeeds(TrainArgs args, TrainConfig config, const std::vector<std::uint64_t>& seeds) {
+    if (!args.resumePath.empty() || !args.outPath.empty()) {
+        std::cerr << "hescape train: --resume and --out take one run; with several seeds use the results files\n";
+        return 2;
+    }
+    const std::filesystem::path configPath(args.configPath);
+    if (config.method.empty()) config.method = configPath.stem().string();
+    const std::filesystem::path base = args.resultsPath.empty() ? configPath.parent_path() / (configPath.stem().string() + ".h5")
+                                                                : std::filesystem::path(args.resultsPath);
+    std::vector<std::string> files;
+    for (const auto seed : seeds) {
+        TrainConfig c = config;
+        c.seed = seed;
+        TrainArgs a = args;
+        a.resultsPath = (base.parent_path() / (base.stem().string() + "-seed" + std::to_string(seed) + ".h5")).string();
+        if (!args.json) std::fprintf(stderr, "== %s, seed %llu -> %s\n", c.method.c_str(), static_cast<unsigned long long>(seed), a.resultsPath.c_str());
+        ClipTrainer trainer(c);
+        trainAsMain(trainer, a, c, nullptr);
+        storeRunEvaluation(a.resultsPath, evaluateRunFile(a.resultsPath, "test"));
+        files.push_back(a.resultsPath);
+    }
+    TerminalProgress progress("comparing");
+    const auto rows = compareMethods(files, progress.progress());
+    progress.done();
+    printComparison(rows, args.json);
+    return 0;
+}
+
 }  // namespace
 
 int runTrain(const std::vector<std::string>& argv) {
@@ -255,6 +302,27 @@ int runTrain(const std::vector<std::string>& argv) {
         return 2;
     }
     if (args.resultsPath.empty()) args.resultsPath = config.resultsFile;
+    std::vector<std::uint64_t> seeds = config.seeds;
+    if (args.seeds > 0) {
+        seeds.clear();
+        for (int s = 0; s < args.seeds; ++s) seeds.push_back(static_cast<std::uint64_t>(s));
+    }
+    if (!seeds.empty() && !environment.distributed()) {
+        std::signal(SIGINT, onInterrupt);
+        try {
+            return trainSeeds(args, config, seeds);
+        } catch (const CancelledError&) {
+            std::cerr << "\nhescape train: cancelled\n";
+            return 130;
+        } catch (const std::exception& e) {
+            std::cerr << "\nhescape train: error: " << e.what() << "\n";
+            return 1;
+        }
+    }
+    if (!seeds.empty()) {
+        std::cerr << "hescape train: several seeds run one after the other in one process; start them without torchrun/srun\n";
+        return 2;
+    }
     // Only rank 0 talks and writes; the others print nothing but their errors.
     const bool isMain = environment.rank == 0;
     const std::string who = environment.distributed() ? "hescape train (rank " + std::to_string(environment.rank) + ")" : "hescape train";

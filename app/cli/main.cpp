@@ -1,4 +1,5 @@
 // `hescape`: the command-line face of HEScape Studio.
+#include "app/cli/CompareCommand.h"
 #include "app/cli/ConvertCommand.h"
 #include "app/cli/EmbedCommand.h"
 #include "app/cli/EvalCommand.h"
@@ -21,7 +22,8 @@ constexpr const char* kHelp =
     "  convert IMAGE OUT.tiff ...   write a plain image as a pyramidal TIFF (see convert --help)\n"
     "  train CONFIG.json ...        contrastive pretraining of image and gene encoders (see train --help)\n"
     "  embed CONFIG.json ...        image and gene embeddings of every spot with a trained model\n"
-    "  eval RUN.h5 ...              cross-modal retrieval and alignment of a trained run (see eval --help)\n\n"
+    "  eval RUN.h5 ...              cross-modal retrieval and alignment of a trained run (see eval --help)\n"
+    "  compare RUN.h5 ...           methods x metrics over several runs and seeds (see compare --help)\n\n"
     "options:\n"
     "  -h, --help                   show this help\n"
     "  --version                    show the version\n";
@@ -51,6 +53,7 @@ int main(int argc, char** argv) {
     if (command == "train") return hescape::cli::runTrain(rest);
     if (command == "embed") return hescape::cli::runEmbed(rest);
     if (command == "eval") return hescape::cli::runEval(rest);
+    if (command == "compare") return hescape::cli::runCompare(rest);
     std::cerr << "hescape: unknown command '" << command << "'\n\n" << kHelp;
     return 2;
 }

@@ -2,6 +2,7 @@
 // code as `hescape eval` and the Similarity maps dock's table.
 #include "app/studio/RunComparisonDialog.h"
 
+#include "app/studio/MethodComparisonPanel.h"
 #include "app/studio/tasks/TaskService.h"
 
 #include "core/eval/RunMetrics.h"
@@ -15,6 +16,7 @@
 #include <QLabel>
 #include <QPushButton>
 #include <QStandardPaths>
+#include <QTabWidget>
 #include <QVBoxLayout>
 
 namespace hescape {
@@ -45,7 +47,11 @@ RunComparisonDialog::RunComparisonDialog(const QStringList& knownRuns, TaskServi
     : QDialog(parent), tasks_(tasks) {
     setWindowTitle(tr("Compare runs"));
     resize(760, 560);
-    auto* layout = new QVBoxLayout(this);
+    auto* tabs = new QTabWidget(this);
+    auto* outer = new QVBoxLayout(this);
+    outer->addWidget(tabs);
+    auto* twoRuns = new QWidget(tabs);
+    auto* layout = new QVBoxLayout(twoRuns);
     auto* grid = new QGridLayout;
     const auto row = [&](int r, const QString& label, QComboBox*& combo, int preselect) {
         combo = new QComboBox(this);
@@ -75,6 +81,9 @@ RunComparisonDialog::RunComparisonDialog(const QStringList& knownRuns, TaskServi
     layout->addWidget(message_);
     table_ = new MetricsTable(this);
     layout->addWidget(table_, 1);
+    tabs->addTab(twoRuns, tr("Two runs"));
+    methods_ = new MethodComparisonPanel(knownRuns, tasks_, tabs);
+    tabs->addTab(methods_, tr("Methods (several runs)"));
     connect(compare_, &QPushButton::clicked, this, [this] { compare(pathA_->currentText(), pathB_->currentText()); });
 }
 

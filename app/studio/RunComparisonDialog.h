@@ -1,6 +1,8 @@
-// Compare two finished runs: pick their results files (the Training dock's
-// runs are listed; any other can be browsed to), read both runs' metrics in
-// the background, and show them side by side with their difference.
+// Compare finished runs. "Two runs": pick two results files (the Training
+// dock's runs are listed; any other can be browsed to), read both runs'
+// metrics in the background, and show them side by side with their
+// difference. "Methods": several runs grouped by method, mean +- sd over
+// seeds (MethodComparisonPanel).
 #pragma once
 
 #include <QDialog>
@@ -12,6 +14,7 @@ class QPushButton;
 
 namespace hescape {
 
+class MethodComparisonPanel;
 class MetricsTable;
 class TaskService;
 
@@ -24,6 +27,7 @@ public:
     // Reads both runs' metrics off the GUI thread; emits compared or failed.
     void compare(const QString& runA, const QString& runB);
     MetricsTable* table() const { return table_; }
+    MethodComparisonPanel* methods() const { return methods_; }
     QString message() const;
 
     // The results files in the app's run folder, newest first.
@@ -40,6 +44,7 @@ private:
     QPushButton* compare_;
     QLabel* message_;
     MetricsTable* table_;
+    MethodComparisonPanel* methods_;
 };
 
 }  // namespace hescape

@@ -12,7 +12,7 @@ TrainConfig trainConfigFor(const TrainingSettings& s) {
     TrainConfig c;
     for (const auto& sec : s.sections) {
         if (sec.split.isEmpty()) continue;
-        c.sections.push_back({sec.name.toStdString(), sec.slide.toStdString(), sec.dataset.toStdString()});
+        c.sections.push_back({sec.name.toStdString(), sec.slide.toStdString(), sec.dataset.toStdString(), {}});
         auto& list = sec.split == "train" ? c.train : sec.split == "validation" ? c.validation : c.test;
         list.push_back(sec.name.toStdString());
     }
@@ -28,6 +28,13 @@ TrainConfig trainConfigFor(const TrainingSettings& s) {
     c.seed = static_cast<std::uint64_t>(s.seed);
     c.earlyStoppingPatience = s.earlyStoppingPatience;
     c.patchStore = s.patchStore.toStdString();
+    const TrainingRobustness& r = s.robustness;
+    c.expression.target = r.normaliseTo;
+    c.expression.standardisePerSection = r.genesPerSection;
+    c.expression.minCounts = r.minCounts;
+    c.robust = r.options;
+    c.augmentation.hedJitter = r.hedJitter;
+    c.allowSharedDonors = r.allowSharedDonors;
     return c;
 }
 

@@ -1,6 +1,7 @@
 // TrainingPanel: a form over TrainingSettings and a view of the runner's signals.
 #include "app/studio/TrainingPanel.h"
 
+#include "app/studio/BatchRobustnessForm.h"
 #include "app/studio/DatasetLoadTask.h"
 #include "widgets/charts/TrainingCurvesChart.h"
 
@@ -24,6 +25,25 @@
 
 namespace hescape {
 
+namespace {
+
+// The row of the split combo box (train, validation, test, unused) for a section of the demo.
+int demoSplitIndex(const QString& name) {
+    const std::string_view split = demoSplitOf(name.toStdString());
+    return split == "validation" ? 1 : split == "test" ? 2 : 0;
+}
+
+// The demo preset's batch-robust settings: what did best on the held-out
+// donor in docs/evaluation.md's comparison.
+TrainingRobustness demoRobustness() {
+    TrainingRobustness r;
+    r.genesPerSection = true;
+    r.options.sampling = BatchSampling::WithinSection;
+    return r;
+}
+
+}  // namespace
+
 TrainingPanel::TrainingPanel(QWidget* parent) : QWidget(parent), runner_(new TrainingRunner(this)) {
     auto* layout = new QVBoxLayout(this);
     layout->setContentsMargins(6, 6, 6, 6);
@@ -35,6 +55,8 @@ TrainingPanel::TrainingPanel(QWidget* parent) : QWidget(parent), runner_(new Tra
     sections_->setMaximumHeight(170);
     layout->addWidget(sections_);
     layout->addLayout(buildSettingsForm());
+    robustness_ = new BatchRobustnessForm(this);
+    layout->addWidget(robustness_);
     buildControls(layout);
     setRunning(false);
     connectRunner();
@@ -209,7 +231,7 @@ void TrainingPanel::setSectionsFromFolder(const QString& folder) {
         sections_->setItem(row, 0, item);
         auto* split = new QComboBox(sections_);
         split->addItems({tr("train"), tr("validation"), tr("test"), tr("unused")});
-        split->setCurrentIndex(name == "C5" ? 1 : name == "C6" ? 2 : 0);
+        split->setCurrentIndex(demoSplitIndex(name));
         sections_->setCellWidget(row, 1, split);
     }
     start_->setEnabled(sections_->rowCount() > 0 && !runner_->isRunning());
@@ -232,6 +254,7 @@ TrainingSettings TrainingPanel::settings() const {
     s.siglip = objective_->currentIndex() == 1;
     s.earlyStoppingPatience = patience_->value();
     s.processes = processes_->value();
+    s.robustness = robustness_->robustness();
     // Patches are kept between runs; each run's results go beside the others.
     s.patchStore = QStandardPaths::writableLocation(QStandardPaths::CacheLocation) + QStringLiteral("/patches");
     s.resultsFile = QStandardPaths::writableLocation(QStandardPaths::AppDataLocation) +
@@ -245,7 +268,7 @@ void TrainingPanel::setProcesses(int processes) { processes_->setValue(processes
 void TrainingPanel::applyDemoPreset() {
     for (int r = 0; r < sections_->rowCount(); ++r) {
         const QString name = sections_->item(r, 0)->text();
-        static_cast<QComboBox*>(sections_->cellWidget(r, 1))->setCurrentIndex(name == "C5" ? 1 : name == "C6" ? 2 : 0);
+        static_cast<QComboBox*>(sections_->cellWidget(r, 1))->setCurrentIndex(demoSplitIndex(name));
     }
     const DesktopTrainingPreset& preset = kDesktopTrainingPreset;
     epochs_->setValue(preset.epochs);
@@ -256,6 +279,7 @@ void TrainingPanel::applyDemoPreset() {
     genes_->setValue(preset.genes);
     objective_->setCurrentIndex(0);
     processes_->setValue(1);
+    robustness_->setRobustness(demoRobustness());
 }
 
 void TrainingPanel::flushCurves() {

@@ -26,6 +26,7 @@ class QTableWidget;
 
 namespace hescape {
 
+class BatchRobustnessForm;
 class TrainingCurvesChart;
 
 class TrainingPanel : public QWidget {
@@ -34,7 +35,7 @@ public:
     explicit TrainingPanel(QWidget* parent = nullptr);
 
     // Offers every slide + data set pair in `folder`; the demo's six sections
-    // get the split B4, C2-C4 train / C5 validation / C6 test.
+    // get its donor-safe split (demoSplitOf: C2-C5 train, C6 validation, B4 test).
     void setSectionsFromFolder(const QString& folder);
     TrainingSettings settings() const;
     void setEpochs(int epochs);
@@ -68,6 +69,7 @@ private:
     QSpinBox* patchPixels_;
     QSpinBox* genes_;
     QComboBox* objective_;
+    BatchRobustnessForm* robustness_;
     QSpinBox* processes_;
     QPushButton* start_;
     QPushButton* pause_;

@@ -3,7 +3,9 @@
 // progress through queued signals, and can be paused and stopped at any time.
 #pragma once
 
+#include "core/engine/BatchRobustness.h"
 #include "core/engine/DesktopTrainingPreset.h"
+#include "core/engine/ExpressionPreprocessing.h"
 #include <QObject>
 #include <QString>
 #include <QStringList>
@@ -24,6 +26,16 @@ struct TrainingSection {
     QString split;  // "train", "validation", "test" or "" (unused)
 };
 
+// The dock's batch-robust choices, in the engine's own terms (no torch here).
+struct TrainingRobustness {
+    ExpressionOptions::Target normaliseTo = ExpressionOptions::Target::TrainingMedian;
+    bool genesPerSection = false;  // z-score genes within each section
+    double minCounts = 10;
+    BatchRobustOptions options;    // sampling, stain normalisation, adversary
+    double hedJitter = 0;
+    bool allowSharedDonors = false;
+};
+
 struct TrainingSettings {
     QList<TrainingSection> sections;
     int epochs = kDesktopTrainingPreset.epochs;
@@ -41,6 +53,7 @@ struct TrainingSettings {
     int geneHidden = kDesktopTrainingPreset.geneHidden;
     int processes = 1;              // > 1: that many `hescape train` processes (c10d over loopback), no live snapshots
     int snapshots = 10;             // live embeddings of every split this many times per run (and before the first step); 0: none
+    TrainingRobustness robustness;  // the honest protocol's and the batch-robust options (BatchRobustnessForm)
 };
 
 // What the dashboard shows between steps: every prepared pair's embeddings

@@ -11,6 +11,7 @@
 #include "core/engine/DistributedOps.h"
 #include "core/engine/HestPatches.h"
 #include "core/engine/PatchStore.h"
+#include "core/engine/StainNormalisation.h"
 #include "core/spatial/HestSample.h"
 #include "core/spatial/DatasetOpener.h"
 
@@ -29,6 +30,8 @@
 #include <limits>
 #include <stdexcept>
 #include <thread>
+#include <functional>
+#include <optional>
 
 namespace hescape {
 
@@ -121,7 +124,7 @@ void loadModelState(const std::string& path, torch::serialize::InputArchive& arc
 }
 
 void saveCheckpoint(const std::string& path, ClipModel& model, ContrastiveLoss& loss, torch::optim::Optimizer& optimizer,
-                    const RunState& state) {
+                    const RunState& state, BatchAdversary& adversary) {
     torch::serialize::OutputArchive archive, modelArchive, lossArchive, optimizerArchive;
     model->save(modelArchive);
     loss->save(lossArchive);
@@ -138,12 +141,18 @@ void saveCheckpoint(const std::string& path, ClipModel& model, ContrastiveLoss& 
     archive.write("global_batch", torch::tensor(state.globalBatch));
     archive.write("world_size", torch::tensor(static_cast<std::int64_t>(state.worldSize)));
     writeScriptState(archive, model);
+    if (adversary) {
+        torch::serialize::OutputArchive adversaryArchive;
+        adversary->save(adversaryArchive);
+        archive.write("adversary", adversaryArchive);
+    }
     const std::string temp = path + ".partial-" + std::to_string(::getpid());
     archive.save_to(temp);
     std::filesystem::rename(temp, path);  // a crash leaves the previous checkpoint whole
 }
 
-RunState loadCheckpoint(const std::string& path, ClipModel& model, ContrastiveLoss& loss, torch::optim::Optimizer& optimizer) {
+RunState loadCheckpoint(const std::string& path, ClipModel& model, ContrastiveLoss& loss, torch::optim::Optimizer& optimizer,
+                        BatchAdversary& adversary) {
     if (!std::filesystem::exists(path)) throw std::runtime_error(path + ": no such checkpoint");
     torch::serialize::InputArchive archive, optimizerArchive;
     try {
@@ -152,6 +161,12 @@ RunState loadCheckpoint(const std::string& path, ClipModel& model, ContrastiveLo
         archive.read("optimizer", optimizerArchive);
         optimizer.load(optimizerArchive);
         readScriptState(archive, model);
+        if (adversary) {
+            torch::serialize::InputArchive adversaryArchive;
+            if (!archive.try_read("adversary", adversaryArchive))
+                throw std::runtime_error(path + ": made without the adversarial batch classifier this configuration trains");
+            adversary->load(adversaryArchive);
+        }
         RunState s;
         // Each read needs a fresh tensor: read() binds it to the archive's storage.
         torch::Tensor step, order, shuffle, rngState;
@@ -179,6 +194,53 @@ RunState loadCheckpoint(const std::string& path, ClipModel& model, ContrastiveLo
         throw std::runtime_error(path + ": not a readable checkpoint of this model (" + std::string(e.what_without_backtrace()) + ")");
     }
 }
+
+// The batch norms' running statistics estimated from a pass over some
+// patches (the training split's, for the untrained baseline; one section's,
+// for per-section batch norm) (a cumulative average), the weights
+// untouched. At initialisation the statistics are 0 and 1, which makes an
+// untrained network's eval-mode output nearly constant: a straw man, not a
+// baseline. Everything is put back on destruction (statistics, momentum, the
+// random generator that dropout drew from), so training is unaffected.
+class CalibratedNorms {
+public:
+    CalibratedNorms(ClipModel& model, const std::function<void()>& pass)
+        : model_(model), rng_(at::detail::getDefaultCPUGenerator().get_state()) {
+        for (const auto& b : model_->buffers()) saved_.push_back(b.clone());
+        for (const auto& m : model_->modules(false)) {
+            if (auto n = std::dynamic_pointer_cast<torch::nn::BatchNorm1dImpl>(m)) calibrate(*n);
+            if (auto n = std::dynamic_pointer_cast<torch::nn::BatchNorm2dImpl>(m)) calibrate(*n);
+        }
+        torch::NoGradGuard guard;
+        model_->train();
+        pass();
+    }
+    ~CalibratedNorms() {
+        torch::NoGradGuard guard;
+        auto buffers = model_->buffers();
+        for (std::size_t i = 0; i < buffers.size(); ++i) buffers[i].copy_(saved_[i]);
+        for (auto& [options, momentum] : momenta_) options->momentum(momentum);
+        at::Generator generator = at::detail::getDefaultCPUGenerator();
+        generator.set_state(rng_);
+        model_->train();
+    }
+    CalibratedNorms(const CalibratedNorms&) = delete;
+    CalibratedNorms& operator=(const CalibratedNorms&) = delete;
+
+private:
+    template <typename Norm>
+    void calibrate(Norm& norm) {
+        if (!norm.options.track_running_stats()) return;
+        momenta_.emplace_back(&norm.options, norm.options.momentum());
+        norm.options.momentum(c10::nullopt);
+        norm.reset_running_stats();
+    }
+
+    ClipModel& model_;
+    torch::Tensor rng_;
+    std::vector<torch::Tensor> saved_;
+    std::vector<std::pair<torch::nn::BatchNormOptions*, c10::optional<double>>> momenta_;
+};
 
 }  // namespace
 
@@ -209,42 +271,107 @@ PatchStoreResult ClipTrainer::sectionPatches(const SectionInput& sec, const Spat
     return extractPatchesWithStore(*slide, dataset.coordinates, config_.patches, config_.patchStore, progress);
 }
 
-void ClipTrainer::prepare(const Progress& progress) {
-    // Splits are by section; a section may not be in two of them.
-    std::set<std::string> seen;
-    for (const auto* list : {&config_.train, &config_.validation, &config_.test}) {
+namespace {
+
+// Splits are by section; a section may not be in two of them.
+void checkSplits(const TrainConfig& config) {
+    std::set<std::string> seen, names;
+    for (const auto& s : config.sections)
+        if (!names.insert(s.name).second) throw std::invalid_argument("two sections are named " + s.name + ": section names must be unique");
+    for (const auto* list : {&config.train, &config.validation, &config.test}) {
         for (const auto& name : *list) {
             if (!seen.insert(name).second) throw std::invalid_argument("section " + name + " is in more than one split");
-            const bool known = std::any_of(config_.sections.begin(), config_.sections.end(),
-                                           [&](const SectionInput& s) { return s.name == name; });
-            if (!known) throw std::invalid_argument("split names section " + name + ", which is not among the sections");
+            if (!names.count(name)) throw std::invalid_argument("split names section " + name + ", which is not among the sections");
         }
     }
-    if (config_.train.empty()) throw std::invalid_argument("the training split is empty");
+    if (config.train.empty()) throw std::invalid_argument("the training split is empty");
+}
+
+// Keeps the pairs whose observation passes the count filter; returns how many went.
+std::size_t dropLowCountPairs(PatchSet& patches, const SpatialDataset& ds, double minCounts) {
+    const auto libs = ds.expression.rowSums();
+    const auto bytes = static_cast<std::size_t>(patches.size) * static_cast<std::size_t>(patches.size) * 3;
+    std::size_t kept = 0;
+    for (std::size_t i = 0; i < patches.observation.size(); ++i) {
+        const double lib = libs[static_cast<std::size_t>(patches.observation[i])];
+        if (!(lib >= minCounts && lib > 0)) continue;
+        if (kept != i) {
+            patches.observation[kept] = patches.observation[i];
+            std::copy_n(patches.rgb.begin() + static_cast<std::ptrdiff_t>(i * bytes), bytes, patches.rgb.begin() + static_cast<std::ptrdiff_t>(kept * bytes));
+        }
+        ++kept;
+    }
+    const std::size_t dropped = patches.observation.size() - kept;
+    patches.observation.resize(kept);
+    patches.rgb.resize(kept * bytes);
+    return dropped;
+}
+
+}  // namespace
+
+PreparedSplit* ClipTrainer::splitOf(const std::string& section) {
+    if (std::count(config_.train.begin(), config_.train.end(), section)) return &train_;
+    if (std::count(config_.validation.begin(), config_.validation.end(), section)) return &validation_;
+    if (std::count(config_.test.begin(), config_.test.end(), section)) return &test_;
+    return config_.includeUnassigned ? &unassigned_ : nullptr;
+}
+
+void ClipTrainer::prepareSection(const SectionInput& sec, const SpatialDataset& ds, PreparedSplit& target, const Progress& progress) {
+    PatchStoreResult stored = sectionPatches(sec, ds, progress);
+    if (stored.reused) ++patchStoreReuses_;
+    if (!stored.note.empty()) notes_.push_back(sec.name + ": " + stored.note);
+    PatchSet& patches = stored.patches;
+    for (const auto& s : patches.skipped)
+        skipped_.push_back(sec.name + ": " + ds.obsNames[static_cast<std::size_t>(s.observation)] + ": " + s.reason);
+    const double minCounts = config_.expression.minCounts;
+    if (const auto dropped = dropLowCountPairs(patches, ds, minCounts); dropped > 0)
+        notes_.push_back(sec.name + ": " + std::to_string(dropped) + " spot(s) with fewer than " + std::to_string(static_cast<long long>(minCounts)) +
+                         " counts left out (min_counts)");
+    if (config_.robust.stain == StainNormalisation::Reinhard)
+        sectionColour_[sec.name] = labStatistics(patches.rgb.data(), patches.rgb.size() / 3);
+    const auto features = expressionFeatures(ds, patches.observation, genes_, target_, config_.expression.standardisePerSection);
+    target.patches.insert(target.patches.end(), patches.rgb.begin(), patches.rgb.end());
+    target.expression.insert(target.expression.end(), features.begin(), features.end());
+    target.count += static_cast<std::int64_t>(patches.count());
+    for (const auto obs : patches.observation) {
+        target.section.push_back(sec.name);
+        target.obsName.push_back(ds.obsNames[static_cast<std::size_t>(obs)]);
+        target.centre.push_back(ds.coordinates[static_cast<std::size_t>(obs)]);
+    }
+}
+
+void ClipTrainer::prepare(const Progress& progress) {
     if (config_.useCuda && !torch::cuda::is_available()) {
         throw std::invalid_argument("device \"cuda\" was asked for, but this LibTorch has no CUDA or sees no GPU "
                                     "(build against a CUDA LibTorch, see README)");
     }
     if (config_.bf16 && !config_.useCuda) throw std::invalid_argument("bf16 precision needs device \"cuda\"");
+    if (config_.testDonors.empty()) checkSplits(config_);  // before reading anything, when the splits are given
 
     std::vector<SpatialDataset> datasets;
+    std::vector<SectionDonor> donors;
     for (std::size_t k = 0; k < config_.sections.size(); ++k) {
         progress.throwIfCancelled();
         progress.update(0.1 * static_cast<double>(k) / config_.sections.size(), "reading " + config_.sections[k].name);
         datasets.push_back(openSpatialDataset(config_.sections[k].dataset));
         datasets.back().expression.buildColumnIndex();
+        donors.push_back(sectionDonor(config_.sections[k], datasets.back()));
     }
-    std::vector<const SpatialDataset*> ptrs;
-    for (const auto& d : datasets) ptrs.push_back(&d);
-    genes_ = selectGenes(ptrs, config_.expression);
+    donors_ = applyDonorSplits(config_, donors);
+    checkSplits(config_);
+    for (const auto& n : donors_.notes) notes_.push_back(n);
+    // Genes and the normalisation target from the training sections alone.
+    std::vector<const SpatialDataset*> training, all;
+    for (std::size_t k = 0; k < datasets.size(); ++k) {
+        all.push_back(&datasets[k]);
+        if (splitOf(config_.sections[k].name) == &train_) training.push_back(&datasets[k]);
+    }
+    target_ = hescape::normalisationTarget(training, config_.expression);
+    genes_ = selectGenes(training, all, config_.expression, target_);
 
     for (std::size_t k = 0; k < config_.sections.size(); ++k) {
         const SectionInput& sec = config_.sections[k];
-        PreparedSplit* target = nullptr;
-        if (std::count(config_.train.begin(), config_.train.end(), sec.name)) target = &train_;
-        else if (std::count(config_.validation.begin(), config_.validation.end(), sec.name)) target = &validation_;
-        else if (std::count(config_.test.begin(), config_.test.end(), sec.name)) target = &test_;
-        else if (config_.includeUnassigned) target = &unassigned_;
+        PreparedSplit* target = splitOf(sec.name);
         if (!target) continue;
         Progress sub;
         sub.cancel = progress.cancel;
@@ -252,25 +379,31 @@ void ClipTrainer::prepare(const Progress& progress) {
         sub.report = [&](double f, const std::string&) {
             progress.update(base + 0.9 * f / config_.sections.size(), "patches of " + sec.name);
         };
-        const PatchStoreResult stored = sectionPatches(sec, datasets[k], sub);
-        if (stored.reused) ++patchStoreReuses_;
-        if (!stored.note.empty()) notes_.push_back(sec.name + ": " + stored.note);
-        const PatchSet& patches = stored.patches;
-        for (const auto& s : patches.skipped) {
-            skipped_.push_back(sec.name + ": " + datasets[k].obsNames[static_cast<std::size_t>(s.observation)] + ": " + s.reason);
-        }
-        const auto features = expressionFeatures(datasets[k], patches.observation, genes_, config_.expression.target);
-        target->patches.insert(target->patches.end(), patches.rgb.begin(), patches.rgb.end());
-        target->expression.insert(target->expression.end(), features.begin(), features.end());
-        target->count += static_cast<std::int64_t>(patches.count());
-        for (const auto obs : patches.observation) {
-            target->section.push_back(sec.name);
-            target->obsName.push_back(datasets[k].obsNames[static_cast<std::size_t>(obs)]);
-            target->centre.push_back(datasets[k].coordinates[static_cast<std::size_t>(obs)]);
-        }
+        prepareSection(sec, datasets[k], *target, sub);
     }
     if (train_.count < 2) throw std::invalid_argument("fewer than 2 training pairs after patch extraction");
+    if (config_.robust.stain == StainNormalisation::Reinhard) normaliseStains();
+    buildModel();
+    progress.update(1.0, "prepared");
+}
 
+void ClipTrainer::normaliseStains() {
+    std::vector<LabStatistics> training;
+    for (const auto& name : config_.train)
+        if (const auto it = sectionColour_.find(name); it != sectionColour_.end()) training.push_back(it->second);
+    const LabStatistics target = pooledStatistics(training);
+    const std::size_t pixels = static_cast<std::size_t>(config_.patches.outputPixels) * static_cast<std::size_t>(config_.patches.outputPixels);
+    for (PreparedSplit* s : {&train_, &validation_, &test_, &unassigned_})
+        for (std::int64_t i = 0; i < s->count; ++i)
+            reinhardTransfer(s->patches.data() + static_cast<std::size_t>(i) * pixels * 3, pixels,
+                             sectionColour_.at(s->section[static_cast<std::size_t>(i)]), target);
+    char line[160];
+    std::snprintf(line, sizeof line, "stain normalisation (Reinhard) to the training sections' L*a*b* mean %.1f, %.1f, %.1f, sd %.1f, %.1f, %.1f",
+                  target.mean[0], target.mean[1], target.mean[2], target.sd[0], target.sd[1], target.sd[2]);
+    notes_.push_back(line);
+}
+
+void ClipTrainer::buildModel() {
     torch::manual_seed(config_.seed);
     model_ = ClipModel(ClipModelOptions{static_cast<int>(genes_.size()), config_.embedDim, config_.imageWidth,
                                         config_.geneHidden, config_.imageScript, config_.geneScript,
@@ -280,7 +413,20 @@ void ClipTrainer::prepare(const Progress& progress) {
     const torch::Device device = config_.useCuda && torch::cuda::is_available() ? torch::kCUDA : torch::kCPU;
     model_->moveTo(device);
     loss_->to(device);
-    progress.update(1.0, "prepared");
+    if (config_.robust.adversarialWeight > 0) {
+        std::vector<std::string> labels = train_.section;
+        const bool byDonor = config_.robust.adversaryTarget == AdversaryTarget::Donor;
+        if (byDonor)
+            for (auto& l : labels) l = donors_.donorOf.at(l);
+        int distinct = 0;
+        adversaryCodes_ = batchCodes(labels, &distinct);
+        if (distinct < 2)
+            throw std::invalid_argument(std::string("the adversarial batch classifier needs two or more training ") +
+                                        (byDonor ? "donors (the training sections have one; use \"adversary_batches\": \"section\")"
+                                                 : "sections"));
+        adversary_ = BatchAdversary(config_.embedDim, distinct);
+        adversary_->to(device);
+    }
 }
 
 std::string ClipTrainer::deviceName() const {
@@ -301,11 +447,36 @@ PairEmbeddings ClipTrainer::embed(const std::string& which) {
         e.centreX.push_back(c.x);
         e.centreY.push_back(c.y);
     }
+    if (!config_.robust.sectionBatchNorm) {
+        embedRows(s, 0, s.count, e);
+        return e;
+    }
+    // AdaBN: each section's rows (contiguous, as prepared) through batch norms
+    // whose statistics come from that section's own pairs.
+    for (std::int64_t first = 0; first < s.count;) {
+        std::int64_t last = first;
+        while (last < s.count && s.section[static_cast<std::size_t>(last)] == s.section[static_cast<std::size_t>(first)]) ++last;
+        const CalibratedNorms norms(model_, [&] { normPass(s, first, last); });
+        embedRows(s, first, last, e);
+        first = last;
+    }
+    return e;
+}
+
+void ClipTrainer::normPass(const PreparedSplit& s, std::int64_t first, std::int64_t last) {
+    const torch::Device device = model_->parameters().front().device();
+    for (std::int64_t start = first; start < last; start += kEvalBatch) {
+        const std::int64_t n = std::min<std::int64_t>(kEvalBatch, last - start);
+        if (n > 1) encodeRows(s, start, n, device);
+    }
+}
+
+void ClipTrainer::embedRows(const PreparedSplit& s, std::int64_t first, std::int64_t last, PairEmbeddings& e) {
     const torch::Device device = model_->parameters().front().device();
     model_->eval();
     torch::NoGradGuard guard;
-    for (std::int64_t start = 0; start < s.count; start += kEvalBatch) {
-        const std::int64_t n = std::min<std::int64_t>(kEvalBatch, s.count - start);
+    for (std::int64_t start = first; start < last; start += kEvalBatch) {
+        const std::int64_t n = std::min<std::int64_t>(kEvalBatch, last - start);
         auto [img, gen] = encodeRows(s, start, n, device);
         namespace F = torch::nn::functional;
         for (auto* t : {&img, &gen}) {
@@ -315,7 +486,6 @@ PairEmbeddings ClipTrainer::embed(const std::string& which) {
         }
     }
     model_->train();
-    return e;
 }
 
 std::pair<torch::Tensor, torch::Tensor> ClipTrainer::encode(const torch::Tensor& images, const torch::Tensor& expression) {
@@ -338,13 +508,25 @@ std::pair<torch::Tensor, torch::Tensor> ClipTrainer::encodeRows(const PreparedSp
 
 RunResults ClipTrainer::startResults() {
     RunResults r;
-    for (const char* which : {"train", "validation", "test"}) {
-        if (split(which).count == 0) continue;
-        PairEmbeddings e = embed(which);
-        e.imageInitial = std::move(e.image);
-        e.image.clear();
-        e.gene.clear();
-        r.embeddings.push_back(std::move(e));
+    // The untrained model as it is: its validation before any step.
+    if (validation_.count > 1) r.untrainedValidation = evaluate("validation");
+    {
+        const CalibratedNorms norms(model_, [&] {
+            const torch::Device device = model_->parameters().front().device();
+            for (std::int64_t start = 0; start < train_.count; start += kEvalBatch) {
+                std::vector<std::int64_t> rows(static_cast<std::size_t>(std::min<std::int64_t>(kEvalBatch, train_.count - start)));
+                std::iota(rows.begin(), rows.end(), start);
+                if (rows.size() > 1) model_->encodeImage(imagesToTensor(train_, rows, config_.patches.outputPixels, device));
+            }
+        });
+        for (const char* which : {"train", "validation", "test"}) {
+            if (split(which).count == 0) continue;
+            PairEmbeddings e = embed(which);
+            e.imageInitial = std::move(e.image);
+            e.image.clear();
+            e.gene.clear();
+            r.embeddings.push_back(std::move(e));
+        }
     }
     r.device = deviceName();
     r.precision = config_.bf16 ? "bf16" : "fp32";
@@ -354,6 +536,16 @@ RunResults ClipTrainer::startResults() {
     r.validation = config_.validation;
     r.test = config_.test;
     r.skipped = skipped_;
+    r.notes = notes_;
+    for (const auto& s : config_.sections) {
+        r.sections.push_back(s.name);
+        r.donors.push_back(donors_.donorOf.count(s.name) ? donors_.donorOf.at(s.name) : s.name);
+    }
+    r.donorSafe = donors_.donorSafe;
+    r.normalisationTarget = target_;
+    r.minCounts = config_.expression.minCounts;
+    r.method = config_.method;
+    r.seed = config_.seed;
     return r;
 }
 
@@ -386,21 +578,22 @@ void ClipTrainer::loadWeights(const std::string& path) {
     }
 }
 
-// Sums over HESCAPE's in-batch evaluation batches: loss, recall@1, recall@5,
-// chance@5, batch count (a double so that the five travel as one tensor).
+// Sums over HESCAPE's in-batch evaluation batches, each weighted by its
+// pairs: loss, recall@1, recall@5, chance@5, and the pairs (a double so that
+// the five travel as one tensor).
 struct EvalSums {
-    double loss = 0, r1 = 0, r5 = 0, chance = 0, batches = 0;
+    double loss = 0, r1 = 0, r5 = 0, chance = 0, pairs = 0;
 };
 
 namespace {
 
 EvalMetrics metricsOf(const EvalSums& sums, std::int64_t pairs) {
     EvalMetrics m;
-    if (sums.batches == 0) return m;
-    m.loss = sums.loss / sums.batches;
-    m.recallAt1 = sums.r1 / sums.batches;
-    m.recallAt5 = sums.r5 / sums.batches;
-    m.chanceAt5 = sums.chance / sums.batches;
+    if (sums.pairs == 0) return m;
+    m.loss = sums.loss / sums.pairs;
+    m.recallAt1 = sums.r1 / sums.pairs;
+    m.recallAt5 = sums.r5 / sums.pairs;
+    m.chanceAt5 = sums.chance / sums.pairs;
     m.pairs = pairs;
     return m;
 }
@@ -415,6 +608,17 @@ EvalMetrics ClipTrainer::evaluate(const std::string& which) {
 
 EvalSums ClipTrainer::evaluateBatches(const PreparedSplit& s, int first, int stride) {
     const torch::Device device = model_->parameters().front().device();
+    // With per-section batch norm the embeddings come from embed() (each
+    // section through its own statistics); otherwise straight from the encoders.
+    std::optional<PairEmbeddings> sectionwise;
+    if (config_.robust.sectionBatchNorm) sectionwise = embed(&s == &train_ ? "train" : &s == &validation_ ? "validation" : &s == &test_ ? "test" : "unassigned");
+    const auto rows = [&](std::int64_t start, std::int64_t n) -> std::pair<torch::Tensor, torch::Tensor> {
+        if (!sectionwise) return encodeRows(s, start, n, device);
+        const auto take = [&](std::vector<float>& v) {
+            return torch::from_blob(v.data() + start * sectionwise->dim, {n, sectionwise->dim}, torch::kFloat).clone().to(device);
+        };
+        return {take(sectionwise->image), take(sectionwise->gene)};
+    };
     model_->eval();
     torch::NoGradGuard guard;
     EvalSums sums;
@@ -422,15 +626,19 @@ EvalSums ClipTrainer::evaluateBatches(const PreparedSplit& s, int first, int str
          start += static_cast<std::int64_t>(stride) * kEvalBatch) {
         const std::int64_t n = std::min<std::int64_t>(kEvalBatch, s.count - start);
         if (n < 2) break;  // a batch of one has no negatives
-        const auto [img, gen] = encodeRows(s, start, n, device);
-        sums.loss += loss_->forward(img, gen).item<double>();
+        const auto [img, gen] = rows(start, n);
+        const double w = static_cast<double>(n);
+        sums.loss += w * loss_->forward(img, gen).item<double>();
+        // The same tie-fair recall as RetrievalMetrics: tied rivals share the places.
         const auto z = loss_->logits(img, gen);
-        const auto target = torch::arange(n, torch::TensorOptions().dtype(torch::kLong).device(device)).unsqueeze(1);
-        const auto top = std::get<1>(z.topk(std::min<std::int64_t>(5, n), 1));
-        sums.r1 += top.narrow(1, 0, 1).eq(target).any(1).to(torch::kDouble).mean().item<double>();
-        sums.r5 += top.eq(target).any(1).to(torch::kDouble).mean().item<double>();
-        sums.chance += std::min<double>(5.0, static_cast<double>(n)) / static_cast<double>(n);
-        sums.batches += 1;
+        const auto partner = z.diagonal().unsqueeze(1);
+        const auto above = z.gt(partner).sum(1).to(torch::kDouble);
+        const auto tied = z.eq(partner).sum(1).to(torch::kDouble);  // includes the partner
+        const auto recall = [&](double k) { return (k - above).div(tied).clamp(0.0, 1.0).sum().item<double>(); };
+        sums.r1 += recall(1);
+        sums.r5 += recall(5);
+        sums.chance += std::min<double>(5.0, w);
+        sums.pairs += w;
     }
     model_->train();
     return sums;
@@ -441,7 +649,7 @@ EvalMetrics ClipTrainer::evaluateDuringTraining(const std::string& which) {
     const PreparedSplit& s = split(which);
     if (s.count == 0) return {};
     EvalSums sums = evaluateBatches(s, dist_->rank(), dist_->worldSize());
-    auto t = torch::tensor({sums.loss, sums.r1, sums.r5, sums.chance, sums.batches}, torch::kDouble);
+    auto t = torch::tensor({sums.loss, sums.r1, sums.r5, sums.chance, sums.pairs}, torch::kDouble);
     dist_->allReduceSum(t, "validation metrics");
     sums = {t[0].item<double>(), t[1].item<double>(), t[2].item<double>(), t[3].item<double>(), t[4].item<double>()};
     return metricsOf(sums, s.count);
@@ -471,6 +679,8 @@ void ClipTrainer::train(const std::function<void(const TrainStep&)>& onStep, con
                         const std::string& resumeFrom, const std::atomic<bool>* pause) {
     const torch::Device device = model_->parameters().front().device();
     std::vector<torch::Tensor> params = model_->trainableParameters();
+    if (adversary_)
+        for (const auto& p : adversary_->parameters()) params.push_back(p);
     for (const auto& p : loss_->parameters())
         if (p.requires_grad()) params.push_back(p);
     torch::optim::AdamW optimizer(params, torch::optim::AdamWOptions(config_.learningRate).weight_decay(config_.weightDecay));
@@ -492,7 +702,7 @@ void ClipTrainer::train(const std::function<void(const TrainStep&)>& onStep, con
     state.order.resize(static_cast<std::size_t>(train_.count));
     std::iota(state.order.begin(), state.order.end(), 0);
     if (!resumeFrom.empty()) {
-        state = loadCheckpoint(resumeFrom, model_, loss_, optimizer);
+        state = loadCheckpoint(resumeFrom, model_, loss_, optimizer, adversary_);
         if (state.order.size() != static_cast<std::size_t>(train_.count)) {
             throw std::runtime_error(resumeFrom + ": the checkpoint was made with " + std::to_string(state.order.size()) +
                                      " training pairs, this configuration has " + std::to_string(train_.count));
@@ -543,7 +753,7 @@ void ClipTrainer::train(const std::function<void(const TrainStep&)>& onStep, con
         out << rng;
         state.step = step;
         state.shuffleRng = out.str();
-        saveCheckpoint(config_.checkpoint, model_, loss_, optimizer, state);
+        saveCheckpoint(config_.checkpoint, model_, loss_, optimizer, state, adversary_);
     };
     model_->train();
     for (int step = state.step; step < total;) {
@@ -551,7 +761,7 @@ void ClipTrainer::train(const std::function<void(const TrainStep&)>& onStep, con
         const std::int64_t b = step % perEpoch;
         while (pause && pause->load() && !(cancel && cancel->load())) std::this_thread::sleep_for(std::chrono::milliseconds(20));
         if (cancel && cancel->load()) throw CancelledError();
-        if (b == 0) std::shuffle(state.order.begin(), state.order.end(), rng);
+        if (b == 0) shuffleEpoch(state.order, train_.section, globalBatch, config_.robust.effectiveSampling(), rng);
         // Linear warm-up, then cosine decay to zero.
         const double lr = step < config_.warmupSteps
                               ? config_.learningRate * (step + 1) / config_.warmupSteps
@@ -585,6 +795,13 @@ void ClipTrainer::train(const std::function<void(const TrainStep&)>& onStep, con
         if (!std::isfinite(lossValue)) {
             throw std::runtime_error("training stopped at step " + std::to_string(step + 1) +
                                      ": the loss is not finite; the last checkpoint is kept");
+        }
+        if (adversary_) {
+            // Each rank's share of the global batch's mean adversarial loss.
+            const auto batch = torch::tensor(std::vector<std::int64_t>(rows.size()), torch::kLong);
+            auto* codes = batch.data_ptr<std::int64_t>();
+            for (std::size_t i = 0; i < rows.size(); ++i) codes[i] = adversaryCodes_[static_cast<std::size_t>(rows[i])];
+            value = value + (config_.robust.adversarialWeight / world) * adversary_->loss(imageEmbedding, geneEmbedding, batch.to(device));
         }
         if (reducer) reducer->beginBackward();
         value.backward();

@@ -5,7 +5,10 @@
 // and it is asked for. Patches go through an HDF5 patch store when given one.
 #pragma once
 
+#include "core/engine/BatchAdversary.h"
+#include "core/engine/BatchRobustness.h"
 #include "core/engine/ContrastiveLoss.h"
+#include "core/engine/DonorSplits.h"
 #include "core/engine/Encoders.h"
 #include "core/engine/EvalMetrics.h"
 #include "core/engine/ExpressionPreprocessing.h"
@@ -13,9 +16,11 @@
 #include "core/engine/PatchExtractor.h"
 #include "core/engine/PatchStore.h"
 #include "core/engine/RunResultsFile.h"
+#include "core/engine/StainNormalisation.h"
 
 #include <atomic>
 #include <functional>
+#include <map>
 #include <memory>
 #include <optional>
 #include <string>
@@ -31,11 +36,14 @@ struct SectionInput {
     std::string name;     // what the split refers to, e.g. "C3"
     std::string slide;    // slide file
     std::string dataset;  // spatial data set whose coordinates are in the slide's level-0 pixels
+    std::string donor;    // empty: from the data set (DonorSplits.h)
 };
 
 struct TrainConfig {
     std::vector<SectionInput> sections;
     std::vector<std::string> train, validation, test;  // section names
+    std::vector<std::string> testDonors, validationDonors;  // set: the splits are made by donor (DonorSplits.h)
+    bool allowSharedDonors = false;  // test sections may share a donor with training (reported as not donor-safe)
     PatchOptions patches;
     ExpressionOptions expression;
     ContrastiveObjective objective = ContrastiveObjective::Clip;
@@ -56,6 +64,9 @@ struct TrainConfig {
     bool augment = true;          // false: no augmentation at all
     int earlyStoppingPatience = 0;  // > 0: stop after this many epochs without a lower validation loss
     std::uint64_t seed = 0;
+    std::vector<std::uint64_t> seeds;  // "seeds": hescape train runs once per seed (seed is then each of them)
+    std::string method;                // the run's name in comparison tables (default: the config file's stem)
+    BatchRobustOptions robust;         // sampling, stain normalisation, adversarial batch classifier
     bool useCuda = false;
     bool bf16 = false;            // bf16 autocast of the encoders (CUDA only)
     std::string patchStore;       // folder of the HDF5 patch store; empty: extract every time
@@ -102,6 +113,8 @@ public:
     // Sections whose patches came from the patch store, and remarks about it.
     int patchStoreReuses() const { return patchStoreReuses_; }
     const std::vector<std::string>& notes() const { return notes_; }
+    const DonorSplit& donors() const { return donors_; }
+    double normalisationTarget() const { return target_; }  // 0: each section's own median
     std::string deviceName() const;
 
     // L2-normalised image and gene embeddings of every pair of a split.
@@ -142,6 +155,15 @@ public:
     void setDistributed(std::shared_ptr<DistributedContext> context);
 
 private:
+    PreparedSplit* splitOf(const std::string& section);  // nullptr: in no split (and not includeUnassigned)
+    void prepareSection(const SectionInput& section, const SpatialDataset& dataset, PreparedSplit& target, const Progress& progress);
+    void buildModel();
+    // Per-section batch norm: a forward pass over rows [first, last) in training mode.
+    void normPass(const PreparedSplit& split, std::int64_t first, std::int64_t last);
+    // Rows [first, last) of a split, L2-normalised, appended to `into`.
+    void embedRows(const PreparedSplit& split, std::int64_t first, std::int64_t last, PairEmbeddings& into);
+    // Reinhard: every prepared patch moved from its section's colour statistics to the training sections' pooled ones.
+    void normaliseStains();
     // One section's patches: HEST's own (hestPatches) or cut from its slide through the patch store.
     PatchStoreResult sectionPatches(const SectionInput& section, const SpatialDataset& dataset, const Progress& progress);
     // Both encoders under the run's precision (bf16 autocast on CUDA when
@@ -163,6 +185,11 @@ private:
     std::vector<std::string> genes_;
     PreparedSplit train_, validation_, test_, unassigned_;
     std::vector<std::string> skipped_, notes_;
+    DonorSplit donors_;
+    double target_ = 0;
+    BatchAdversary adversary_{nullptr};
+    std::map<std::string, LabStatistics> sectionColour_;  // stain normalisation: each section's L*a*b* statistics
+    std::vector<std::int64_t> adversaryCodes_;  // per training pair
     int patchStoreReuses_ = 0;
     ClipModel model_{nullptr};
     ContrastiveLoss loss_{nullptr};

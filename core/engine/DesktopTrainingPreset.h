@@ -6,6 +6,8 @@
 // so `hescape train` repeats it exactly. No torch, so Qt code can include it.
 #pragma once
 
+#include <string_view>
+
 namespace hescape {
 
 struct DesktopTrainingPreset {
@@ -21,5 +23,12 @@ struct DesktopTrainingPreset {
 };
 
 inline constexpr DesktopTrainingPreset kDesktopTrainingPreset{};
+
+// The demo's donor-safe split (leave one donor out): patient B's section B4 is
+// tested, patient C's C6 validates (early stopping, curves), C2-C5 train.
+// Any other section name trains. "train", "validation" or "test".
+inline constexpr std::string_view demoSplitOf(std::string_view section) {
+    return section == "B4" ? "test" : section == "C6" ? "validation" : "train";
+}
 
 }  // namespace hescape

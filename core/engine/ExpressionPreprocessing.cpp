@@ -1,63 +1,97 @@
-// Normalisation uses each data set's own library sizes (all genes), so the
+// Normalisation uses each spot's library size over all genes, so the
 // selection of genes does not change the scale of a spot's values.
 #include "core/engine/ExpressionPreprocessing.h"
 
 #include <algorithm>
 #include <cmath>
 #include <numeric>
-#include <unordered_set>
 
 namespace hescape {
 
 namespace {
 
-double targetSum(const std::vector<double>& libraries, ExpressionOptions::Target target) {
-    if (target == ExpressionOptions::Target::TenThousand || libraries.empty()) return 1e4;
-    std::vector<double> v = libraries;
-    std::nth_element(v.begin(), v.begin() + static_cast<std::ptrdiff_t>(v.size() / 2), v.end());
-    double median = v[v.size() / 2];
-    if (v.size() % 2 == 0) {
-        median = (median + *std::max_element(v.begin(), v.begin() + static_cast<std::ptrdiff_t>(v.size() / 2))) / 2.0;
-    }
-    return median > 0 ? median : 1e4;
+double median(std::vector<double> v) {
+    if (v.empty()) return 0;
+    const auto mid = v.begin() + static_cast<std::ptrdiff_t>(v.size() / 2);
+    std::nth_element(v.begin(), mid, v.end());
+    double m = *mid;
+    if (v.size() % 2 == 0) m = (m + *std::max_element(v.begin(), mid)) / 2.0;
+    return m;
+}
+
+// Library sizes of the spots that pass the filter.
+std::vector<double> keptLibraries(const SpatialDataset& ds, double minCounts) {
+    std::vector<double> out;
+    for (const double l : ds.expression.rowSums())
+        if (l >= minCounts && l > 0) out.push_back(l);
+    return out;
+}
+
+double sectionTarget(const SpatialDataset& ds, double target, double minCounts) {
+    if (target > 0) return target;
+    const double m = median(keptLibraries(ds, minCounts));
+    return m > 0 ? m : 1e4;
 }
 
 }  // namespace
 
-std::vector<std::string> selectGenes(const std::vector<const SpatialDataset*>& datasets, const ExpressionOptions& options) {
-    if (datasets.empty()) throw DatasetError("no data sets to select genes from");
+double normalisationTarget(const std::vector<const SpatialDataset*>& training, const ExpressionOptions& options) {
+    switch (options.target) {
+        case ExpressionOptions::Target::TenThousand: return 1e4;
+        case ExpressionOptions::Target::SectionMedian: return 0;
+        case ExpressionOptions::Target::TrainingMedian: break;
+    }
+    std::vector<double> all;
+    for (const auto* ds : training) {
+        const auto libs = keptLibraries(*ds, options.minCounts);
+        all.insert(all.end(), libs.begin(), libs.end());
+    }
+    const double m = median(std::move(all));
+    if (!(m > 0)) throw DatasetError("no training spot has at least min_counts (" + std::to_string(options.minCounts) + ") counts");
+    return m;
+}
+
+std::vector<std::int64_t> observationsWithCounts(const SpatialDataset& ds, double minCounts) {
+    std::vector<std::int64_t> out;
+    const auto libs = ds.expression.rowSums();
+    for (std::size_t i = 0; i < libs.size(); ++i)
+        if (libs[i] >= minCounts && libs[i] > 0) out.push_back(static_cast<std::int64_t>(i));
+    return out;
+}
+
+std::vector<std::string> selectGenes(const std::vector<const SpatialDataset*>& training, const std::vector<const SpatialDataset*>& all,
+                                     const ExpressionOptions& options, double target) {
+    if (training.empty() || all.empty()) throw DatasetError("no data sets to select genes from");
     if (!options.genes.empty()) {
-        for (const auto* ds : datasets)
+        for (const auto* ds : all)
             for (const auto& g : options.genes)
                 if (!ds->geneIndex(g)) throw DatasetError(ds->source + ": gene " + g + " is not in the data set");
         return options.genes;
     }
-    // Genes every data set has, in the first data set's order.
+    // Genes every data set has, in the first training data set's order.
     std::vector<std::string> shared;
-    for (const auto& g : datasets.front()->geneNames) {
-        bool everywhere = true;
-        for (std::size_t k = 1; k < datasets.size() && everywhere; ++k) everywhere = datasets[k]->geneIndex(g).has_value();
+    for (const auto& g : training.front()->geneNames) {
+        const bool everywhere = std::all_of(all.begin(), all.end(), [&](const SpatialDataset* ds) { return ds->geneIndex(g).has_value(); });
         if (everywhere) shared.push_back(g);
     }
-    if (shared.empty()) throw DatasetError(datasets.front()->source + ": no gene is shared by all data sets");
+    if (shared.empty()) throw DatasetError(training.front()->source + ": no gene is shared by all data sets");
     if (options.highlyVariable <= 0 || options.highlyVariable >= static_cast<int>(shared.size())) return shared;
 
-    // Variance of log-normalised values over all observations of all data sets.
+    // Variance of log-normalised values over the training spots that pass the filter.
     std::vector<double> sum(shared.size(), 0.0), sq(shared.size(), 0.0);
     double n = 0;
-    for (const auto* ds : datasets) {
-        const auto libs = ds->expression.rowSums();
-        const double t = targetSum(libs, options.target);
-        for (std::size_t g = 0; g < shared.size(); ++g) {
-            const auto col = ds->expression.column(*ds->geneIndex(shared[g]));
-            for (std::size_t i = 0; i < col.size(); ++i) {
-                const double v = libs[i] > 0 ? std::log1p(col[i] * t / libs[i]) : 0.0;
+    for (const auto* ds : training) {
+        const auto rows = observationsWithCounts(*ds, options.minCounts);
+        const auto values = expressionFeatures(*ds, rows, shared, target);
+        for (std::size_t r = 0; r < rows.size(); ++r)
+            for (std::size_t g = 0; g < shared.size(); ++g) {
+                const double v = values[r * shared.size() + g];
                 sum[g] += v;
                 sq[g] += v * v;
             }
-        }
-        n += static_cast<double>(ds->observationCount());
+        n += static_cast<double>(rows.size());
     }
+    if (n == 0) throw DatasetError(training.front()->source + ": no training spot has at least min_counts counts");
     std::vector<std::size_t> order(shared.size());
     std::iota(order.begin(), order.end(), 0);
     auto variance = [&](std::size_t g) { return sq[g] / n - (sum[g] / n) * (sum[g] / n); };
@@ -70,18 +104,28 @@ std::vector<std::string> selectGenes(const std::vector<const SpatialDataset*>& d
 }
 
 std::vector<float> expressionFeatures(const SpatialDataset& ds, const std::vector<std::int64_t>& observations,
-                                      const std::vector<std::string>& genes, ExpressionOptions::Target target) {
+                                      const std::vector<std::string>& genes, double target, bool standardise) {
     const auto libs = ds.expression.rowSums();
-    const double t = targetSum(libs, target);
-    std::vector<float> out(observations.size() * genes.size());
-    for (std::size_t g = 0; g < genes.size(); ++g) {
+    const double t = sectionTarget(ds, target, 0);
+    const std::size_t cols = genes.size();
+    std::vector<float> out(observations.size() * cols);
+    for (std::size_t g = 0; g < cols; ++g) {
         const auto idx = ds.geneIndex(genes[g]);
         if (!idx) throw DatasetError(ds.source + ": gene " + genes[g] + " is not in the data set");
         const auto col = ds.expression.column(*idx);
+        double s = 0, s2 = 0;
         for (std::size_t r = 0; r < observations.size(); ++r) {
             const auto i = static_cast<std::size_t>(observations[r]);
-            out[r * genes.size() + g] = libs[i] > 0 ? static_cast<float>(std::log1p(col[i] * t / libs[i])) : 0.0f;
+            const double v = libs[i] > 0 ? std::log1p(col[i] * t / libs[i]) : 0.0;
+            out[r * cols + g] = static_cast<float>(v);
+            s += v;
+            s2 += v * v;
         }
+        if (!standardise || observations.empty()) continue;
+        const double n = static_cast<double>(observations.size()), mean = s / n;
+        const double sd = std::sqrt(std::max(0.0, s2 / n - mean * mean));
+        for (std::size_t r = 0; r < observations.size(); ++r)
+            out[r * cols + g] = sd > 1e-12 ? static_cast<float>((out[r * cols + g] - mean) / sd) : 0.f;
     }
     return out;
 }

@@ -1,7 +1,12 @@
-// Expression vectors for the gene encoder, as HESCAPE prepares them: counts
-// normalised per spot (to a target sum: the median library size or 10,000),
-// log1p, and a gene selection shared by all sections (all genes, the top-N
-// highly variable ones, or a given list), restricted to genes every section has.
+// Expression vectors for the gene encoder, as HESCAPE prepares them but with
+// nothing fitted on held-out sections: counts normalised per spot to one
+// target sum (by default the median library size of the training sections'
+// spots; or 10,000; or, batch-prone and kept for comparison, each section's
+// own median), log1p, optionally standardised per gene within each section
+// (a per-sample scaling like the library size: no labels, no other section),
+// and a gene selection shared by all sections (all genes, the top-N by
+// variance over the training sections only, or a given list), restricted to
+// genes every section has. Spots with fewer than min_counts counts are left out.
 #pragma once
 
 #include "core/spatial/SpatialDataset.h"
@@ -13,20 +18,34 @@
 namespace hescape {
 
 struct ExpressionOptions {
-    enum class Target { Median, TenThousand };
-    Target target = Target::Median;
+    enum class Target { TrainingMedian, SectionMedian, TenThousand };
+    Target target = Target::TrainingMedian;
     int highlyVariable = 0;          // > 0: keep the top-N genes by variance of log-normalised values
     std::vector<std::string> genes;  // non-empty: exactly these genes (overrides highlyVariable)
+    double minCounts = 10;           // spots with fewer total counts (all genes) are left out
+    bool standardisePerSection = false;  // z-score each gene within each section
 };
 
-// The genes to use across several data sets, in a fixed order. Throws
-// DatasetError when a requested gene is missing from a data set, or when no
-// gene is shared.
-std::vector<std::string> selectGenes(const std::vector<const SpatialDataset*>& datasets, const ExpressionOptions& options);
+// The target sum every spot is scaled to: the median library size of the
+// training sections' spots that pass min_counts (TrainingMedian), 10,000, or
+// 0 for SectionMedian (each section its own median, decided per section).
+double normalisationTarget(const std::vector<const SpatialDataset*>& training, const ExpressionOptions& options);
 
-// Rows `observations` of `ds`, normalised and log1p'd, columns = `genes`:
-// row-major [observations.size(), genes.size()].
+// The genes to use, in a fixed order: every gene all data sets in `all`
+// have, ranked (when highlyVariable) by variance over the `training` data
+// sets' spots only. Throws DatasetError naming the data set when a requested
+// gene is missing, or when no gene is shared.
+std::vector<std::string> selectGenes(const std::vector<const SpatialDataset*>& training, const std::vector<const SpatialDataset*>& all,
+                                     const ExpressionOptions& options, double target);
+
+// The observations of `ds` with at least `minCounts` total counts.
+std::vector<std::int64_t> observationsWithCounts(const SpatialDataset& ds, double minCounts);
+
+// Rows `observations` of `ds`, normalised to `target` (0: the data set's own
+// median library size) and log1p'd, columns = `genes`, row-major
+// [observations.size(), genes.size()]; with `standardise`, each column
+// z-scored over these rows (a constant column becomes 0).
 std::vector<float> expressionFeatures(const SpatialDataset& ds, const std::vector<std::int64_t>& observations,
-                                      const std::vector<std::string>& genes, ExpressionOptions::Target target);
+                                      const std::vector<std::string>& genes, double target, bool standardise = false);
 
 }  // namespace hescape

@@ -28,6 +28,30 @@ torch::Tensor luminance(const torch::Tensor& x) {
     return (x.select(1, 0) * 0.299 + x.select(1, 1) * 0.587 + x.select(1, 2) * 0.114).unsqueeze(1);
 }
 
+// HED stain augmentation (Tellez et al. 2018): optical density (natural log)
+// split into haematoxylin, eosin and DAB by Ruifrok & Johnston's matrix (the
+// one skimage.color.rgb2hed uses), each stain scaled by a factor in
+// [1 - s, 1 + s] and shifted by [-s, s] optical density per patch, recombined.
+torch::Tensor hedJitter(const torch::Tensor& x, double strength, std::mt19937_64& rng, std::int64_t n, std::int64_t firstRow,
+                        std::int64_t local) {
+    static const std::vector<float> rgbFromHed = {0.65f, 0.70f, 0.29f, 0.07f, 0.99f, 0.11f, 0.27f, 0.57f, 0.78f};
+    std::uniform_real_distribution<double> uniform(0.0, 1.0);
+    std::vector<float> alpha(static_cast<std::size_t>(n) * 3), beta(static_cast<std::size_t>(n) * 3);
+    for (std::size_t i = 0; i < alpha.size(); ++i) {
+        alpha[i] = static_cast<float>(1 - strength + 2 * strength * uniform(rng));
+        beta[i] = static_cast<float>(-strength + 2 * strength * uniform(rng));
+    }
+    const auto device = x.device();
+    const auto toHed = torch::tensor(rgbFromHed, torch::kFloat).view({3, 3});
+    const auto fromRgb = torch::linalg::inv(toHed).to(device);
+    const auto a = torch::tensor(share(alpha, firstRow, local, 3), torch::kFloat).to(device).view({local, 1, 1, 3});
+    const auto b = torch::tensor(share(beta, firstRow, local, 3), torch::kFloat).to(device).view({local, 1, 1, 3});
+    const auto od = -torch::log(x.clamp_min(1e-6)).permute({0, 2, 3, 1});  // [B, H, W, 3]
+    const auto stains = torch::matmul(od, fromRgb) * a + b;
+    const auto back = torch::matmul(stains, toHed.to(device));
+    return torch::exp(-back).clamp(0, 1).permute({0, 3, 1, 2}).contiguous();
+}
+
 }  // namespace
 
 torch::Tensor augmentPatches(const torch::Tensor& images, const AugmentOptions& o, std::mt19937_64& rng, std::int64_t globalBatch,
@@ -98,6 +122,7 @@ torch::Tensor augmentPatches(const torch::Tensor& images, const AugmentOptions& 
         const auto gray = luminance(x);
         x = ((x - gray) * perSample(share(s, firstRow, local), device) + gray).clamp(0, 1);
     }
+    if (o.hedJitter > 0) x = hedJitter(x, o.hedJitter, rng, n, firstRow, local);
     if (o.blurProbability > 0) {
         // Separable Gaussian per patch (a delta kernel for the unblurred ones),
         // run as one grouped convolution over all patches' channels.

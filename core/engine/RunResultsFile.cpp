@@ -24,6 +24,15 @@ void writeEmbeddingGroups(Hdf5Writer& w, const std::vector<PairEmbeddings>& all)
     }
 }
 
+void writeMetrics(Hdf5Writer& w, const std::string& group, const EvalMetrics& m) {
+    w.createGroup(group);
+    w.setAttribute(group, "loss", m.loss);
+    w.setAttribute(group, "recall_at_1", m.recallAt1);
+    w.setAttribute(group, "recall_at_5", m.recallAt5);
+    w.setAttribute(group, "chance_at_5", m.chanceAt5);
+    w.setAttribute(group, "pairs", static_cast<double>(m.pairs));
+}
+
 }  // namespace
 
 void writeRunResults(const std::string& path, const RunResults& r) {
@@ -70,16 +79,20 @@ void writeRunResults(const std::string& path, const RunResults& r) {
     w.writeDoubles("/epochs/recall_at_1", r1);
     w.writeDoubles("/epochs/recall_at_5", r5);
     w.writeDoubles("/epochs/chance_at_5", chance);
-    if (r.testMetrics) {
-        w.createGroup("/test");
-        w.setAttribute("/test", "loss", r.testMetrics->loss);
-        w.setAttribute("/test", "recall_at_1", r.testMetrics->recallAt1);
-        w.setAttribute("/test", "recall_at_5", r.testMetrics->recallAt5);
-        w.setAttribute("/test", "chance_at_5", r.testMetrics->chanceAt5);
-        w.setAttribute("/test", "pairs", static_cast<double>(r.testMetrics->pairs));
-    }
+    if (r.testMetrics) writeMetrics(w, "/test", *r.testMetrics);
+    if (r.untrainedValidation) writeMetrics(w, "/untrained_validation", *r.untrainedValidation);
     writeEmbeddingGroups(w, r.embeddings);
     w.writeStrings("/skipped", r.skipped);
+    w.writeStrings("/notes", r.notes);
+    if (!r.sections.empty()) {
+        w.writeStrings("/donors/section", r.sections);
+        w.writeStrings("/donors/donor", r.donors);
+    }
+    w.setAttribute("/", "donor_safe", r.donorSafe ? 1.0 : 0.0);
+    w.setAttribute("/", "normalisation_target", r.normalisationTarget);
+    w.setAttribute("/", "min_counts", r.minCounts);
+    w.setAttribute("/", "method", r.method);
+    w.setAttribute("/", "seed", static_cast<double>(r.seed));
     w.commit();
 }
 

@@ -16,10 +16,17 @@
 //                      image_initial float32 [n, dim] (before training)
 //   /eval/<split>/...  written later by `hescape eval`
 //   /skipped   strings ("section: observation: reason")
+//   /notes     strings (what preparation left out or decided)
+//   /donors/{section,donor}   strings, every section of the configuration
+//   /  attrs also: donor_safe, normalisation_target (0: per section),
+//             min_counts, method, seed
+//   /untrained_validation  attrs: loss, recall_at_1, recall_at_5, chance_at_5,
+//             pairs (the model before its first step)
 #pragma once
 
 #include "core/engine/EvalMetrics.h"
 
+#include <cstdint>
 #include <optional>
 #include <string>
 #include <vector>
@@ -41,7 +48,13 @@ struct RunResults {
     std::string configPath, configText;
     std::string device, precision, checkpoint;
     bool stoppedEarly = false;
-    std::vector<std::string> genes, train, validation, test, skipped;
+    std::vector<std::string> genes, train, validation, test, skipped, notes;
+    std::vector<std::string> sections, donors;  // every configured section and its donor
+    bool donorSafe = true;
+    double normalisationTarget = 0, minCounts = 0;
+    std::string method;
+    std::uint64_t seed = 0;
+    std::optional<EvalMetrics> untrainedValidation;
     struct Step {
         int step = 0, epoch = 0;
         double loss = 0, learningRate = 0, temperature = 0;

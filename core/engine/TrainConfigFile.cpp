@@ -4,6 +4,7 @@
 
 #include "core/io/Json.h"
 
+#include <algorithm>
 #include <cstdlib>
 #include <filesystem>
 #include <set>
@@ -60,14 +61,22 @@ public:
                 fail("sections", "a HEST sample needs its ID as a string and \"hest_dir\" (the HEST-1k folder) as a string");
             const std::string folder = resolve(dir->asString()), id = hestId->asString();
             const JsonValue* name = s.isObject() ? s.find("name") : nullptr;
-            return {name && name->isString() ? name->asString() : id, folder + "/wsis/" + id + ".tif", folder + "/st/" + id + ".h5ad"};
+            return {name && name->isString() ? name->asString() : id, folder + "/wsis/" + id + ".tif", folder + "/st/" + id + ".h5ad",
+                    donorOf(s)};
         }
         const JsonValue* name = s.find("name");
         const JsonValue* slide = s.find("slide");
         const JsonValue* dataset = s.find("dataset");
         if (!name || !name->isString() || !slide || !slide->isString() || !dataset || !dataset->isString())
             fail("sections", "each entry needs \"name\", \"slide\" and \"dataset\" strings (or a HEST sample ID with \"hest_dir\")");
-        return {name->asString(), resolve(slide->asString()), resolve(dataset->asString())};
+        return {name->asString(), resolve(slide->asString()), resolve(dataset->asString()), donorOf(s)};
+    }
+
+    std::string donorOf(const JsonValue& s) const {
+        const JsonValue* d = s.isObject() ? s.find("donor") : nullptr;
+        if (!d) return {};
+        if (!d->isString() || d->asString().empty()) fail("sections", "a section's \"donor\" must be a non-empty string");
+        return d->asString();
     }
 
     TrainConfig read() const {
@@ -78,7 +87,10 @@ public:
                                                     "weight_decay", "warmup_steps", "gradient_clip", "augment", "seed", "device",
                                                     "checkpoint", "checkpoint_every", "image_encoder", "gene_encoder",
                                                     "early_stopping_patience", "precision", "patch_store", "results",
-                                                    "distributed_timeout_s", "sync_batch_norm", "hest_dir", "patch_source"};
+                                                    "distributed_timeout_s", "sync_batch_norm", "hest_dir", "patch_source",
+                                                    "test_donors", "validation_donors", "allow_shared_donors", "min_counts",
+                                                    "gene_scaling", "seeds", "method", "sampling", "stain_normalisation",
+                                                    "adversarial_weight", "adversary_batches", "section_batch_norm"};
         for (const auto& [k, v] : root_.asObject())
             if (!known.count(k)) fail(k, "is not a known setting (see docs/training.md)");
         TrainConfig c;
@@ -86,7 +98,13 @@ public:
         if (!sections || !sections->isArray() || sections->asArray().empty()) fail("sections", "must be a non-empty list");
         for (const auto& s : sections->asArray()) c.sections.push_back(section(s));
         c.train = strings(root_, "train");
-        if (c.train.empty()) fail("train", "must name at least one section");
+        c.testDonors = strings(root_, "test_donors");
+        c.validationDonors = strings(root_, "validation_donors");
+        if (!c.testDonors.empty() && (root_.find("train") || root_.find("test")))
+            fail("test_donors", "splits by donor replace \"train\" and \"test\": give one or the other (\"validation\" may name sections)");
+        if (c.testDonors.empty() && !c.validationDonors.empty()) fail("validation_donors", "needs \"test_donors\"");
+        if (c.train.empty() && c.testDonors.empty()) fail("train", "must name at least one section (or split by \"test_donors\")");
+        c.allowSharedDonors = flag("allow_shared_donors", false);
         c.validation = strings(root_, "validation");
         c.test = strings(root_, "test");
         c.patches.sizeMicrons = number(root_, "patch_size_um", 110, 1, 10000);
@@ -94,9 +112,23 @@ public:
         c.expression.highlyVariable = integer(root_, "highly_variable_genes", 256, 0, 1000000);
         c.expression.genes = strings(root_, "genes");
         if (const JsonValue* t = root_.find("normalise_to")) {
-            if (t->isString() && t->asString() == "median") c.expression.target = ExpressionOptions::Target::Median;
+            if (t->isString() && t->asString() == "training_median") c.expression.target = ExpressionOptions::Target::TrainingMedian;
+            // "median" is the old name of "section_median" (configurations written before donor-safe splits).
+            else if (t->isString() && (t->asString() == "section_median" || t->asString() == "median"))
+                c.expression.target = ExpressionOptions::Target::SectionMedian;
             else if (t->isNumber() && t->asNumber() == 1e4) c.expression.target = ExpressionOptions::Target::TenThousand;
-            else fail("normalise_to", "must be \"median\" or 10000");
+            else fail("normalise_to", "must be \"training_median\", \"section_median\" or 10000");
+        }
+        c.expression.minCounts = number(root_, "min_counts", 10, 0, 1e12);
+        if (const JsonValue* g = root_.find("gene_scaling")) {
+            if (!g->isString() || (g->asString() != "none" && g->asString() != "section")) fail("gene_scaling", "must be \"none\" or \"section\"");
+            c.expression.standardisePerSection = g->asString() == "section";
+        }
+        c.seeds = seedList();
+        robustness(c.robust);
+        if (const JsonValue* m = root_.find("method")) {
+            if (!m->isString() || m->asString().empty()) fail("method", "must be a name for the comparison table");
+            c.method = m->asString();
         }
         if (const JsonValue* o = root_.find("objective")) {
             if (o->isString() && o->asString() == "clip") c.objective = ContrastiveObjective::Clip;
@@ -116,9 +148,9 @@ public:
             if (a->isBool()) {
                 c.augment = a->asBool();
             } else if (a->isObject()) {
-                static const std::set<std::string> keys = {"flips", "rotations", "crop_scale", "color_jitter", "blur_probability"};
+                static const std::set<std::string> keys = {"flips", "rotations", "crop_scale", "color_jitter", "blur_probability", "hed_jitter"};
                 for (const auto& [k, v] : a->asObject())
-                    if (!keys.count(k)) fail("augment." + k, "is not a known augmentation (flips, rotations, crop_scale, color_jitter, blur_probability)");
+                    if (!keys.count(k)) fail("augment." + k, "is not a known augmentation (flips, rotations, crop_scale, color_jitter, blur_probability, hed_jitter)");
                 auto flag = [&](const char* key, bool fallback) {
                     const JsonValue* v = a->find(key);
                     if (!v) return fallback;
@@ -130,12 +162,14 @@ public:
                 c.augmentation.cropScale = number(*a, "crop_scale", 1.0, 0.1, 1.0);
                 c.augmentation.colorJitter = number(*a, "color_jitter", 0.0, 0.0, 0.9);
                 c.augmentation.blurProbability = number(*a, "blur_probability", 0.0, 0.0, 1.0);
+                c.augmentation.hedJitter = number(*a, "hed_jitter", 0.0, 0.0, 0.5);
             } else {
                 fail("augment", "must be true, false or an object of augmentations");
             }
         }
         c.earlyStoppingPatience = integer(root_, "early_stopping_patience", 0, 0, 100000);
         c.seed = static_cast<std::uint64_t>(number(root_, "seed", 0, 0, 9007199254740992.0));
+        if (root_.find("seed") && root_.find("seeds")) fail("seeds", "give \"seed\" or \"seeds\", not both");
         if (const JsonValue* d = root_.find("device")) {
             if (!d->isString() || (d->asString() != "cpu" && d->asString() != "cuda")) fail("device", "must be \"cpu\" or \"cuda\"");
             c.useCuda = d->asString() == "cuda";
@@ -175,6 +209,53 @@ public:
     }
 
 private:
+    bool flag(const std::string& field, bool fallback) const {
+        const JsonValue* v = root_.find(field);
+        if (!v) return fallback;
+        if (!v->isBool()) fail(field, "must be true or false");
+        return v->asBool();
+    }
+
+    template <typename Enum>
+    Enum choice(const std::string& field, const std::vector<std::pair<std::string, Enum>>& names, Enum fallback) const {
+        const JsonValue* v = root_.find(field);
+        if (!v) return fallback;
+        std::string all;
+        for (const auto& [name, value] : names) {
+            if (v->isString() && v->asString() == name) return value;
+            all += (all.empty() ? "\"" : ", \"") + name + "\"";
+        }
+        fail(field, "must be one of " + all);
+    }
+
+    void robustness(BatchRobustOptions& r) const {
+        r.sampling = choice<BatchSampling>("sampling", {{"random", BatchSampling::Random}, {"balanced", BatchSampling::Balanced},
+                                                        {"within_section", BatchSampling::WithinSection}}, BatchSampling::Random);
+        r.stain = choice<StainNormalisation>("stain_normalisation", {{"none", StainNormalisation::None}, {"reinhard", StainNormalisation::Reinhard}},
+                                             StainNormalisation::None);
+        r.adversarialWeight = number(root_, "adversarial_weight", 0, 0, 100);
+        r.sectionBatchNorm = flag("section_batch_norm", false);
+        if (r.sectionBatchNorm && root_.find("sampling") && r.sampling != BatchSampling::WithinSection)
+            fail("sampling", "\"section_batch_norm\" trains on within-section batches: leave \"sampling\" out or make it \"within_section\"");
+        r.adversaryTarget = choice<AdversaryTarget>("adversary_batches", {{"section", AdversaryTarget::Section}, {"donor", AdversaryTarget::Donor}},
+                                                    AdversaryTarget::Section);
+    }
+
+    std::vector<std::uint64_t> seedList() const {
+        std::vector<std::uint64_t> out;
+        const JsonValue* v = root_.find("seeds");
+        if (!v) return out;
+        if (!v->isArray() || v->asArray().empty()) fail("seeds", "must be a non-empty list of whole numbers");
+        for (const auto& e : v->asArray()) {
+            if (!e.isNumber() || e.asNumber() < 0 || e.asNumber() != static_cast<double>(static_cast<std::uint64_t>(e.asNumber())))
+                fail("seeds", "must be a non-empty list of whole numbers");
+            const auto seed = static_cast<std::uint64_t>(e.asNumber());
+            if (std::find(out.begin(), out.end(), seed) != out.end()) fail("seeds", "seed " + std::to_string(seed) + " is listed twice");
+            out.push_back(seed);
+        }
+        return out;
+    }
+
     // "small_cnn" / "mlp", a TorchScript file, or {"torchscript": FILE, "trainable": BOOL}.
     void encoder(const std::string& field, const std::string& builtin, std::string& script, bool& trainable) const {
         const JsonValue* e = root_.find(field);

@@ -24,19 +24,30 @@ std::string augmentation(const TrainConfig& c) {
     const AugmentOptions& a = c.augmentation;
     return std::string("{\"flips\": ") + (a.flips ? "true" : "false") + ", \"rotations\": " + (a.rotations ? "true" : "false") +
            ", \"crop_scale\": " + jsonNumber(a.cropScale) + ", \"color_jitter\": " + jsonNumber(a.colorJitter) +
-           ", \"blur_probability\": " + jsonNumber(a.blurProbability) + "}";
+           ", \"blur_probability\": " + jsonNumber(a.blurProbability) + ", \"hed_jitter\": " + jsonNumber(a.hedJitter) + "}";
 }
 
 void writeData(std::ostringstream& o, const TrainConfig& c) {
     o << "  \"sections\": [";
     for (std::size_t i = 0; i < c.sections.size(); ++i)
         o << (i ? ",\n    " : "\n    ") << "{\"name\": " << jsonString(c.sections[i].name) << ", \"slide\": " << jsonString(c.sections[i].slide)
-          << ", \"dataset\": " << jsonString(c.sections[i].dataset) << "}";
-    o << "\n  ],\n  \"train\": " << names(c.train) << ",\n  \"validation\": " << names(c.validation) << ",\n  \"test\": " << names(c.test)
-      << ",\n  \"patch_size_um\": " << jsonNumber(c.patches.sizeMicrons) << ",\n  \"patch_pixels\": " << c.patches.outputPixels
+          << ", \"dataset\": " << jsonString(c.sections[i].dataset)
+          << (c.sections[i].donor.empty() ? std::string() : ", \"donor\": " + jsonString(c.sections[i].donor)) << "}";
+    o << "\n  ]";
+    if (c.testDonors.empty())
+        o << ",\n  \"train\": " << names(c.train) << ",\n  \"validation\": " << names(c.validation) << ",\n  \"test\": " << names(c.test);
+    else
+        o << ",\n  \"test_donors\": " << names(c.testDonors) << ",\n  \"validation_donors\": " << names(c.validationDonors)
+          << ",\n  \"validation\": " << names(c.validation);
+    o << ",\n  \"allow_shared_donors\": " << (c.allowSharedDonors ? "true" : "false") << ",\n  \"patch_size_um\": " << jsonNumber(c.patches.sizeMicrons) << ",\n  \"patch_pixels\": " << c.patches.outputPixels
       << ",\n  \"highly_variable_genes\": " << c.expression.highlyVariable;
     if (!c.expression.genes.empty()) o << ",\n  \"genes\": " << names(c.expression.genes);
-    o << ",\n  \"normalise_to\": " << (c.expression.target == ExpressionOptions::Target::Median ? "\"median\"" : "10000");
+    const auto target = c.expression.target;
+    o << ",\n  \"normalise_to\": "
+      << (target == ExpressionOptions::Target::TenThousand ? "10000"
+          : target == ExpressionOptions::Target::SectionMedian ? "\"section_median\"" : "\"training_median\"")
+      << ",\n  \"min_counts\": " << jsonNumber(c.expression.minCounts)
+      << ",\n  \"gene_scaling\": " << (c.expression.standardisePerSection ? "\"section\"" : "\"none\"");
 }
 
 void writeModel(std::ostringstream& o, const TrainConfig& c) {
@@ -47,7 +58,24 @@ void writeModel(std::ostringstream& o, const TrainConfig& c) {
       << ",\n  \"epochs\": " << c.epochs << ",\n  \"learning_rate\": " << jsonNumber(c.learningRate)
       << ",\n  \"weight_decay\": " << jsonNumber(c.weightDecay) << ",\n  \"warmup_steps\": " << c.warmupSteps
       << ",\n  \"gradient_clip\": " << jsonNumber(c.gradientClip) << ",\n  \"augment\": " << augmentation(c)
-      << ",\n  \"early_stopping_patience\": " << c.earlyStoppingPatience << ",\n  \"seed\": " << c.seed;
+      << ",\n  \"early_stopping_patience\": " << c.earlyStoppingPatience;
+    if (c.seeds.empty()) {
+        o << ",\n  \"seed\": " << c.seed;
+    } else {
+        o << ",\n  \"seeds\": [";
+        for (std::size_t i = 0; i < c.seeds.size(); ++i) o << (i ? ", " : "") << c.seeds[i];
+        o << "]";
+    }
+    if (!c.method.empty()) o << ",\n  \"method\": " << jsonString(c.method);
+    const auto& r = c.robust;
+    o << ",\n  \"section_batch_norm\": " << (r.sectionBatchNorm ? "true" : "false");
+    o << ",\n  \"sampling\": "
+      << (r.effectiveSampling() == BatchSampling::Balanced       ? "\"balanced\""
+          : r.effectiveSampling() == BatchSampling::WithinSection ? "\"within_section\""
+                                                                  : "\"random\"")
+      << ",\n  \"stain_normalisation\": " << (r.stain == StainNormalisation::Reinhard ? "\"reinhard\"" : "\"none\"")
+      << ",\n  \"adversarial_weight\": " << jsonNumber(r.adversarialWeight)
+      << ",\n  \"adversary_batches\": " << (r.adversaryTarget == AdversaryTarget::Section ? "\"section\"" : "\"donor\"");
 }
 
 void writeRun(std::ostringstream& o, const TrainConfig& c) {

@@ -11,6 +11,7 @@ EvalMetrics runTrainingJob(ClipTrainer& trainer, const TrainingJobOptions& o, Tr
     RunResults results = trainer.startResults();
     results.configPath = o.configPath;
     results.configText = o.configText;
+    if (results.untrainedValidation) observer.untrained(*results.untrainedValidation);
     observer.beforeTraining(trainer);
     trainer.train(
         [&](const TrainStep& s) {

@@ -21,6 +21,8 @@ public:
     virtual ~TrainingObserver() = default;
     // The data is prepared (splits, genes and skipped spots are known).
     virtual void prepared(ClipTrainer&) {}
+    // The model before its first step, on the validation split (when there is one).
+    virtual void untrained(const EvalMetrics&) {}
     // Just before the first step (multi-process runs meet their peers here).
     virtual void beforeTraining(ClipTrainer&) {}
     virtual void step(const TrainStep&) {}

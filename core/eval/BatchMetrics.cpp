@@ -407,26 +407,34 @@ KnnBatchAccuracy knnBatchAccuracy(const NeighbourGraph& graph, const std::vector
     KnnBatchAccuracy r;
     r.predicted.resize(batches.size());
     std::vector<int> votes(static_cast<std::size_t>(d.size()), 0);
-    std::vector<std::int64_t> right(static_cast<std::size_t>(d.size()), 0);
-    std::int64_t correct = 0;
+    std::vector<double> right(static_cast<std::size_t>(d.size()), 0);
+    double correct = 0;
     for (std::int64_t i = 0; i < graph.rows; ++i) {
         for (int t = 0; t < k; ++t) ++at(votes, at(d.dense, at(graph.index, i * graph.k + t)));
-        // The first of the most voted dense labels: the smallest code wins ties.
-        int best = 0;
-        for (int l = 1; l < d.size(); ++l)
-            if (at(votes, l) > at(votes, best)) best = l;
-        std::fill(votes.begin(), votes.end(), 0);
-        at(r.predicted, i) = at(d.code, best);
-        if (best == at(d.dense, i)) {
-            ++correct;
-            ++at(right, best);
+        // A tied vote is shared: a cell whose batch is one of m equally voted
+        // batches counts 1/m (the expected accuracy of a random tie-break), so
+        // the score does not depend on how the batches happen to be coded.
+        int best = 0, tiedTop = 1;
+        for (int l = 1; l < d.size(); ++l) {
+            if (at(votes, l) > at(votes, best)) {
+                best = l;
+                tiedTop = 1;
+            } else if (at(votes, l) == at(votes, best)) {
+                ++tiedTop;
+            }
         }
+        const int own = at(d.dense, i);
+        const double credit = at(votes, own) == at(votes, best) ? 1.0 / tiedTop : 0.0;
+        std::fill(votes.begin(), votes.end(), 0);
+        at(r.predicted, i) = at(d.code, best);  // the smallest code among the tied, for display
+        correct += credit;
+        at(right, own) += credit;
     }
-    r.accuracy = static_cast<double>(correct) / static_cast<double>(graph.rows);
+    r.accuracy = correct / static_cast<double>(graph.rows);
     r.perBatch.assign(static_cast<std::size_t>(d.span()), kNaN);
     double recallSum = 0;
     for (int l = 0; l < d.size(); ++l) {
-        const double recall = static_cast<double>(at(right, l)) / static_cast<double>(at(d.count, l));
+        const double recall = at(right, l) / static_cast<double>(at(d.count, l));
         at(r.perBatch, at(d.code, l)) = recall;
         recallSum += recall;
     }

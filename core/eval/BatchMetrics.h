@@ -40,8 +40,11 @@
 //   out of medians and means (with doubles this needs distances ~1e300).
 // - kNN batch classifier: each cell's batch predicted by the majority of the
 //   batches of its k nearest other cells (sklearn KNeighborsClassifier with
-//   uniform weights, queried leave-self-out); ties go to the smallest batch
-//   code (what its scipy.stats.mode vote does). Accuracy over cells, recall
+//   uniform weights, queried leave-self-out). A tied vote is shared: a cell
+//   whose batch is among m equally voted batches counts 1/m, the expected
+//   accuracy of a random tie-break (sklearn gives the tie to the smallest
+//   label, which makes the score depend on how batches are coded; `predicted`
+//   still names the smallest code, for display). Accuracy over cells, recall
 //   per batch, balanced accuracy (mean recall; about 1 / B when mixed). High =
 //   strong batch effect.
 // - Graph connectivity (scib.metrics.graph_connectivity): for each cell-type

@@ -58,12 +58,19 @@ void storePrediction(Hdf5Writer& w, const std::string& group, const PredictionRe
     }
 }
 
-void storeBatches(Hdf5Writer& w, const BatchResult& batches) {
+void storeSignificance(Hdf5Writer& w, const std::string& group, const RecallSignificance& s) {
+    if (!s.available) return;
+    w.setAttribute(group, "p_value_recall_at_5", s.pValue);
+    w.setAttribute(group, "null_mean_recall_at_5", s.nullMean);
+    w.setAttribute(group, "permutations", static_cast<double>(s.permutations));
+}
+
+void storeBatches(Hdf5Writer& w, const BatchResult& batches, const std::string& key) {
     if (!batches.available) return;
     for (const auto& [name, rep] : {std::pair{"image", &batches.image}, {"gene", &batches.gene}}) {
-        const std::string p = std::string("/eval/batch_effects/") + name;
+        const std::string p = (key == "section" ? std::string("/eval/batch_effects/") : "/eval/batch_effects_by_" + key + "/") + name;
         w.createGroup(p);
-        w.setAttribute(p, "batch_key", std::string("section"));
+        w.setAttribute(p, "batch_key", key);
         w.setAttribute(p, "silhouette_batch", rep->batchSilhouette.score);
         w.setAttribute(p, "ilisi_median", rep->ilisi.median);
         w.setAttribute(p, "ilisi_normalised", rep->ilisi.normalised);
@@ -144,6 +151,8 @@ RunEvaluation evaluateRunFile(const std::string& path, const std::string& reques
     const EmbeddingView image(l.image, l.dim), gene(l.gene, l.dim);
     e.whole = wholeSetRetrieval(image, gene);
     e.inBatch = inBatchRetrieval(image, gene, 64);
+    e.imageToGeneP = recallPermutationTest(image, gene, 5, 999, 0);
+    e.geneToImageP = recallPermutationTest(gene, image, 5, 999, 0);
     e.alignment = pairCosine(image, gene);
     std::vector<float> sorted = e.alignment;
     std::sort(sorted.begin(), sorted.end());
@@ -154,7 +163,9 @@ RunEvaluation evaluateRunFile(const std::string& path, const std::string& reques
     e.prediction = predictFromFile(f, e.split);
     progress.throwIfCancelled();
     progress.update(0.6, "batch effects");
-    e.batches = batchEffectsFromFile(f);
+    e.batches = batchEffectsFromFile(f, BatchKey::Section);
+    progress.throwIfCancelled();
+    e.donorBatches = batchEffectsFromFile(f, BatchKey::Donor);
     progress.update(1.0, "done");
     return e;
 }
@@ -164,12 +175,15 @@ void storeRunEvaluation(const std::string& path, const RunEvaluation& e) {
     const std::string g = "/eval/" + e.split;
     storeScores(w, g + "/retrieval/whole/image_to_gene", e.whole.imageToGene);
     storeScores(w, g + "/retrieval/whole/gene_to_image", e.whole.geneToImage);
+    storeSignificance(w, g + "/retrieval/whole/image_to_gene", e.imageToGeneP);
+    storeSignificance(w, g + "/retrieval/whole/gene_to_image", e.geneToImageP);
     storeScores(w, g + "/retrieval/in_batch/image_to_gene", e.inBatch.imageToGene);
     storeScores(w, g + "/retrieval/in_batch/gene_to_image", e.inBatch.geneToImage);
     w.writeFloats(g + "/alignment", e.alignment.data(), {static_cast<std::int64_t>(e.alignment.size())});
     w.setAttribute(g, "mean_alignment", e.meanAlignment);
     storePrediction(w, g, e.prediction);
-    storeBatches(w, e.batches);
+    storeBatches(w, e.batches, "section");
+    storeBatches(w, e.donorBatches, "donor");
     w.commit();
 }
 

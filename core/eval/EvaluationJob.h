@@ -17,6 +17,7 @@
 #include "core/common/Progress.h"
 #include "core/eval/LabelProbe.h"
 #include "core/eval/RetrievalMetrics.h"
+#include "core/eval/RetrievalSignificance.h"
 #include "core/eval/RunMetrics.h"
 
 #include <optional>
@@ -30,8 +31,11 @@ struct RunEvaluation {
     RetrievalReport whole, inBatch;
     std::vector<float> alignment;  // per pair
     double meanAlignment = 0, medianAlignment = 0;
+    // Whole-set recall@5 against chance: permutation tests (999 re-pairings, seed 0).
+    RecallSignificance imageToGeneP, geneToImageP;
     PredictionResult prediction;
-    BatchResult batches;
+    BatchResult batches;         // by section
+    BatchResult donorBatches;    // by donor (runs that record donors)
 };
 
 // `split` empty: test, else validation, else the first split in the file.

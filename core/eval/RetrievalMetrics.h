@@ -6,9 +6,15 @@
 //   (200,000 pairs need 160 GB as one float matrix);
 // - HESCAPE's in-batch protocol: consecutive batches of 64, recall within
 //   each batch averaged over batches, chance min(k, b) / b averaged alike.
-// A query's rank is 1 + the number of other candidates strictly more similar
-// than its partner (ties count in the query's favour, as numpy's
-// `(S > diag).sum(1) + 1` does).
+// Ties are shared fairly, never counted in the query's favour: a query whose
+// partner has `above` candidates strictly more similar and `tied` others
+// exactly as similar is scored as if the tie were broken at random: its
+// expected rank is above + 1 + tied / 2 and its recall@k the probability
+// that the partner lands in the top k, clamp((k - above) / (tied + 1), 0, 1).
+// So a collapsed encoder (every embedding equal) scores exactly chance, k / n.
+// In-batch scores are weighted by batch size (a final partial batch counts
+// for its pairs, not as much as a full batch), as HESCAPE's Lightning
+// logging averages them; chance is weighted alike.
 #pragma once
 
 #include "core/common/EmbeddingView.h"
@@ -30,11 +36,20 @@ struct RetrievalReport {
     RetrievalScores imageToGene, geneToImage;
 };
 
-// Ranks (1 = the partner is the most similar) of every query; `blockRows`
-// bounds the similarity block held at once (blockRows x blockRows floats).
-std::vector<std::int64_t> retrievalRanks(EmbeddingView queries, EmbeddingView candidates, std::int64_t blockRows = 4096);
+// Where a query's partner stands among the candidates.
+struct PartnerRank {
+    std::int64_t above = 0;  // other candidates strictly more similar
+    std::int64_t tied = 0;   // other candidates exactly as similar
+    double expected() const { return static_cast<double>(above) + 1.0 + static_cast<double>(tied) / 2.0; }
+    double recallAt(std::int64_t k) const;  // chance that a random tie-break puts the partner in the top k
+    bool operator==(const PartnerRank&) const = default;
+};
 
-RetrievalScores scoresFromRanks(const std::vector<std::int64_t>& ranks, std::int64_t gallery);
+// Every query's partner rank; `blockRows` bounds the similarity block held at
+// once (blockRows x blockRows floats).
+std::vector<PartnerRank> retrievalRanks(EmbeddingView queries, EmbeddingView candidates, std::int64_t blockRows = 4096);
+
+RetrievalScores scoresFromRanks(const std::vector<PartnerRank>& ranks, std::int64_t gallery);
 RetrievalReport wholeSetRetrieval(EmbeddingView image, EmbeddingView gene, std::int64_t blockRows = 4096);
 RetrievalReport inBatchRetrieval(EmbeddingView image, EmbeddingView gene, std::int64_t batch = 64);
 

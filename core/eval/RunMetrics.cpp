@@ -81,16 +81,37 @@ PredictionResult predictFromFile(const Hdf5File& f, const std::string& split) {
     return r;
 }
 
-BatchResult batchEffectsFromFile(const Hdf5File& f) {
+BatchResult batchEffectsFromFile(const Hdf5File& f, BatchKey key) {
     BatchResult r;
     // Every split's pairs with their sections, as the maps read them.
     const RunEmbeddings run = readRunEmbeddings(f.path());
-    r.sections = run.sections();
+    std::vector<std::string> label = run.section;
+    if (key == BatchKey::Donor) {
+        if (!f.isDataset("/donors/section") || !f.isDataset("/donors/donor")) {
+            r.why = "the run records no donors (made before donor-safe splits)";
+            return r;
+        }
+        const auto sections = f.readStrings("/donors/section"), donors = f.readStrings("/donors/donor");
+        if (sections.empty()) {
+            r.why = "the run records no donors";
+            return r;
+        }
+        if (sections.size() != donors.size()) throw Hdf5Error(f.where("/donors/donor") + "differs in length from /donors/section");
+        for (auto& l : label) {
+            const auto it = std::find(sections.begin(), sections.end(), l);
+            if (it == sections.end()) throw Hdf5Error(f.where("/donors/section") + "has no entry for section " + l);
+            l = donors[static_cast<std::size_t>(it - sections.begin())];
+        }
+    }
+    // Codes in sorted name order: the same batches get the same codes whatever the file's order.
+    r.sections = label;
+    std::sort(r.sections.begin(), r.sections.end());
+    r.sections.erase(std::unique(r.sections.begin(), r.sections.end()), r.sections.end());
     std::vector<int> batch;
-    for (const auto& s : run.section)
-        batch.push_back(static_cast<int>(std::find(r.sections.begin(), r.sections.end(), s) - r.sections.begin()));
+    for (const auto& s : label)
+        batch.push_back(static_cast<int>(std::lower_bound(r.sections.begin(), r.sections.end(), s) - r.sections.begin()));
     if (r.sections.size() < 2 || batch.size() < 20) {
-        r.why = "fewer than two sections or twenty spots";
+        r.why = key == BatchKey::Donor ? "fewer than two donors or twenty spots" : "fewer than two sections or twenty spots";
         return r;
     }
     r.image = batchEffectReport(EmbeddingView(run.image, run.dim), batch);

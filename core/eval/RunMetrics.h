@@ -24,14 +24,16 @@ struct PredictionResult {
 };
 PredictionResult predictFromFile(const Hdf5File& f, const std::string& split);
 
-// Batch effects by section over every split's embeddings, per modality.
+// Batch effects by section (or by donor, from the run's /donors) over every
+// split's embeddings, per modality. Batches are coded in sorted name order.
 struct BatchResult {
     bool available = false;
     std::string why;
     BatchEffectReport image, gene;
-    std::vector<std::string> sections;
+    std::vector<std::string> sections;  // the batch names (sections or donors), sorted
 };
-BatchResult batchEffectsFromFile(const Hdf5File& f);
+enum class BatchKey { Section, Donor };
+BatchResult batchEffectsFromFile(const Hdf5File& f, BatchKey key = BatchKey::Section);
 
 struct NamedMetric {
     std::string split, protocol, metric;

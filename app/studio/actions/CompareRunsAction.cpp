@@ -12,7 +12,7 @@ namespace hescape {
 
 CompareRunsAction::CompareRunsAction(QWidget* dialogParent, StudioDocument* document, TaskService* tasks)
     : StudioAction(tr("Com&pare Runs\u2026"), QKeySequence(), dialogParent), dialogParent_(dialogParent), document_(document), tasks_(tasks) {
-    action()->setToolTip(tr("Two runs' metrics side by side"));
+    action()->setToolTip(tr("Two runs' metrics side by side, or several runs' methods as mean ± sd over seeds"));
 }
 
 RunComparisonDialog* CompareRunsAction::showDialog() {

@@ -35,10 +35,13 @@ void queryResult(const SimilarityMapRequest& rq, const RunEmbeddings& run, const
     const auto top = topK(out.values, rq.topK);
     const float own = out.values[static_cast<std::size_t>(rq.queryObs)];
     const auto rank = 1 + std::count_if(out.values.begin(), out.values.end(), [own](float v) { return std::isfinite(v) && v > own; });
+    // Ties are shown as the range of ranks they share, never as the best of it.
+    const auto tied = std::count(out.values.begin(), out.values.end(), own) - 1;
+    const QString ranks = tied > 0 ? tr("%1-%2 (tied)").arg(rank).arg(rank + tied) : QString::number(rank);
     const bool found = std::find(top.begin(), top.end(), rq.queryObs) != top.end();
     out.message = tr("Query %1: its own %2 ranks %3 of %4; %5 in the top %6 (marked).")
                       .arg(name, imageToGene ? tr("gene profile") : tr("image"))
-                      .arg(rank)
+                      .arg(ranks)
                       .arg(matched)
                       .arg(found ? tr("it is") : tr("it is not"))
                       .arg(rq.topK);

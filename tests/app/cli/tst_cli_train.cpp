@@ -1,10 +1,12 @@
 // `hescape train` as a user runs it: a small configuration on two demo
 // sections trains, prints one JSON object per step with --json, evaluates the
 // test split and writes its summary atomically; configurations with a typo,
-// a bad value or a missing section are refused (exit 2) naming the field.
+// a bad value or a missing section are refused (exit 2) naming the field;
+// several seeds give a comparison table that `hescape compare` reproduces.
 #include "tests/core/TestSupport.h"
 
 #include <QDir>
+#include <QJsonArray>
 #include <QJsonDocument>
 #include <QJsonObject>
 #include <QTemporaryDir>
@@ -55,10 +57,10 @@ private Q_SLOTS:
             }
             if (o.contains("test")) {
                 sawTest = true;
-                QCOMPARE(o["test"].toObject()["pairs"].toInt(), 187);  // all of C2's spots are under tissue
+                QCOMPARE(o["test"].toObject()["pairs"].toInt(), 186);  // C2: 187 spots under tissue, one with < 10 counts
             }
         }
-        QCOMPARE(steps, 2 * (283 / 32));  // B4: 283 spots, 8 full batches per epoch, 2 epochs
+        QCOMPARE(steps, 2 * (281 / 32));  // B4: 283 spots, two with < 10 counts; 8 full batches per epoch, 2 epochs
         QVERIFY(sawTest);
         QFile f(summary);
         QVERIFY(f.open(QIODevice::ReadOnly));
@@ -83,6 +85,12 @@ private Q_SLOTS:
         QTest::newRow("patience") << QStringLiteral("{%1, \"train\": [\"B4\"], \"early_stopping_patience\": -1}").arg(kSections) << "'early_stopping_patience'";
         QTest::newRow("broken JSON") << QStringLiteral("{\"train\": [") << "line 1";
         QTest::newRow("patch source") << QStringLiteral("{%1, \"train\": [\"B4\"], \"patch_source\": \"tiles\"}").arg(kSections) << "'patch_source'";
+        QTest::newRow("donors and train") << QStringLiteral("{%1, \"train\": [\"B4\"], \"test_donors\": [\"B\"]}").arg(kSections) << "'test_donors'";
+        QTest::newRow("seed and seeds") << QStringLiteral("{%1, \"train\": [\"B4\"], \"seed\": 1, \"seeds\": [1, 2]}").arg(kSections) << "'seeds'";
+        QTest::newRow("repeated seed") << QStringLiteral("{%1, \"train\": [\"B4\"], \"seeds\": [1, 1]}").arg(kSections) << "'seeds'";
+        QTest::newRow("gene scaling") << QStringLiteral("{%1, \"train\": [\"B4\"], \"gene_scaling\": \"global\"}").arg(kSections) << "'gene_scaling'";
+        QTest::newRow("min counts") << QStringLiteral("{%1, \"train\": [\"B4\"], \"min_counts\": -1}").arg(kSections) << "'min_counts'";
+        QTest::newRow("normalise to") << QStringLiteral("{%1, \"train\": [\"B4\"], \"normalise_to\": 5000}").arg(kSections) << "'normalise_to'";
         QTest::newRow("HEST sample without hest_dir") << QStringLiteral("{\"sections\": [\"TENX99\"], \"train\": [\"TENX99\"]}") << "'sections'";
     }
 
@@ -115,18 +123,18 @@ private Q_SLOTS:
             " bool(np.allclose(norms, 1, atol=1e-5)), json.loads(f.attrs['config'])['epochs'], len(f['genes']))\n");
         ProcessResult py = runProcess(QStringLiteral(HESCAPE_TEST_PYTHON), {"-c", check, results});
         QVERIFY2(py.exitCode == 0, py.err.constData());
-        QCOMPARE(QString::fromUtf8(py.out).trimmed(), QStringLiteral("hescape-run fp32 16 2 ['C2'] (187, 32) C2 True 2 64"));
+        QCOMPARE(QString::fromUtf8(py.out).trimmed(), QStringLiteral("hescape-run fp32 16 2 ['C2'] (186, 32) C2 True 2 64"));
         // The second run decodes no slide: both sections come from the store.
         r = hescapeCli({"train", config});
         QVERIFY2(r.exitCode == 0 && r.err.contains("patches of 2 section(s) read from the patch store"), r.err.constData());
         // Embeddings of every spot with the trained model.
         const QString embeddings = dir_.filePath("emb.h5");
         r = hescapeCli({"embed", config, "--checkpoint", dir_.filePath("run.ckpt"), "--out", embeddings});
-        QVERIFY2(r.exitCode == 0 && r.err.contains("embedded 470 spots"), r.err.constData());
+        QVERIFY2(r.exitCode == 0 && r.err.contains("embedded 467 spots"), r.err.constData());
         py = runProcess(QStringLiteral(HESCAPE_TEST_PYTHON),
                         {"-c", "import h5py,sys; f=h5py.File(sys.argv[1]); print(f.attrs['format'], sorted(f['embeddings']), "
                                "f['embeddings/train/gene'].shape)", embeddings});
-        QCOMPARE(QString::fromUtf8(py.out).trimmed(), QStringLiteral("hescape-embeddings ['train', 'validation'] (283, 32)"));
+        QCOMPARE(QString::fromUtf8(py.out).trimmed(), QStringLiteral("hescape-embeddings ['train', 'validation'] (281, 32)"));
         r = hescapeCli({"embed", config, "--checkpoint", dir_.filePath("missing.ckpt"), "--out", embeddings});
         QVERIFY2(r.exitCode == 1 && r.err.contains("missing.ckpt: no such checkpoint"), r.err.constData());
 
@@ -135,10 +143,10 @@ private Q_SLOTS:
         QVERIFY2(r.exitCode == 0, r.err.constData());
         const QJsonObject ev = QJsonDocument::fromJson(r.out).object();
         QCOMPARE(ev["split"].toString(), QStringLiteral("validation"));
-        QCOMPARE(ev["pairs"].toInt(), 187);
+        QCOMPARE(ev["pairs"].toInt(), 186);
         const QJsonObject whole = ev["whole"].toObject()["image_to_gene"].toObject();
-        QCOMPARE(whole["gallery"].toInt(), 187);
-        QVERIFY(whole["mean_rank"].toDouble() >= 1 && whole["mean_rank"].toDouble() <= 187);
+        QCOMPARE(whole["gallery"].toInt(), 186);
+        QVERIFY(whole["mean_rank"].toDouble() >= 1 && whole["mean_rank"].toDouble() <= 186);
         QCOMPARE(ev["in_batch"].toObject()["image_to_gene"].toObject()["gallery"].toInt(), 64);
         // Expression prediction (ridge to the 50 most variable genes, trained vs untrained
         // embeddings) and batch effects by section are there, with values in range.
@@ -161,7 +169,7 @@ private Q_SLOTS:
                                " print(g['alignment'].shape, round(float(g['retrieval/whole/image_to_gene'].attrs['gallery'])),"
                                " len(f['steps/loss']), g['expression_prediction/trained/pearson'].shape,"
                                " f['eval/batch_effects/image'].attrs['batch_key'])", results});
-        QCOMPARE(QString::fromUtf8(py.out).trimmed(), QStringLiteral("(187,) 187 16 (50,) section"));  // the run's own data kept
+        QCOMPARE(QString::fromUtf8(py.out).trimmed(), QStringLiteral("(186,) 186 16 (50,) section"));  // the run's own data kept
         r = hescapeCli({"eval", results, "--split", "nope"});
         QVERIFY2(r.exitCode == 1 && r.err.contains("/embeddings/nope: no such split (the file has: train, validation)"), r.err.constData());
         r = hescapeCli({"eval", config});
@@ -185,15 +193,56 @@ private Q_SLOTS:
         r = hescapeCli({"eval", h5ad, "--json", "--batch-key", "section", "--label-key", "lab", "--test-batches", "C2"});
         QVERIFY2(r.exitCode == 0, r.err.constData());
         const QJsonObject ad = QJsonDocument::fromJson(r.out).object();
-        QCOMPARE(ad["pairs"].toInt(), 470);
+        QCOMPARE(ad["pairs"].toInt(), 467);
         QCOMPARE(ad["batch_effects"].toObject()["batch_key"].toString(), QStringLiteral("section"));
         const QJsonObject probe = ad["label_probe"].toObject();
-        QCOMPARE(probe["test_rows"].toInt(), 187);
+        QCOMPARE(probe["test_rows"].toInt(), 186);
         QVERIFY(probe["macro_auroc"].toDouble(-1) >= 0 && probe["macro_auroc"].toDouble(-1) <= 1);
         r = hescapeCli({"eval", h5ad, "--image-key", "X_nope"});
         QVERIFY2(r.exitCode == 1 && r.err.contains("obsm has no 'X_nope' (it has: X_gene_emb, X_image_emb)"), r.err.constData());
         r = hescapeCli({"eval", h5ad, "--batch-key", "section", "--label-key", "lab", "--test-batches", "Z9"});
         QVERIFY2(r.exitCode == 1 && r.err.contains("obs 'section' has no value 'Z9'"), r.err.constData());
+    }
+
+    // Several seeds: one run file per seed, each evaluated (permutation
+    // p-values stored), then the comparison table; `hescape compare` on the
+    // same files gives the same numbers; splits by donor are recorded.
+    void seedsGiveAComparison() {
+        const QString config = writeConfig(dir_, "seeds.json", QStringLiteral(
+            "{%1, \"test_donors\": [\"C\"], \"method\": \"tiny\", \"patch_pixels\": 32, \"highly_variable_genes\": 64,"
+            " \"embed_dim\": 32, \"image_width\": 8, \"gene_hidden\": 64, \"epochs\": 1}").arg(kSections));
+        const QString base = dir_.filePath("seeds.h5");
+        ProcessResult r = hescapeCli({"train", config, "--seeds", "2", "--results", base, "--json"});
+        QVERIFY2(r.finished && r.exitCode == 0, r.err.constData());
+        const QList<QByteArray> lines = r.out.trimmed().split('\n');
+        const QJsonObject table = QJsonDocument::fromJson(lines.last()).object();
+        const QJsonArray methods = table["methods"].toArray();
+        QCOMPARE(methods.size(), 1);
+        const QJsonObject tiny = methods[0].toObject();
+        QCOMPARE(tiny["method"].toString(), QStringLiteral("tiny"));
+        QCOMPARE(tiny["runs"].toInt(), 2);
+        QVERIFY(tiny["donor_safe"].toBool());
+        const QJsonObject metrics = tiny["metrics"].toObject();
+        QVERIFY(std::abs(metrics["chance@5"].toObject()["mean"].toDouble() - 5.0 / 186) < 1e-12);  // C2 tested
+        const QJsonObject heldOut = metrics["held-out R@5 image->gene"].toObject();
+        QCOMPARE(heldOut["runs"].toInt(), 2);
+        QVERIFY(heldOut["sd"].toDouble(-1) >= 0);
+        QVERIFY(tiny["worst_p_image_to_gene"].toDouble() > 0 && tiny["worst_p_image_to_gene"].toDouble() <= 1);
+        QVERIFY(std::isnan(metrics["within-donor R@5 image->gene"].toObject()["mean"].toDouble(0)) ||
+                metrics["within-donor R@5 image->gene"].toObject()["runs"].toInt() == 0);  // no validation split here
+        const QString run0 = dir_.filePath("seeds-seed0.h5"), run1 = dir_.filePath("seeds-seed1.h5");
+        const ProcessResult py = runProcess(QStringLiteral(HESCAPE_TEST_PYTHON),
+                        {"-c", "import h5py,sys; f=h5py.File(sys.argv[1]); g=f['eval/test/retrieval/whole/image_to_gene'];"
+                               " print(int(f.attrs['seed']), f.attrs['method'], int(f.attrs['donor_safe']),"
+                               " [x.decode() for x in f['donors/donor'][:]], int(g.attrs['permutations']),"
+                               " 0 < g.attrs['p_value_recall_at_5'] <= 1)", run1});
+        QCOMPARE(QString::fromUtf8(py.out).trimmed(), QStringLiteral("1 tiny 1 ['B', 'C'] 999 True"));
+        r = hescapeCli({"compare", run0, run1, "--json"});
+        QVERIFY2(r.exitCode == 0, r.err.constData());
+        const QJsonObject again = QJsonDocument::fromJson(r.out).object()["methods"].toArray()[0].toObject();
+        QCOMPARE(again["metrics"].toObject()["held-out R@5 image->gene"].toObject()["mean"].toDouble(), heldOut["mean"].toDouble());
+        r = hescapeCli({"compare", config});
+        QVERIFY2(r.exitCode == 1 && r.err.contains(config.toUtf8()), r.err.constData());
     }
 
     void sectionInTwoSplitsFails() {

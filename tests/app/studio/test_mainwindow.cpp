@@ -533,7 +533,8 @@ private Q_SLOTS:
         QVERIFY(openAndWait(w, kDemo));
         TrainingPanel* panel = w.trainingPanel();
         QCOMPARE(panel->settings().sections.size(), 6);
-        QCOMPARE(panel->settings().sections[4].split, QStringLiteral("validation"));  // C5
+        QCOMPARE(panel->settings().sections[5].split, QStringLiteral("validation"));  // C6
+        QCOMPARE(panel->settings().sections[0].split, QStringLiteral("test"));        // B4: the other donor
         panel->setEpochs(2);
         QSignalSpy finished(panel->runner(), &TrainingRunner::finished);
         QSignalSpy steps(panel->runner(), &TrainingRunner::stepDone);
@@ -577,7 +578,7 @@ private Q_SLOTS:
         QVERIFY2(worst < 100, qPrintable(QString::number(worst)));
         QVERIFY(steps.size() > 10);
         QVERIFY2(panel->log().contains("epoch 2: validation loss"), qPrintable(panel->log()));
-        QVERIFY2(panel->log().contains("Test (178 pairs)"), qPrintable(panel->log()));
+        QVERIFY2(panel->log().contains("Test (281 pairs)"), qPrintable(panel->log()));
         // The dashboard's live view: the untrained model, then snapshots during the run, each on the slide's spots.
         QVERIFY2(live.size() >= 3, qPrintable(QString::number(live.size())));
         QCOMPARE(live.first().at(0).toInt(), 0);
@@ -592,7 +593,7 @@ private Q_SLOTS:
         // The run's results open in the Similarity maps dock: C5's spots coloured by alignment.
         // (The live snapshots' run is replaced by the results file once it is read.)
         QTRY_VERIFY_WITH_TIMEOUT(w.document()->run() != nullptr && w.document()->run()->path.find("/runs/run-") != std::string::npos, 20000);
-        QCOMPARE(w.document()->run()->rows(), std::int64_t{834 + 181 + 178});
+        QCOMPARE(w.document()->run()->rows(), std::int64_t{728 + 176 + 281});
         QTRY_VERIFY(!w.metricsTable()->rows().empty());
 
         // Stop during a run: the runner reports it and the panel is ready again.
@@ -624,13 +625,13 @@ private Q_SLOTS:
         panel->startButton()->click();
         QVERIFY2(finished.wait(180000), qPrintable(panel->log()));
         QCOMPARE(failed.count(), 0);
-        // 834 training pairs, global batch 2 x 32: 13 steps, every one reported by rank 0.
-        QCOMPARE(steps.size(), 13);
-        QCOMPARE(steps.last().at(0).toInt(), 13);
+        // 728 training pairs (C2-C5 with at least 10 counts), global batch 2 x 32: 11 steps, every one reported by rank 0.
+        QCOMPARE(steps.size(), 11);
+        QCOMPARE(steps.last().at(0).toInt(), 11);
         QVERIFY2(panel->log().contains("epoch 1: validation loss"), qPrintable(panel->log()));
-        QVERIFY2(panel->log().contains("Test (178 pairs)"), qPrintable(panel->log()));
+        QVERIFY2(panel->log().contains("Test (281 pairs)"), qPrintable(panel->log()));
         QTRY_VERIFY_WITH_TIMEOUT(w.document()->run() != nullptr && w.document()->run()->path.find("/runs/run-") != std::string::npos, 20000);
-        QCOMPARE(w.document()->run()->rows(), std::int64_t{834 + 181 + 178});
+        QCOMPARE(w.document()->run()->rows(), std::int64_t{728 + 176 + 281});
         QVERIFY(panel->startButton()->isEnabled());
 
         // A rank that cannot start (a data set that is not there): the panel says which, and is ready again.

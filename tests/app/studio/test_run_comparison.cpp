@@ -1,6 +1,7 @@
 // File ▸ Compare Runs: two runs' metrics side by side with their difference,
 // read in the background; a broken file is named and the last comparison
-// stays; the CSV export carries both runs.
+// stays; the CSV export carries both runs. The Methods page groups several
+// runs by method and shows mean +- sd over each method's runs.
 #include "app/studio/MainWindow.h"
 #include "app/studio/DocumentLoader.h"
 #include "app/studio/LinkedViews.h"
@@ -13,6 +14,7 @@
 #include "app/studio/model/RegistrationEdit.h"
 #include "app/studio/model/SessionCodec.h"
 #include "app/studio/model/StudioDocument.h"
+#include "app/studio/MethodComparisonPanel.h"
 #include "app/studio/RunComparisonDialog.h"
 #include "tests/app/studio/ToyRun.h"
 #include "widgets/eval/MetricsTable.h"
@@ -77,6 +79,45 @@ private Q_SLOTS:
         QVERIFY(failed.wait(30000));
         QVERIFY2(failed.first().at(0).toString().contains(junk.fileName()), qPrintable(failed.first().at(0).toString()));
         QCOMPARE(d->table()->comparison().size(), rows.size());
+    }
+
+    void methodsOverSeveralRuns() {
+        QTemporaryDir dir;
+        const SpatialDataset b4 = readAnnData(HESCAPE_SOURCE_DIR "/resources/demo/her2st/B4.h5ad");
+        // Two seeds of an aligned method, one of a random one, named by "method".
+        const auto write = [&](const QString& name, const std::string& method, bool aligned) {
+            RunResults r;
+            r.method = method;
+            r.embeddings = {toyEmbeddings(b4, "B4", "test", 16, aligned)};
+            writeRunResults(dir.filePath(name).toStdString(), r);
+            return dir.filePath(name);
+        };
+        const QStringList runs = {write("a0.h5", "aligned", true), write("r0.h5", "random", false), write("a1.h5", "aligned", true)};
+        MainWindow w;
+        RunComparisonDialog* d = w.actions().compareRuns->showDialog();
+        MethodComparisonPanel* panel = d->methods();
+        QSignalSpy compared(panel, &MethodComparisonPanel::compared);
+        QSignalSpy failed(panel, &MethodComparisonPanel::failed);
+        panel->compare(runs);
+        QTRY_VERIFY_WITH_TIMEOUT(compared.size() + failed.size() > 0, 60000);
+        QVERIFY2(failed.isEmpty(), failed.isEmpty() ? "" : qPrintable(failed.first().at(0).toString()));
+        const auto& rows = panel->rows();
+        QCOMPARE(rows.size(), std::size_t{2});
+        QCOMPARE(rows[0].method, std::string("aligned"));
+        QCOMPARE(rows[0].runFiles.size(), std::size_t{2});
+        QCOMPARE(rows[0].metrics[0].mean, 1.0);  // held-out R@5 image->gene: every partner first
+        QCOMPARE(rows[0].metrics[0].sd, 0.0);
+        QCOMPARE(rows[0].worstPValueImageToGene, 1.0 / 1000);
+        QVERIFY(rows[1].metrics[0].mean < 0.2);
+        QVERIFY(std::isnan(rows[1].metrics[0].sd));  // one run: no sd
+        QCOMPARE(panel->table()->columnCount(), 2);
+        QCOMPARE(panel->table()->horizontalHeaderItem(0)->text(), QStringLiteral("aligned (2)"));
+        QCOMPARE(panel->table()->item(0, 0)->text(), QStringLiteral("1.000 ± 0.000"));
+        QCOMPARE(panel->exportCsv(dir.filePath("methods.csv")), QString());
+        QFile csv(dir.filePath("methods.csv"));
+        QVERIFY(csv.open(QIODevice::ReadOnly));
+        QCOMPARE(csv.readLine(), QByteArray("metric,aligned mean,aligned sd,aligned runs,random mean,random sd,random runs\n"));
+        QCOMPARE(csv.readLine(), QByteArray("held-out R@5 image->gene,1,0,2,") + QByteArray::number(rows[1].metrics[0].mean, 'g', 10) + ",,1\n");
     }
 
     void compareMetricsPairsByName() {

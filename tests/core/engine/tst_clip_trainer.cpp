@@ -6,7 +6,8 @@
 // non-finite loss stops the run and keeps the last checkpoint; embeddings are
 // unit vectors that a checkpoint reproduces; bf16 and CUDA are refused where
 // this LibTorch has no GPU; whole-set retrieval on the test section beats
-// chance after training and the alignment map is not constant.
+// chance after training and the alignment map is not constant; splits by
+// donor and their refusals; the untrained baseline leaves training unchanged.
 #include "core/engine/ClipTrainer.h"
 #include "core/engine/TorchRuntime.h"
 #include "core/engine/TrainConfigFile.h"
@@ -56,6 +57,7 @@ TrainConfig demoConfig() {
     c.epochs = 6;
     c.learningRate = 2e-3;
     c.seed = 11;
+    c.allowSharedDonors = true;  // C6 tests within patient C: a learning check, not the held-out-donor protocol
     return c;
 }
 
@@ -166,8 +168,9 @@ private Q_SLOTS:
         QVERIFY(c.hestPatches);
         ClipTrainer t(c);
         t.prepare();
-        // C3's 180 spots less the one the generator left without a patch (and none cut from the slide).
-        QCOMPARE(t.split("train").count, std::int64_t{179});
+        // C3's 180 spots less the one the generator left without a patch (and none cut from the slide)
+        // and the one with fewer than 10 counts.
+        QCOMPARE(t.split("train").count, std::int64_t{178});
         QCOMPARE(t.skipped().size(), std::size_t{1});
         QVERIFY(QString::fromStdString(t.skipped()[0]).contains("no HEST patch"));
         QVERIFY(trainConfigJson(c).find("\"patch_source\": \"hest\"") != std::string::npos);
@@ -222,6 +225,28 @@ private Q_SLOTS:
             f.write(QByteArray::fromStdString(trainConfigJson(c)));
         }
         QCOMPARE(trainConfigJson(readTrainConfig(path.toStdString())), trainConfigJson(c));
+        // The honest protocol's settings: donors, splits by donor, filters, scaling, seeds, method.
+        c.sections[0].donor = "patient-B";
+        c.testDonors = {"patient-B"};
+        c.validationDonors.clear();
+        c.validation = {"C2"};
+        c.allowSharedDonors = true;
+        c.expression.minCounts = 25;
+        c.expression.standardisePerSection = true;
+        c.expression.target = ExpressionOptions::Target::SectionMedian;
+        c.seeds = {3, 1, 4};
+        c.method = "z-scored";
+        {
+            QFile f(path);
+            QVERIFY(f.open(QIODevice::WriteOnly | QIODevice::Truncate));
+            f.write(QByteArray::fromStdString(trainConfigJson(c)));
+        }
+        const TrainConfig honest = readTrainConfig(path.toStdString());
+        QCOMPARE(trainConfigJson(honest), trainConfigJson(c));
+        QCOMPARE(honest.sections[0].donor, std::string("patient-B"));
+        QCOMPARE(honest.seeds, (std::vector<std::uint64_t>{3, 1, 4}));
+        QCOMPARE(honest.expression.minCounts, 25.0);
+        QVERIFY(honest.expression.standardisePerSection);
     }
 
     void resumeContinuesExactly() {
@@ -303,6 +328,115 @@ private Q_SLOTS:
         QCOMPARE(steps, 2);
     }
 
+    // Splits by donor (the obs column 'patient' of the demo), refusals of
+    // splits that are not donor-safe, duplicate names and unknown donors; the
+    // count filter's note; the untrained baseline recorded without changing
+    // the training that follows.
+    void donorSafeSplits() {
+        TrainConfig c = demoConfig();
+        c.allowSharedDonors = false;
+        try {
+            ClipTrainer(c).prepare();
+            QFAIL("a test section of a training donor was accepted");
+        } catch (const std::invalid_argument& e) {
+            QVERIFY2(std::string(e.what()).find("C6 (donor C)") != std::string::npos, e.what());
+        }
+        c.train.clear();
+        c.validation = {"C6"};
+        c.test.clear();
+        c.testDonors = {"B"};
+        ClipTrainer byDonor(c);
+        byDonor.prepare();
+        QCOMPARE(byDonor.split("test").section.front(), std::string("B4"));
+        QCOMPARE(byDonor.split("validation").section.front(), std::string("C6"));
+        QCOMPARE(byDonor.donors().donorOf.at("C3"), std::string("C"));
+        QVERIFY(byDonor.donors().donorSafe);
+        const auto& notes = byDonor.notes();
+        QVERIFY(std::any_of(notes.begin(), notes.end(), [](const std::string& n) { return n.rfind("B4: 2 spot(s) with fewer than 10 counts", 0) == 0; }));
+        QVERIFY(byDonor.normalisationTarget() > 1000);  // patient C's median library size, one target for all
+        c.testDonors = {"Z"};
+        QVERIFY_THROWS_EXCEPTION(std::invalid_argument, ClipTrainer(c).prepare());
+        c = demoConfig();
+        c.sections[1].name = "B4";  // two sections named B4
+        QVERIFY_THROWS_EXCEPTION(std::invalid_argument, ClipTrainer(c).prepare());
+        c = demoConfig();
+        c.sections[0].donor = "C";  // the configuration overrides the data set's patient
+        c.allowSharedDonors = false;
+        c.test = {"B4"};
+        c.train = {"C2", "C3", "C4"};
+        QVERIFY_THROWS_EXCEPTION(std::invalid_argument, ClipTrainer(c).prepare());
+
+        bool recorded = false;
+        auto losses = [&](bool recordUntrained) {
+            TrainConfig t = twoSectionConfig();
+            t.epochs = 1;
+            ClipTrainer trainer(t);
+            trainer.prepare();
+            if (recordUntrained) {
+                const RunResults r = trainer.startResults();
+                recorded = r.untrainedValidation && r.untrainedValidation->pairs > 0 && !r.embeddings.front().imageInitial.empty();
+            }
+            std::vector<double> l;
+            trainer.train([&](const TrainStep& s) { l.push_back(s.loss); });
+            return l;
+        };
+        QCOMPARE(losses(true), losses(false));
+        QVERIFY(recorded);
+    }
+
+    // Every batch-robust option at once trains (finite losses, the stain note,
+    // a validation after the epoch); a donor adversary with one training donor is refused.
+    void batchRobustRunTrains() {
+        TrainConfig c = twoSectionConfig();
+        c.sections = demoConfig().sections;
+        c.train = {"C2", "C3"};
+        c.validation = {"C4"};
+        c.epochs = 1;
+        c.expression.standardisePerSection = true;
+        c.robust.sampling = BatchSampling::Balanced;
+        c.robust.stain = StainNormalisation::Reinhard;
+        c.robust.adversarialWeight = 0.5;
+        c.robust.adversaryTarget = AdversaryTarget::Donor;
+        try {
+            ClipTrainer(c).prepare();
+            QFAIL("a donor adversary with one training donor was accepted");
+        } catch (const std::invalid_argument& e) {
+            QVERIFY2(std::string(e.what()).find("adversary_batches") != std::string::npos, e.what());
+        }
+        c.robust.adversaryTarget = AdversaryTarget::Section;
+        c.augmentation.hedJitter = 0.05;
+        ClipTrainer trainer(c);
+        trainer.prepare();
+        const auto& notes = trainer.notes();
+        QVERIFY(std::any_of(notes.begin(), notes.end(), [](const std::string& n) { return n.rfind("stain normalisation (Reinhard)", 0) == 0; }));
+        std::vector<double> losses;
+        std::optional<EvalMetrics> validation;
+        trainer.train([&](const TrainStep& s) {
+            losses.push_back(s.loss);
+            if (s.validation) validation = s.validation;
+        });
+        QVERIFY(!losses.empty());
+        QVERIFY(std::all_of(losses.begin(), losses.end(), [](double l) { return std::isfinite(l); }));
+        QVERIFY(validation.has_value() && validation->pairs > 100);
+
+        // Batch norm per section: embedding leaves the model's statistics as
+        // they were and gives the same embeddings twice; validation runs through it.
+        TrainConfig adabn = c;
+        adabn.robust = {};
+        adabn.augmentation.hedJitter = 0;
+        adabn.robust.sectionBatchNorm = true;
+        ClipTrainer perSection(adabn);
+        perSection.prepare();
+        perSection.train({});
+        std::vector<torch::Tensor> before;
+        for (const auto& b : perSection.model()->buffers()) before.push_back(b.clone());
+        const PairEmbeddings once = perSection.embed("train"), twice = perSection.embed("train");
+        QCOMPARE(once.image, twice.image);
+        const auto after = perSection.model()->buffers();
+        for (std::size_t i = 0; i < before.size(); ++i) QVERIFY(torch::equal(before[i], after[i]));
+        QVERIFY(perSection.evaluate("validation").pairs > 100);
+    }
+
     void patchStoreIsReused() {
         QTemporaryDir dir;
         TrainConfig c = twoSectionConfig();
@@ -313,7 +447,8 @@ private Q_SLOTS:
         ClipTrainer second(c);
         second.prepare();
         QCOMPARE(second.patchStoreReuses(), 2);
-        QVERIFY(second.notes().empty());
+        // No note about the store (re-extraction, damage): only the count filter's.
+        for (const auto& n : second.notes()) QVERIFY2(n.find("min_counts") != std::string::npos, n.c_str());
         for (const char* which : {"train", "validation"}) {
             QVERIFY(first.split(which).patches == second.split(which).patches);
             QVERIFY(first.split(which).expression == second.split(which).expression);

@@ -1,12 +1,15 @@
 // Expression preprocessing against numpy on two real demo sections (B4, C3):
-// median-library-size normalisation + log1p values, the shared-gene set, and
-// the top-50 genes by variance (what HESCAPE calls highly variable here).
+// one target sum for all (the training sections' median library size over
+// spots with >= 10 counts), log1p values, the shared-gene set, the top-50
+// genes by variance over the training section alone (C3 held out), per-section
+// standardisation, the count filter; and the old per-section median.
 #include "core/engine/ExpressionPreprocessing.h"
 #include "core/spatial/AnnDataReader.h"
 
 #include <QProcess>
 #include <QtTest/QtTest>
 
+#include <array>
 #include <cmath>
 
 using namespace hescape;
@@ -19,9 +22,12 @@ private Q_SLOTS:
         const SpatialDataset c3 = readAnnData(HESCAPE_SOURCE_DIR "/resources/demo/her2st/C3.h5ad");
         ExpressionOptions opt;
         opt.highlyVariable = 50;
-        const auto genes = selectGenes({&b4, &c3}, opt);
+        const double target = normalisationTarget({&b4}, opt);  // B4 trains, C3 is held out
+        const auto genes = selectGenes({&b4}, {&b4, &c3}, opt, target);
         QCOMPARE(genes.size(), std::size_t{50});
-        const auto values = expressionFeatures(c3, {0, 7, 100}, genes, opt.target);
+        const auto values = expressionFeatures(c3, {0, 7, 100}, genes, target);
+        const auto scaled = expressionFeatures(c3, observationsWithCounts(c3, 10), genes, target, true);
+        const auto kept = observationsWithCounts(b4, 10);
 
         const QString script = QStringLiteral(R"(
 import anndata as ad, numpy as np
@@ -29,24 +35,42 @@ d = '%1/resources/demo/her2st/'
 a = [ad.read_h5ad(d + s + '.h5ad') for s in ('B4', 'C3')]
 second = set(a[1].var_names)
 shared = [g for g in a[0].var_names if g in second]
-def lognorm(x):
-    x = np.asarray(x, dtype=np.float64); lib = x.sum(1, keepdims=True)
-    return np.log1p(x * np.median(lib) / lib)
+X = [np.asarray(x.X.todense() if hasattr(x.X, 'todense') else x.X, dtype=np.float64) for x in a]
+libs = [x.sum(1) for x in X]
+keep = [l >= 10 for l in libs]
+target = np.median(libs[0][keep[0]])  # training spots (B4) with at least 10 counts
+def lognorm(x, lib):
+    return np.log1p(x * target / lib[:, None])
 pos = [{g: i for i, g in enumerate(x.var_names)} for x in a]
-v = np.vstack([lognorm(x.X)[:, [p[g] for g in shared]] for x, p in zip(a, pos)])
+v = lognorm(X[0], libs[0])[keep[0]][:, [pos[0][g] for g in shared]]
 order = np.argsort(-v.var(0), kind='stable')[:50]
 top = [shared[i] for i in sorted(order)]
-c3 = lognorm(a[1].X)[:, [pos[1][g] for g in top]]
+c3 = lognorm(X[1], libs[1])[:, [pos[1][g] for g in top]]
+z = c3[keep[1]]
+z = (z - z.mean(0)) / np.where(z.std(0) > 1e-12, z.std(0), np.inf)
 print(len(shared)); print(' '.join(top)); print(' '.join(repr(float(x)) for x in c3[[0, 7, 100]].ravel()))
+print(repr(float(target)), int(keep[0].sum()), int(keep[1].sum())); print(' '.join(repr(float(x)) for x in z[[0, 5, 50]].ravel()))
 )").arg(QStringLiteral(HESCAPE_SOURCE_DIR));
         QProcess p;
         p.start(QStringLiteral(HESCAPE_TEST_PYTHON), {"-c", script});
         QVERIFY(p.waitForFinished(120000));
         QVERIFY2(p.exitCode() == 0, p.readAllStandardError().constData());
         const QStringList lines = QString::fromUtf8(p.readAllStandardOutput()).split('\n', Qt::SkipEmptyParts);
-        QCOMPARE(lines.size(), 3);
+        QCOMPARE(lines.size(), 5);
         ExpressionOptions all;
-        QCOMPARE(static_cast<int>(selectGenes({&b4, &c3}, all).size()), lines[0].toInt());
+        QCOMPARE(static_cast<int>(selectGenes({&b4}, {&b4, &c3}, all, target).size()), lines[0].toInt());
+        const QStringList counts = lines[3].split(' ');
+        QVERIFY(std::abs(target - counts[0].toDouble()) < 1e-9);
+        QCOMPARE(static_cast<int>(kept.size()), counts[1].toInt());
+        QCOMPARE(static_cast<int>(observationsWithCounts(c3, 10).size()), counts[2].toInt());
+        QVERIFY(kept.size() < static_cast<std::size_t>(b4.observationCount()));  // the filter does something on B4
+        const QStringList z = lines[4].split(' ');
+        const std::size_t g = genes.size();
+        for (int r = 0; r < 3; ++r)
+            for (std::size_t c = 0; c < g; ++c) {
+                const std::size_t row = static_cast<std::size_t>(std::array<int, 3>{0, 5, 50}[static_cast<std::size_t>(r)]);
+                QVERIFY(std::abs(scaled[row * g + c] - z[static_cast<int>(static_cast<std::size_t>(r) * g + c)].toDouble()) < 1e-4);
+            }
         QStringList ours;
         for (const auto& g : genes) ours << QString::fromStdString(g);
         QCOMPARE(ours, lines[1].split(' '));
@@ -60,7 +84,7 @@ print(len(shared)); print(' '.join(top)); print(' '.join(repr(float(x)) for x in
         ExpressionOptions opt;
         opt.genes = {"ERBB2", "NOT_A_GENE"};
         try {
-            selectGenes({&c3}, opt);
+            selectGenes({&c3}, {&c3}, opt, 1e4);
             QFAIL("no error");
         } catch (const DatasetError& e) {
             QVERIFY(std::string(e.what()).find("NOT_A_GENE") != std::string::npos);

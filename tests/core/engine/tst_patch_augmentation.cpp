@@ -1,7 +1,10 @@
 // Training-patch augmentations: the same seed gives the same batch; flips and
 // rotations only rearrange pixels (each output is one of the eight symmetries
 // of its input); colour jitter and crops stay in [0, 1] and change patches
-// independently; a blur lowers high-frequency energy; all off is the identity.
+// independently; a blur lowers high-frequency energy; all off is the identity;
+// HED jitter maps each patch's stain concentrations (Ruifrok & Johnston's
+// matrix, as skimage.color.rgb2hed, in optical density) by a per-stain affine
+// map in its range.
 #include "core/engine/PatchAugmentation.h"
 
 #include <torch/torch.h>
@@ -86,6 +89,37 @@ private Q_SLOTS:
         const auto ratio = y.mean({1, 2, 3}) / x.mean({1, 2, 3});
         QVERIFY(ratio.max().item<double>() - ratio.min().item<double>() > 0.05);
         QVERIFY(y.min().item<float>() >= 0.f && y.max().item<float>() <= 1.f);
+    }
+
+    void hedJitterIsAffineInStainSpace() {
+        AugmentOptions o = none();
+        o.hedJitter = 0.05;
+        std::mt19937_64 rng(9);
+        // H&E-like patches: positive stain amounts through the stain matrix, so nothing is clamped.
+        const auto rgbFromHed = torch::tensor({0.65, 0.70, 0.29, 0.07, 0.99, 0.11, 0.27, 0.57, 0.78}, torch::kDouble).view({3, 3});
+        torch::manual_seed(4);
+        const auto amounts = torch::rand({8, 16, 16, 3}, torch::kDouble) * 0.5 + 0.1;
+        const auto x = torch::exp(-torch::matmul(amounts, rgbFromHed)).permute({0, 3, 1, 2}).to(torch::kFloat).contiguous();
+        const auto y = augmentPatches(x, o, rng);
+        QVERIFY(!torch::allclose(x, y));
+        QVERIFY(y.max().item<float>() < 1.f);  // no pixel clamped
+        // Stains as optical density times hed_from_rgb.
+        const auto hedFromRgb = torch::linalg::inv(rgbFromHed);
+        const auto stains = [&](const torch::Tensor& t) {
+            return torch::matmul(-torch::log(t.to(torch::kDouble)).permute({0, 2, 3, 1}).reshape({t.size(0), -1, 3}), hedFromRgb);
+        };
+        const auto a = stains(x), b = stains(y);
+        for (int p = 0; p < 8; ++p)
+            for (int c = 0; c < 3; ++c) {
+                // Least squares b = alpha * a + beta over the patch's pixels.
+                const auto u = a[p].select(1, c), v = b[p].select(1, c);
+                const double mu = u.mean().item<double>(), mv = v.mean().item<double>();
+                const double alpha = ((u - mu) * (v - mv)).sum().item<double>() / (u - mu).pow(2).sum().item<double>();
+                const double beta = mv - alpha * mu;
+                const double residual = (v - (alpha * u + beta)).abs().max().item<double>();
+                QVERIFY2(alpha >= 0.95 - 1e-4 && alpha <= 1.05 + 1e-4 && std::abs(beta) <= 0.05 + 1e-4 && residual < 1e-4,
+                         qPrintable(QStringLiteral("patch %1 stain %2: alpha %3 beta %4 residual %5").arg(p).arg(c).arg(alpha).arg(beta).arg(residual)));
+            }
     }
 
     void cropZoomsIn() {

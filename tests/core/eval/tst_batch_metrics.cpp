@@ -331,14 +331,22 @@ private Q_SLOTS:
         QCOMPARE(c.perLabel, (std::vector<double>{0.5, 1.0}));
         QCOMPARE(c.score, 0.75);
         QCOMPARE(graphConnectivity(g, {}, 2).score, 1.0 / 3);  // all one label: three components of three
-        // Batches (code 1 = "A", 0 = "B"); 1-1 ties go to code 0 even when
-        // the nearest neighbour is of code 1 (cells 0 and 1).
+        // Batches (code 1 = "A", 0 = "B"); `predicted` gives 1-1 ties to code 0
+        // even when the nearest neighbour is of code 1 (cells 0 and 1), but a
+        // tied cell counts 1/2 towards accuracy whichever its code: six tied
+        // cells (0, 1, 3, 4, 7, 8) and three wrong ones (2, 5, 6) -> 3/9.
         const std::vector<int> batch = {1, 1, 0, 0, 0, 1, 1, 0, 0};
         const KnnBatchAccuracy k = knnBatchAccuracy(g, batch, 2);
         QCOMPARE(k.predicted, (std::vector<int>{0, 0, 1, 0, 0, 0, 0, 0, 0}));
-        QCOMPARE(k.accuracy, 4.0 / 9);
-        QCOMPARE(k.perBatch, (std::vector<double>{0.8, 0.0}));
-        QCOMPARE(k.balancedAccuracy, 0.4);
+        QCOMPARE(k.accuracy, 3.0 / 9);
+        QCOMPARE(k.perBatch, (std::vector<double>{0.4, 0.25}));
+        QCOMPARE(k.balancedAccuracy, 0.325);
+        // Swapping the codes changes nothing but the names: the tie rule is fair.
+        std::vector<int> swapped = batch;
+        for (int& b : swapped) b = 1 - b;
+        const KnnBatchAccuracy ks = knnBatchAccuracy(g, swapped, 2);
+        QCOMPARE(ks.accuracy, k.accuracy);
+        QCOMPARE(ks.perBatch, (std::vector<double>{0.25, 0.4}));
         QCOMPARE(k.chanceBalanced, 0.5);
         // k = 1 on the same graph: each cell's nearest neighbour alone.
         QCOMPARE(knnBatchAccuracy(g, batch, 1).predicted, (std::vector<int>{1, 1, 1, 0, 0, 0, 0, 1, 0}));
