@@ -24,6 +24,9 @@
 #include <filesystem>
 #include <sstream>
 #include <unistd.h>
+#include <cerrno>
+#include <csignal>
+#include <cctype>
 #include <numeric>
 #include <random>
 #include <set>
@@ -287,6 +290,30 @@ void checkSplits(const TrainConfig& config) {
     if (config.train.empty()) throw std::invalid_argument("the training split is empty");
 }
 
+// Partial checkpoints (<checkpoint>.partial-<pid>) whose writer is gone (a
+// run killed mid-write) are removed; a live writer's file is left alone.
+// Returns what was removed, for the run's notes.
+std::vector<std::string> removeStalePartials(const std::string& checkpoint) {
+    std::vector<std::string> removed;
+    if (checkpoint.empty()) return removed;
+    namespace fs = std::filesystem;
+    const fs::path target(checkpoint);
+    const std::string prefix = target.filename().string() + ".partial-";
+    std::error_code ec;
+    const fs::path dir = target.parent_path().empty() ? fs::path(".") : target.parent_path();
+    for (const auto& entry : fs::directory_iterator(dir, ec)) {
+        const std::string name = entry.path().filename().string();
+        if (name.rfind(prefix, 0) != 0) continue;
+        const std::string digits = name.substr(prefix.size());
+        if (digits.empty() || digits.size() > 9 || !std::all_of(digits.begin(), digits.end(), ::isdigit)) continue;
+        const pid_t pid = static_cast<pid_t>(std::stol(digits));
+        if (::kill(pid, 0) == 0 || errno != ESRCH) continue;  // alive (or not ours to judge)
+        std::error_code removeError;
+        if (fs::remove(entry.path(), removeError)) removed.push_back(entry.path().string());
+    }
+    return removed;
+}
+
 // Keeps the pairs whose observation passes the count filter; returns how many went.
 std::size_t dropLowCountPairs(PatchSet& patches, const SpatialDataset& ds, double minCounts) {
     const auto libs = ds.expression.rowSums();
@@ -347,6 +374,8 @@ void ClipTrainer::prepare(const Progress& progress) {
     }
     if (config_.bf16 && !config_.useCuda) throw std::invalid_argument("bf16 precision needs device \"cuda\"");
     if (config_.testDonors.empty()) checkSplits(config_);  // before reading anything, when the splits are given
+    for (const auto& stale : removeStalePartials(config_.checkpoint))
+        notes_.push_back("removed " + stale + ", a partial checkpoint left by a run that was killed while writing it");
 
     std::vector<SpatialDataset> datasets;
     std::vector<SectionDonor> donors;

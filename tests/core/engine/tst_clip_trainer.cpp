@@ -27,6 +27,10 @@
 
 #include <numeric>
 
+#include <cerrno>
+#include <csignal>
+#include <unistd.h>
+
 using namespace hescape;
 
 namespace {
@@ -435,6 +439,29 @@ private Q_SLOTS:
         const auto after = perSection.model()->buffers();
         for (std::size_t i = 0; i < before.size(); ++i) QVERIFY(torch::equal(before[i], after[i]));
         QVERIFY(perSection.evaluate("validation").pairs > 100);
+    }
+
+    // A checkpoint's partial file left by a killed writer is removed (and
+    // noted); one whose writer is alive (this process) is left alone.
+    void stalePartialCheckpointsAreRemoved() {
+        QTemporaryDir dir;
+        TrainConfig c = twoSectionConfig();
+        c.checkpoint = dir.filePath("run.ckpt").toStdString();
+        pid_t gone = 999999;
+        while (::kill(gone, 0) == 0 || errno != ESRCH) --gone;  // a PID no process has
+        const QString stale = dir.filePath(QStringLiteral("run.ckpt.partial-%1").arg(gone));
+        const QString live = dir.filePath(QStringLiteral("run.ckpt.partial-%1").arg(::getpid()));
+        for (const QString& p : {stale, live}) {
+            QFile f(p);
+            QVERIFY(f.open(QIODevice::WriteOnly));
+            f.write("half a checkpoint");
+        }
+        ClipTrainer t(c);
+        t.prepare();
+        QVERIFY(!QFile::exists(stale));
+        QVERIFY(QFile::exists(live));
+        const auto& notes = t.notes();
+        QVERIFY(std::any_of(notes.begin(), notes.end(), [&](const std::string& n) { return n.find(stale.toStdString()) != std::string::npos; }));
     }
 
     void patchStoreIsReused() {
