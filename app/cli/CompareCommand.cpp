@@ -5,7 +5,6 @@
 #include "app/cli/TerminalProgress.h"
 #include "core/io/JsonWriter.h"
 
-#include <cmath>
 #include <cstdio>
 #include <iostream>
 
@@ -22,14 +21,6 @@ constexpr const char* kUsage =
     "the training donors), batch effects by donor of both embeddings (iLISI median, batch ASW,\n"
     "balanced kNN accuracy), and ridge Pearson r from trained vs untrained image embeddings.\n"
     "Conventions: docs/evaluation.md.\n";
-
-std::string cell(const MetricSummary& s) {
-    if (s.runs == 0) return "n/a";
-    char buf[64];
-    if (std::isfinite(s.sd)) std::snprintf(buf, sizeof buf, "%.3f +- %.3f", s.mean, s.sd);
-    else std::snprintf(buf, sizeof buf, "%.3f", s.mean);
-    return buf;
-}
 
 void printJson(const std::vector<MethodRow>& rows) {
     const auto& names = comparisonMetricNames();
@@ -60,7 +51,7 @@ void printComparison(const std::vector<MethodRow>& rows, bool json) {
     std::printf("\n");
     for (std::size_t m = 0; m < names.size(); ++m) {
         std::printf("| %s |", names[m].c_str());
-        for (const auto& r : rows) std::printf(" %s |", cell(r.metrics[m]).c_str());
+        for (const auto& r : rows) std::printf(" %s |", formatSummary(r.metrics[m], " +- ").c_str());
         std::printf("\n");
     }
     std::printf("| largest p, held-out R@5 image->gene |");

@@ -269,6 +269,7 @@ int trainSeeds(TrainArgs args, TrainConfig config, const std::vector<std::uint64
     const std::filesystem::path base = args.resultsPath.empty() ? configPath.parent_path() / (configPath.stem().string() + ".h5")
                                                                 : std::filesystem::path(args.resultsPath);
     std::vector<std::string> files;
+    std::vector<RunEvaluation> evaluations;
     for (const auto seed : seeds) {
         TrainConfig c = config;
         c.seed = seed;
@@ -277,13 +278,11 @@ int trainSeeds(TrainArgs args, TrainConfig config, const std::vector<std::uint64
         if (!args.json) std::fprintf(stderr, "== %s, seed %llu -> %s\n", c.method.c_str(), static_cast<unsigned long long>(seed), a.resultsPath.c_str());
         ClipTrainer trainer(c);
         trainAsMain(trainer, a, c, nullptr);
-        storeRunEvaluation(a.resultsPath, evaluateRunFile(a.resultsPath, "test"));
+        evaluations.push_back(evaluateRunFile(a.resultsPath, "test"));
+        storeRunEvaluation(a.resultsPath, evaluations.back());
         files.push_back(a.resultsPath);
     }
-    TerminalProgress progress("comparing");
-    const auto rows = compareMethods(files, progress.progress());
-    progress.done();
-    printComparison(rows, args.json);
+    printComparison(compareEvaluatedMethods(files, evaluations), args.json);
     return 0;
 }
 

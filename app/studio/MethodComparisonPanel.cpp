@@ -20,16 +20,6 @@
 
 namespace hescape {
 
-namespace {
-
-QString cell(const MetricSummary& s) {
-    if (s.runs == 0) return QStringLiteral("n/a");
-    if (!std::isfinite(s.sd)) return QString::number(s.mean, 'f', 3);
-    return QStringLiteral("%1 \u00B1 %2").arg(s.mean, 0, 'f', 3).arg(s.sd, 0, 'f', 3);
-}
-
-}  // namespace
-
 MethodComparisonPanel::MethodComparisonPanel(const QStringList& knownRuns, TaskService* tasks, QWidget* parent)
     : QWidget(parent), tasks_(tasks) {
     auto* layout = new QVBoxLayout(this);
@@ -117,7 +107,7 @@ void MethodComparisonPanel::show(const std::vector<MethodRow>& rows) {
     for (int c = 0; c < static_cast<int>(rows.size()); ++c) {
         const MethodRow& row = rows[static_cast<std::size_t>(c)];
         for (int m = 0; m < static_cast<int>(names.size()); ++m)
-            table_->setItem(m, c, new QTableWidgetItem(cell(row.metrics[static_cast<std::size_t>(m)])));
+            table_->setItem(m, c, new QTableWidgetItem(QString::fromStdString(formatSummary(row.metrics[static_cast<std::size_t>(m)], " \u00B1 "))));
         const int n = static_cast<int>(names.size());
         table_->setItem(n, c, new QTableWidgetItem(QString::number(row.worstPValueImageToGene, 'f', 4)));
         table_->setItem(n + 1, c, new QTableWidgetItem(QString::number(row.worstPValueGeneToImage, 'f', 4)));

@@ -2,8 +2,6 @@
 // classifier itself still descends on its own loss.
 #include "core/engine/BatchAdversary.h"
 
-#include <algorithm>
-
 namespace hescape {
 
 namespace {
@@ -28,17 +26,6 @@ torch::Tensor BatchAdversaryImpl::loss(const torch::Tensor& image, const torch::
     const auto unit = [](const torch::Tensor& t) { return F::normalize(t, F::NormalizeFuncOptions().p(2).dim(1)); };
     return F::cross_entropy(net_->forward(reverseGradient(unit(image))), batch) +
            F::cross_entropy(net_->forward(reverseGradient(unit(gene))), batch);
-}
-
-std::vector<std::int64_t> batchCodes(const std::vector<std::string>& labels, int* distinct) {
-    std::vector<std::string> names = labels;
-    std::sort(names.begin(), names.end());
-    names.erase(std::unique(names.begin(), names.end()), names.end());
-    if (distinct) *distinct = static_cast<int>(names.size());
-    std::vector<std::int64_t> out;
-    out.reserve(labels.size());
-    for (const auto& l : labels) out.push_back(std::lower_bound(names.begin(), names.end(), l) - names.begin());
-    return out;
 }
 
 }  // namespace hescape

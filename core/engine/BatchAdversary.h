@@ -29,7 +29,4 @@ private:
 };
 TORCH_MODULE(BatchAdversary);
 
-// Codes of `labels` in sorted order of the names.
-std::vector<std::int64_t> batchCodes(const std::vector<std::string>& labels, int* distinct = nullptr);
-
 }  // namespace hescape

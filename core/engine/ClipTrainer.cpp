@@ -12,6 +12,7 @@
 #include "core/engine/HestPatches.h"
 #include "core/engine/PatchStore.h"
 #include "core/engine/StainNormalisation.h"
+#include "core/eval/BatchMetrics.h"
 #include "core/spatial/HestSample.h"
 #include "core/spatial/DatasetOpener.h"
 
@@ -321,7 +322,7 @@ std::size_t dropLowCountPairs(PatchSet& patches, const SpatialDataset& ds, doubl
     std::size_t kept = 0;
     for (std::size_t i = 0; i < patches.observation.size(); ++i) {
         const double lib = libs[static_cast<std::size_t>(patches.observation[i])];
-        if (!(lib >= minCounts && lib > 0)) continue;
+        if (!passesCountFilter(lib, minCounts)) continue;
         if (kept != i) {
             patches.observation[kept] = patches.observation[i];
             std::copy_n(patches.rgb.begin() + static_cast<std::ptrdiff_t>(i * bytes), bytes, patches.rgb.begin() + static_cast<std::ptrdiff_t>(kept * bytes));
@@ -447,8 +448,10 @@ void ClipTrainer::buildModel() {
         const bool byDonor = config_.robust.adversaryTarget == AdversaryTarget::Donor;
         if (byDonor)
             for (auto& l : labels) l = donors_.donorOf.at(l);
-        int distinct = 0;
-        adversaryCodes_ = batchCodes(labels, &distinct);
+        std::vector<std::string> names;
+        const std::vector<int> codes = codesInNameOrder(labels, &names);
+        adversaryCodes_.assign(codes.begin(), codes.end());
+        const int distinct = static_cast<int>(names.size());
         if (distinct < 2)
             throw std::invalid_argument(std::string("the adversarial batch classifier needs two or more training ") +
                                         (byDonor ? "donors (the training sections have one; use \"adversary_batches\": \"section\")"
@@ -540,14 +543,7 @@ RunResults ClipTrainer::startResults() {
     // The untrained model as it is: its validation before any step.
     if (validation_.count > 1) r.untrainedValidation = evaluate("validation");
     {
-        const CalibratedNorms norms(model_, [&] {
-            const torch::Device device = model_->parameters().front().device();
-            for (std::int64_t start = 0; start < train_.count; start += kEvalBatch) {
-                std::vector<std::int64_t> rows(static_cast<std::size_t>(std::min<std::int64_t>(kEvalBatch, train_.count - start)));
-                std::iota(rows.begin(), rows.end(), start);
-                if (rows.size() > 1) model_->encodeImage(imagesToTensor(train_, rows, config_.patches.outputPixels, device));
-            }
-        });
+        const CalibratedNorms norms(model_, [&] { normPass(train_, 0, train_.count); });
         for (const char* which : {"train", "validation", "test"}) {
             if (split(which).count == 0) continue;
             PairEmbeddings e = embed(which);

@@ -158,7 +158,8 @@ private:
     PreparedSplit* splitOf(const std::string& section);  // nullptr: in no split (and not includeUnassigned)
     void prepareSection(const SectionInput& section, const SpatialDataset& dataset, PreparedSplit& target, const Progress& progress);
     void buildModel();
-    // Per-section batch norm: a forward pass over rows [first, last) in training mode.
+    // A forward pass of both encoders over rows [first, last) (in training mode
+    // under CalibratedNorms: the batch norms' statistics from those rows).
     void normPass(const PreparedSplit& split, std::int64_t first, std::int64_t last);
     // Rows [first, last) of a split, L2-normalised, appended to `into`.
     void embedRows(const PreparedSplit& split, std::int64_t first, std::int64_t last, PairEmbeddings& into);

@@ -23,7 +23,7 @@ double median(std::vector<double> v) {
 std::vector<double> keptLibraries(const SpatialDataset& ds, double minCounts) {
     std::vector<double> out;
     for (const double l : ds.expression.rowSums())
-        if (l >= minCounts && l > 0) out.push_back(l);
+        if (passesCountFilter(l, minCounts)) out.push_back(l);
     return out;
 }
 
@@ -55,7 +55,7 @@ std::vector<std::int64_t> observationsWithCounts(const SpatialDataset& ds, doubl
     std::vector<std::int64_t> out;
     const auto libs = ds.expression.rowSums();
     for (std::size_t i = 0; i < libs.size(); ++i)
-        if (libs[i] >= minCounts && libs[i] > 0) out.push_back(static_cast<std::int64_t>(i));
+        if (passesCountFilter(libs[i], minCounts)) out.push_back(static_cast<std::int64_t>(i));
     return out;
 }
 

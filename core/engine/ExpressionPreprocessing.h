@@ -38,7 +38,10 @@ double normalisationTarget(const std::vector<const SpatialDataset*>& training, c
 std::vector<std::string> selectGenes(const std::vector<const SpatialDataset*>& training, const std::vector<const SpatialDataset*>& all,
                                      const ExpressionOptions& options, double target);
 
-// The observations of `ds` with at least `minCounts` total counts.
+// The one count filter: a spot with this library size is kept (a spot with no counts never is).
+inline bool passesCountFilter(double library, double minCounts) { return library >= minCounts && library > 0; }
+
+// The observations of `ds` that pass the count filter.
 std::vector<std::int64_t> observationsWithCounts(const SpatialDataset& ds, double minCounts);
 
 // Rows `observations` of `ds`, normalised to `target` (0: the data set's own

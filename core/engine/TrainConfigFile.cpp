@@ -180,10 +180,7 @@ public:
         }
         c.checkpointEvery = integer(root_, "checkpoint_every", 50, 1, 100000000);
         c.distributedTimeoutSeconds = integer(root_, "distributed_timeout_s", 60, 1, 86400);
-        if (const JsonValue* v = root_.find("sync_batch_norm")) {
-            if (!v->isBool()) fail("sync_batch_norm", "must be true or false");
-            c.syncBatchNorm = v->asBool();
-        }
+        c.syncBatchNorm = flag("sync_batch_norm", true);
         if (const JsonValue* p = root_.find("precision")) {
             if (!p->isString() || (p->asString() != "fp32" && p->asString() != "bf16")) fail("precision", "must be \"fp32\" or \"bf16\"");
             c.bf16 = p->asString() == "bf16";

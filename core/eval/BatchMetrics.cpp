@@ -560,4 +560,15 @@ BatchEffectReport batchEffectReport(EmbeddingView embeddings, const std::vector<
     return r;
 }
 
+std::vector<int> codesInNameOrder(const std::vector<std::string>& labels, std::vector<std::string>* names) {
+    std::vector<std::string> sorted = labels;
+    std::sort(sorted.begin(), sorted.end());
+    sorted.erase(std::unique(sorted.begin(), sorted.end()), sorted.end());
+    std::vector<int> codes;
+    codes.reserve(labels.size());
+    for (const auto& l : labels) codes.push_back(static_cast<int>(std::lower_bound(sorted.begin(), sorted.end(), l) - sorted.begin()));
+    if (names) *names = std::move(sorted);
+    return codes;
+}
+
 }  // namespace hescape

@@ -76,6 +76,7 @@
 #include "core/neighbours/ExactNeighbours.h"
 
 #include <cstdint>
+#include <string>
 #include <vector>
 
 namespace hescape {
@@ -152,6 +153,11 @@ struct BatchEffectReport {
     KnnBatchAccuracy knn;
     GraphConnectivity connectivity;          // over cell types; over all cells as one label without them
 };
+
+// Codes of text labels in sorted name order (so the same batches get the same
+// codes whatever order a file lists them in); `names`, when given, receives
+// the distinct names, code = index.
+std::vector<int> codesInNameOrder(const std::vector<std::string>& labels, std::vector<std::string>* names = nullptr);
 
 // Everything above in one pass over the pairs. cellTypes may be empty.
 BatchEffectReport batchEffectReport(EmbeddingView embeddings, const std::vector<int>& batches,

@@ -7,6 +7,8 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstdio>
+#include <stdexcept>
 #include <filesystem>
 #include <limits>
 #include <map>
@@ -33,9 +35,7 @@ std::pair<double, double> withinDonorRecall(const Hdf5File& f) {
     return {r.imageToGene.recallAt5, r.geneToImage.recallAt5};
 }
 
-std::vector<double> runValues(const std::string& path, bool& donorSafe, double& pI2g, double& pG2i) {
-    const RunEvaluation e = evaluateRunFile(path, "test");
-    const Hdf5File f(path);
+std::vector<double> runValues(const Hdf5File& f, const RunEvaluation& e, bool& donorSafe, double& pI2g, double& pG2i) {
     donorSafe = !f.hasAttribute("/", "donor_safe") || f.attributeInt64("/", "donor_safe").at(0) != 0;
     pI2g = e.imageToGeneP.available ? e.imageToGeneP.pValue : kNaN;
     pG2i = e.geneToImageP.available ? e.geneToImageP.pValue : kNaN;
@@ -83,23 +83,30 @@ MetricSummary summarise(const std::vector<double>& values) {
 }
 
 std::vector<MethodRow> compareMethods(const std::vector<std::string>& runFiles, const Progress& progress) {
-    std::vector<MethodRow> rows;
-    std::map<std::string, std::vector<std::vector<double>>> values;  // method -> per run
+    std::vector<RunEvaluation> evaluations;
     for (std::size_t k = 0; k < runFiles.size(); ++k) {
         progress.throwIfCancelled();
         progress.update(static_cast<double>(k) / static_cast<double>(runFiles.size()), "evaluating " + runFiles[k]);
-        std::string method;
-        std::uint64_t seed = 0;
-        {
-            const Hdf5File f(runFiles[k]);
-            method = methodOf(f);
-            if (f.hasAttribute("/", "seed")) seed = static_cast<std::uint64_t>(f.attributeInt64("/", "seed").at(0));
-        }
+        evaluations.push_back(evaluateRunFile(runFiles[k], "test"));
+    }
+    auto rows = compareEvaluatedMethods(runFiles, evaluations);
+    progress.update(1.0, "compared");
+    return rows;
+}
+
+std::vector<MethodRow> compareEvaluatedMethods(const std::vector<std::string>& runFiles, const std::vector<RunEvaluation>& evaluations) {
+    if (evaluations.size() != runFiles.size()) throw std::invalid_argument("compareEvaluatedMethods: one evaluation per run file");
+    std::vector<MethodRow> rows;
+    std::map<std::string, std::vector<std::vector<double>>> values;  // method -> per run
+    for (std::size_t k = 0; k < runFiles.size(); ++k) {
+        const Hdf5File f(runFiles[k]);
+        const std::string method = methodOf(f);
+        const std::uint64_t seed = f.hasAttribute("/", "seed") ? static_cast<std::uint64_t>(f.attributeInt64("/", "seed").at(0)) : 0;
         auto it = std::find_if(rows.begin(), rows.end(), [&](const MethodRow& r) { return r.method == method; });
         if (it == rows.end()) it = rows.insert(rows.end(), MethodRow{method, {}, {}, true, {}, 0, 0});
         bool donorSafe = true;
         double pI2g = kNaN, pG2i = kNaN;
-        values[method].push_back(runValues(runFiles[k], donorSafe, pI2g, pG2i));
+        values[method].push_back(runValues(f, evaluations[k], donorSafe, pI2g, pG2i));
         it->runFiles.push_back(runFiles[k]);
         it->seeds.push_back(seed);
         it->donorSafe = it->donorSafe && donorSafe;
@@ -114,8 +121,15 @@ std::vector<MethodRow> compareMethods(const std::vector<std::string>& runFiles, 
             row.metrics.push_back(summarise(column));
         }
     }
-    progress.update(1.0, "compared");
     return rows;
+}
+
+std::string formatSummary(const MetricSummary& s, const std::string& plusMinus) {
+    if (s.runs == 0) return "n/a";
+    char buf[64];
+    if (std::isfinite(s.sd)) std::snprintf(buf, sizeof buf, "%.3f%s%.3f", s.mean, plusMinus.c_str(), s.sd);
+    else std::snprintf(buf, sizeof buf, "%.3f", s.mean);
+    return buf;
 }
 
 }  // namespace hescape

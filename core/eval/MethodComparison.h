@@ -8,10 +8,11 @@
 //   balanced kNN batch accuracy; all splits pooled);
 // - ridge Pearson r from trained and untrained image embeddings (test split);
 // - whether every run's split was donor-safe.
-// Each run is evaluated afresh (the same EvaluationJob as `hescape eval`).
+// Each run is evaluated by the same EvaluationJob as `hescape eval`.
 #pragma once
 
 #include "core/common/Progress.h"
+#include "core/eval/EvaluationJob.h"
 
 #include <cstdint>
 #include <string>
@@ -38,6 +39,12 @@ const std::vector<std::string>& comparisonMetricNames();
 
 // Throws Hdf5Error naming a file that is not a readable run.
 std::vector<MethodRow> compareMethods(const std::vector<std::string>& runFiles, const Progress& progress = {});
+// The same for runs already evaluated on their test split (evaluations[i] is
+// runFiles[i]'s), so that a caller that has just evaluated them need not again.
+std::vector<MethodRow> compareEvaluatedMethods(const std::vector<std::string>& runFiles, const std::vector<RunEvaluation>& evaluations);
+
+// A table cell: "mean<plusMinus>sd", the mean alone for one run, "n/a" for none.
+std::string formatSummary(const MetricSummary& s, const std::string& plusMinus);
 
 // Mean and sample sd of the finite values.
 MetricSummary summarise(const std::vector<double>& values);

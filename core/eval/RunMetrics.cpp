@@ -103,13 +103,7 @@ BatchResult batchEffectsFromFile(const Hdf5File& f, BatchKey key) {
             l = donors[static_cast<std::size_t>(it - sections.begin())];
         }
     }
-    // Codes in sorted name order: the same batches get the same codes whatever the file's order.
-    r.sections = label;
-    std::sort(r.sections.begin(), r.sections.end());
-    r.sections.erase(std::unique(r.sections.begin(), r.sections.end()), r.sections.end());
-    std::vector<int> batch;
-    for (const auto& s : label)
-        batch.push_back(static_cast<int>(std::lower_bound(r.sections.begin(), r.sections.end(), s) - r.sections.begin()));
+    const std::vector<int> batch = codesInNameOrder(label, &r.sections);
     if (r.sections.size() < 2 || batch.size() < 20) {
         r.why = key == BatchKey::Donor ? "fewer than two donors or twenty spots" : "fewer than two sections or twenty spots";
         return r;
