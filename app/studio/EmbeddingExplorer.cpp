@@ -352,6 +352,13 @@ void EmbeddingExplorer::finishLayout(const EmbeddingLayoutResult* result, const 
     Q_EMIT layoutReady();
 }
 
+void EmbeddingExplorer::showHoveredRow(std::int64_t row) {
+    for (EmbeddingScatterView* view : {scatter_, geneScatter_}) {
+        if (row >= 0 && rowOfPoint(view->hoveredPoint()) == row) continue;  // already on it (a joint view's gene point)
+        view->showHovered(laidOut_ && row >= 0 && row < laidOut_->rows() ? row : -1);
+    }
+}
+
 std::int64_t EmbeddingExplorer::rowOfPoint(std::int64_t point) const {
     if (!laidOut_) return -1;
     const std::int64_t n = laidOut_->rows();

@@ -66,6 +66,8 @@ public:
     // Selection by run row (from the slide): shown without emitting rowsSelected.
     void setSelectedRows(const std::vector<std::int64_t>& rows);
     std::vector<std::int64_t> selectedRows() const;
+    // Rings the point of a run row hovered in another view (-1: none), without rowHovered.
+    void showHoveredRow(std::int64_t row);
     EmbeddingScatterView* scatter() const { return scatter_; }
     EmbeddingScatterView* geneScatter() const { return geneScatter_; }  // shown side by side only
     BatchEffectsPanel* batchPanel() const { return batch_; }

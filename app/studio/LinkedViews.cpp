@@ -31,7 +31,13 @@ LinkedViews::LinkedViews(StudioDocument* document, SlideView* view, EmbeddingExp
     connect(second_, &SecondSectionView::rowsSelected, this,
             [this](const QList<qint64>& rows) { document_->selectRows(rowsOf(rows), SelectionOrigin::SecondSection); });
     connect(document_, &StudioDocument::selectionChanged, this, &LinkedViews::showSelection);
-    connect(explorer_, &EmbeddingExplorer::rowHovered, this, &LinkedViews::describeRow);
+    // Hover goes through the document, so that every view (the all-sections
+    // grid too) rings the spot hovered in another.
+    connect(explorer_, &EmbeddingExplorer::rowHovered, document_, &StudioDocument::setHoveredRow);
+    connect(document_, &StudioDocument::hoverChanged, this, [this] {
+        explorer_->showHoveredRow(document_->hoveredRow());
+        describeRow(document_->hoveredRow());
+    });
     connect(explorer_, &EmbeddingExplorer::rowActivated, this, [this](qint64 row) { centreOnRow(row); });
 }
 

@@ -2,8 +2,9 @@
 // (observations), the embedding view and the second section (run rows). A
 // selection made in one is shown in the others; the view it came from is not
 // told again (the document's SelectionOrigin replaces a re-entrancy flag).
-// Also gives both run views the document's run, describes a hovered
-// embedding point, and centres the slide on a double-clicked one.
+// Also gives both run views the document's run, passes the embedding's hover
+// to the document and the document's hover (from any view) to the embedding,
+// describes the hovered spot, and centres the slide on a double-clicked one.
 #pragma once
 
 #include "app/studio/model/DocumentTypes.h"

@@ -9,6 +9,7 @@
 #include "core/spatial/SpatialDataStore.h"
 #include "core/spatial/VisiumFolder.h"
 #include "core/spatial/XeniumBundle.h"
+#include "widgets/common/RgbaQImage.h"
 
 #include <QCryptographicHash>
 #include <QDir>
@@ -26,9 +27,7 @@ SlideLoadResult loadSlide(const QString& path) {
         r.slide = std::move(slide);
         for (const auto& name : r.slide->associatedImageNames()) {
             const RgbaImage img = r.slide->readAssociatedImage(name);
-            const QImage q = QImage(reinterpret_cast<const uchar*>(img.pixels.data()), img.width, img.height,
-                                    img.width * 4, QImage::Format_RGBA8888)
-                                 .scaled(256, 256, Qt::KeepAspectRatio, Qt::SmoothTransformation);
+            const QImage q = toQImage(img).scaled(256, 256, Qt::KeepAspectRatio, Qt::SmoothTransformation);
             r.associatedImages.append({QString::fromStdString(name), q});
         }
     } catch (const ImageTooLargeError& e) {

@@ -5,6 +5,7 @@
 #include "app/studio/RecentFiles.h"
 #include "app/studio/SessionController.h"
 #include "app/studio/actions/CompareRunsAction.h"
+#include "app/studio/actions/SectionGridAction.h"
 #include "app/studio/actions/DatasetImagesAction.h"
 #include "app/studio/actions/ExportAnnDataAction.h"
 #include "app/studio/actions/ExportViewAction.h"
@@ -49,7 +50,7 @@ void buildFileMenu(QMainWindow& w, const StudioServices& s, StudioActions& out) 
     file->addAction(QObject::tr("&Quit"), QKeySequence::Quit, &w, &QWidget::close);
 }
 
-void buildViewMenu(QMainWindow& w, const StudioServices& s, const std::vector<QAction*>& dockToggles) {
+void buildViewMenu(QMainWindow& w, const StudioServices& s, const std::vector<QAction*>& dockToggles, StudioActions& out) {
     QMenu* view = w.menuBar()->addMenu(QObject::tr("&View"));
     const auto navigation = [&](const QString& text, const QKeySequence& key, std::function<void(SlideView&)> apply) {
         view->addAction((new ViewNavigationAction(text, key, s.document, s.view, std::move(apply), &w))->action());
@@ -61,6 +62,9 @@ void buildViewMenu(QMainWindow& w, const StudioServices& s, const std::vector<QA
     view->addSeparator();
     view->addAction((new OverlayToggleAction(OverlayToggleAction::Overlay::Minimap, s.document, s.view, &w))->action());
     view->addAction((new OverlayToggleAction(OverlayToggleAction::Overlay::ScaleBar, s.document, s.view, &w))->action());
+    view->addSeparator();
+    out.sectionGrid = new SectionGridAction(&w, s.document, s.tasks);
+    view->addAction(out.sectionGrid->action());
     for (QAction* toggle : dockToggles) view->addAction(toggle);
 }
 
@@ -69,7 +73,7 @@ void buildViewMenu(QMainWindow& w, const StudioServices& s, const std::vector<QA
 StudioActions buildStudioMenus(QMainWindow& w, const StudioServices& s, const std::vector<QAction*>& dockToggles) {
     StudioActions out;
     buildFileMenu(w, s, out);
-    buildViewMenu(w, s, dockToggles);
+    buildViewMenu(w, s, dockToggles, out);
     QMenu* slide = w.menuBar()->addMenu(QObject::tr("&Slide"));
     out.setMicronsPerPixel = new SetMicronsPerPixelAction(&w, s.document);
     slide->addAction(out.setMicronsPerPixel->action());

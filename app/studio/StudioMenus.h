@@ -19,6 +19,7 @@ class OpenRunAction;
 class RecentFiles;
 class RegisterLandmarksAction;
 class SessionController;
+class SectionGridAction;
 class SetMicronsPerPixelAction;
 class SlideView;
 class StudioDocument;
@@ -37,6 +38,7 @@ struct StudioActions {
     CompareRunsAction* compareRuns = nullptr;
     ExportViewAction* exportView = nullptr;
     ExportAnnDataAction* exportData = nullptr;
+    SectionGridAction* sectionGrid = nullptr;
     SetMicronsPerPixelAction* setMicronsPerPixel = nullptr;
     RegisterLandmarksAction* registerLandmarks = nullptr;
     RecentFiles* recentSlides = nullptr;

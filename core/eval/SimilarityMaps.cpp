@@ -107,14 +107,19 @@ std::vector<float> alignmentMap(const RunEmbeddings& run, const std::vector<std:
 }
 
 std::vector<float> queryMap(const RunEmbeddings& run, const std::vector<std::int64_t>& rows, std::int64_t queryObs, bool imageToGene) {
+    if (queryObs < 0 || queryObs >= static_cast<std::int64_t>(rows.size())) return std::vector<float>(rows.size(), kNaN);
+    return queryRowMap(run, rows, rows[static_cast<std::size_t>(queryObs)], imageToGene);
+}
+
+std::vector<float> queryRowMap(const RunEmbeddings& run, const std::vector<std::int64_t>& rows, std::int64_t queryRow, bool imageToGene) {
     std::vector<float> out(rows.size(), kNaN);
-    if (queryObs < 0 || queryObs >= static_cast<std::int64_t>(rows.size()) || rows[static_cast<std::size_t>(queryObs)] < 0) return out;
+    if (queryRow < 0 || queryRow >= run.rows()) return out;
     const auto& from = imageToGene ? run.image : run.gene;
     const auto& to = imageToGene ? run.gene : run.image;
-    const float* q = from.data() + rows[static_cast<std::size_t>(queryObs)] * run.dim;
+    const float* q = from.data() + queryRow * run.dim;
     const double qn = norm(q, run.dim);
     for (std::size_t k = 0; k < rows.size(); ++k) {
-        if (rows[k] < 0) continue;
+        if (rows[k] < 0 || rows[k] >= run.rows()) continue;
         const float* c = to.data() + rows[k] * run.dim;
         const double n = qn * norm(c, run.dim);
         out[k] = n > 0 ? static_cast<float>(dot(q, c, run.dim) / n) : kNaN;

@@ -63,6 +63,9 @@ std::vector<std::int64_t> observationsOfRows(const std::vector<std::int64_t>& ro
 std::vector<float> alignmentMap(const RunEmbeddings& run, const std::vector<std::int64_t>& rows);
 // `queryObs` is an observation index of the data set; NaN everywhere when it has no embedding.
 std::vector<float> queryMap(const RunEmbeddings& run, const std::vector<std::int64_t>& rows, std::int64_t queryObs, bool imageToGene);
+// The same with the query given as a run row, which may belong to another
+// section than `rows` (the all-sections view: one query, every section).
+std::vector<float> queryRowMap(const RunEmbeddings& run, const std::vector<std::int64_t>& rows, std::int64_t queryRow, bool imageToGene);
 // `expression`: the gene's value for each observation of the data set.
 std::vector<float> geneDirectionMap(const RunEmbeddings& run, const std::vector<std::int64_t>& rows,
                                     const std::vector<float>& expression, double quantile = 0.9);

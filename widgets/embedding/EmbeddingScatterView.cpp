@@ -608,6 +608,13 @@ void EmbeddingScatterView::paintOverlay(QPainter& p) const {
 
 // ---- interaction ----
 
+void EmbeddingScatterView::showHovered(std::int64_t index) {
+    const std::int64_t i = index >= 0 && index < count_ && isPointVisible(index) ? index : -1;
+    if (i == hovered_) return;
+    hovered_ = i;
+    overlay_->update();
+}
+
 void EmbeddingScatterView::setHovered(std::int64_t index) {
     if (index == hovered_) return;
     hovered_ = index;

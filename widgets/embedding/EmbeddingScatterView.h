@@ -88,6 +88,9 @@ public:
 
     // Lines between pairs of points, e.g. a spot's image embedding (i) and its
     // gene embedding (n + i) in a joint view. Pairs out of range are dropped.
+    // Rings a point as if hovered (another view's hover), without pointHovered; -1: none.
+    void showHovered(std::int64_t index);
+    std::int64_t hoveredPoint() const { return hovered_; }
     void setLinks(std::vector<std::pair<std::int64_t, std::int64_t>> pairs);
     void clearLinks();
     std::size_t linkCount() const { return links_.size(); }

@@ -1,15 +1,20 @@
 // Where the slide view's scale bar, colour legend and channel legend go, in widget
-// coordinates: computed once by SlideView and drawn from the same numbers on
-// screen and in PNG figures (QPainter) and as vector graphics in SVG figures
-// (FigureSvg), so the three always agree.
+// coordinates: computed once by SlideView (and the all-sections grid) and drawn
+// from the same numbers on screen and in PNG figures (QPainter, below) and as
+// vector graphics in SVG figures (FigureSvg), so the three always agree.
 #pragma once
 
 #include <QColor>
 #include <QRectF>
 #include <QString>
 
+#include "core/render/Colormap.h"
+
 #include <optional>
 #include <vector>
+
+class QFontMetricsF;
+class QPainter;
 
 namespace hescape {
 
@@ -46,5 +51,17 @@ struct FigureDecorations {
     // Fluorescence slides: each visible channel's colour, name and window (top left).
     std::optional<LegendLayout> channels;
 };
+
+// The largest 5, 2 or 1 x 10^k not above `target`: a scale bar's length.
+double niceScaleLength(double target);
+// "500 µm", "2 mm", "800 nm".
+QString micrometreLabel(double micrometres);
+
+// A colour bar for `colormap` from lo to hi, titled `title` (elided to fit), in `box`.
+LegendLayout colourBarLegend(const QFontMetricsF& fm, const QRectF& box, const QString& title, ColormapId colormap, double lo,
+                             double hi);
+
+void paintScaleBarLayout(QPainter& p, const ScaleBarLayout& l);
+void paintLegendLayout(QPainter& p, const LegendLayout& l);
 
 }  // namespace hescape

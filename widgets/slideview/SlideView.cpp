@@ -6,6 +6,7 @@
 #include "widgets/slideview/FigureSvg.h"
 
 #include "widgets/common/PaintOverlay.h"
+#include "widgets/common/RgbaQImage.h"
 
 #include <QElapsedTimer>
 #include <QEventLoop>
@@ -37,19 +38,6 @@ quint64 packKey(const TileKey& k) {
     return (static_cast<quint64>(k.level) << 56) | (static_cast<quint64>(k.row) << 28) | static_cast<quint64>(k.col);
 }
 
-double niceLength(double target) {
-    const double p = std::pow(10.0, std::floor(std::log10(target)));
-    for (const double m : {5.0, 2.0, 1.0}) {
-        if (m * p <= target) return m * p;
-    }
-    return p;
-}
-
-QImage toQImage(const RgbaImage& img) {
-    QImage out(reinterpret_cast<const uchar*>(img.pixels.data()), img.width, img.height, img.width * 4,
-               QImage::Format_RGBA8888);
-    return out.copy();  // detach from the RgbaImage's storage
-}
 
 }  // namespace
 
@@ -642,20 +630,13 @@ std::optional<LegendLayout> SlideView::channelLegendLayout(const QFontMetricsF& 
 std::optional<LegendLayout> SlideView::legendLayout(const QFontMetricsF& fm) const {
     const QRectF box = legendRect();
     if (box.isEmpty()) return std::nullopt;
+    const SpotStyle& st = spots_.style();
+    if (legend_.categories.isEmpty()) return colourBarLegend(fm, box, legend_.title, st.colormap, st.vmin, st.vmax);
     LegendLayout l;
     l.box = box;
     l.titleRect = QRectF(box.left() + 8, box.top() + 4, box.width() - 16, 16);
     l.title = fm.elidedText(legend_.title, Qt::ElideRight, box.width() - 16);
-    const SpotStyle& st = spots_.style();
-    if (legend_.categories.isEmpty()) {
-        l.bar = QRectF(box.left() + 8, box.top() + 24, box.width() - 16, 12);
-        const auto table = colormapTable(st.colormap);
-        for (std::size_t i = 0; i + 3 < table.size(); i += 4) l.colormap.emplace_back(table[i], table[i + 1], table[i + 2], table[i + 3]);
-        l.minLabel = QString::number(st.vmin, 'g', 3);
-        l.maxLabel = QString::number(st.vmax, 'g', 3);
-        l.minRect = QRectF(l.bar.left(), l.bar.bottom() + 2, l.bar.width() / 2, 16);
-        l.maxRect = QRectF(l.bar.center().x(), l.bar.bottom() + 2, l.bar.width() / 2, 16);
-    } else {
+    {
         for (int i = 0; i < std::min<int>(static_cast<int>(legend_.categories.size()), 20); ++i) {
             const auto c = categoryColor(i);
             LegendLayout::Entry e;
@@ -673,31 +654,6 @@ void SlideView::paintLegend(QPainter& p) {
     const QFontMetricsF fm(p.font());
     if (const auto l = legendLayout(fm)) paintLegendLayout(p, *l);
     if (const auto c = channelLegendLayout(fm)) paintLegendLayout(p, *c);
-}
-
-void SlideView::paintLegendLayout(QPainter& p, const LegendLayout& l) {
-    p.setPen(Qt::NoPen);
-    p.setBrush(QColor(255, 255, 255, 225));
-    p.drawRoundedRect(l.box, 4, 4);
-    p.setPen(QColor(20, 20, 24));
-    p.drawText(l.titleRect, Qt::AlignLeft | Qt::AlignVCenter, l.title);
-    if (!l.colormap.empty()) {
-        QImage strip(static_cast<int>(l.colormap.size()), 1, QImage::Format_RGBA8888);
-        for (int i = 0; i < strip.width(); ++i) strip.setPixelColor(i, 0, l.colormap[static_cast<std::size_t>(i)]);
-        p.drawImage(l.bar, strip);
-        p.setPen(QPen(QColor(20, 20, 24), 1));
-        p.setBrush(Qt::NoBrush);
-        p.drawRect(l.bar);
-        p.drawText(l.minRect, Qt::AlignLeft | Qt::AlignVCenter, l.minLabel);
-        p.drawText(l.maxRect, Qt::AlignRight | Qt::AlignVCenter, l.maxLabel);
-    }
-    for (const auto& e : l.entries) {
-        p.setPen(Qt::NoPen);
-        p.setBrush(e.color);
-        p.drawEllipse(e.swatch);
-        p.setPen(QColor(20, 20, 24));
-        p.drawText(e.labelRect, Qt::AlignLeft | Qt::AlignVCenter, e.label);
-    }
 }
 
 QRectF SlideView::minimapRect() const {
@@ -730,13 +686,11 @@ std::optional<SlideView::ScaleBar> SlideView::scaleBar() const {
     const auto mpp = slide_->micronsPerPixel();
     if (!mpp) return std::nullopt;
     const double umPerWidgetPx = mpp->x * downsample_;
-    const double um = niceLength(umPerWidgetPx * 150.0);
+    const double um = niceScaleLength(umPerWidgetPx * 150.0);
     ScaleBar bar;
     bar.micrometres = um;
     bar.pixels = um / umPerWidgetPx;
-    if (um >= 1000.0) bar.label = QStringLiteral("%1 mm").arg(um / 1000.0);
-    else if (um >= 1.0) bar.label = QStringLiteral("%1 \u00B5m").arg(um);
-    else bar.label = QStringLiteral("%1 nm").arg(um * 1000.0);
+    bar.label = micrometreLabel(um);
     return bar;
 }
 
@@ -747,7 +701,7 @@ std::optional<ScaleBarLayout> SlideView::scaleBarLayout(const QFontMetricsF& fm)
         l.lengthPx = bar->pixels;
         l.label = bar->label;
     } else {
-        const double px = niceLength(downsample_ * 150.0);
+        const double px = niceScaleLength(downsample_ * 150.0);
         l.lengthPx = px / downsample_;
         l.label = tr("%1 px (scale unknown: set microns per pixel)").arg(px);
     }
@@ -763,18 +717,7 @@ FigureDecorations SlideView::figureDecorations(const QFontMetricsF& fm) const {
 }
 
 void SlideView::paintScaleBar(QPainter& p) {
-    const auto l = scaleBarLayout(QFontMetricsF(p.font()));
-    if (!l) return;
-    p.setPen(Qt::NoPen);
-    p.setBrush(QColor(255, 255, 255, 215));
-    p.drawRoundedRect(l->box, 4, 4);
-    const QPointF a = l->start, b = a + QPointF(l->lengthPx, 0);
-    p.setPen(QPen(QColor(20, 20, 24), 3, Qt::SolidLine, Qt::FlatCap));
-    p.drawLine(a, b);
-    p.setPen(QPen(QColor(20, 20, 24), 1.5));
-    p.drawLine(a + QPointF(0, -5), a + QPointF(0, 2));
-    p.drawLine(b + QPointF(0, -5), b + QPointF(0, 2));
-    p.drawText(l->labelRect, Qt::AlignLeft | Qt::AlignVCenter, l->label);
+    if (const auto l = scaleBarLayout(QFontMetricsF(p.font()))) paintScaleBarLayout(p, *l);
 }
 
 void SlideView::setPlaceholderText(const QString& text) {

@@ -188,7 +188,6 @@ private:
     std::optional<LegendLayout> channelLegendLayout(const QFontMetricsF& fm) const;
     void paintScaleBar(QPainter& p);
     void paintLegend(QPainter& p);
-    static void paintLegendLayout(QPainter& p, const LegendLayout& l);
     void onTileReady();
     void loadThumbnail();
     void navigateMinimap(QPointF widgetPos);

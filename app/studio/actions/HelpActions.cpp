@@ -25,6 +25,7 @@ QString ShortcutsAction::shortcutsTable() {
               "<tr><td>Ctrl+Shift+O, Ctrl+Alt+O</td><td>open spatial data, open run results</td></tr>"
               "<tr><td>Ctrl+S, Ctrl+Shift+S, Ctrl+Alt+S</td><td>save session, save as, open session</td></tr>"
               "<tr><td>Ctrl+R</td><td>register the data set by landmarks</td></tr>"
+              "<tr><td>Ctrl+Shift+G</td><td>all sections side by side (Esc clears its selection)</td></tr>"
               "<tr><td>Ctrl+E, Ctrl+Shift+E, Ctrl+P</td><td>export view, export data as .h5ad, properties</td></tr>"
               "<tr><td>Cancel in the status bar</td><td>stop the running job (opening, converting, layouts)</td></tr>"
               "</table>");

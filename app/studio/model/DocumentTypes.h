@@ -34,7 +34,7 @@ struct ViewState {
 };
 
 // Who changed the selection: the views it came from do not need it back.
-enum class SelectionOrigin { Slide, Embedding, SecondSection, Document };
+enum class SelectionOrigin { Slide, Embedding, SecondSection, SectionGrid, Document };
 
 enum class EmbeddingPoints { Image, Gene, Joint, SideBySide };  // side by side: image and gene layouts in two linked views
 enum class EmbeddingLayoutMethod { Pca, Umap };

@@ -67,8 +67,16 @@ void StudioDocument::setRun(std::shared_ptr<const RunEmbeddings> run, const QStr
     runPath_ = path;
     runMetrics_ = std::move(metrics);
     queryObs_ = -1;
+    hoveredRow_ = -1;
     matchRun();
     Q_EMIT runChanged();
+}
+
+void StudioDocument::setHoveredRow(std::int64_t row) {
+    const std::int64_t r = run_ && row >= 0 && row < run_->rows() ? row : -1;
+    if (r == hoveredRow_) return;
+    hoveredRow_ = r;
+    Q_EMIT hoverChanged();
 }
 
 void StudioDocument::matchRun() {

@@ -88,6 +88,11 @@ public:
     void selectObservations(std::vector<std::int64_t> observations, SelectionOrigin origin);
     void selectRows(std::vector<std::int64_t> rows, SelectionOrigin origin);
 
+    // The run row under the pointer in any view (-1: none), so that every
+    // view marks the spot hovered in another. Not part of a session.
+    std::int64_t hoveredRow() const { return hoveredRow_; }
+    void setHoveredRow(std::int64_t row);
+
     const LayerState& slideLayer() const { return slideLayer_; }
     const LayerState& spotsLayer() const { return spotsLayer_; }
     void setSlideLayer(const LayerState& s);
@@ -112,6 +117,7 @@ Q_SIGNALS:
     void mapChanged();
     void queryChanged();
     void selectionChanged(hescape::SelectionOrigin origin);
+    void hoverChanged();
     void layersChanged();
     void overlaysChanged();
 
@@ -131,6 +137,7 @@ private:
     SpotColoring colouring_;
     SimilarityMapSettings map_;
     std::int64_t queryObs_ = -1;
+    std::int64_t hoveredRow_ = -1;
     std::vector<std::int64_t> selectedObs_, selectedRows_;
     LayerState slideLayer_{true, 1.0}, spotsLayer_{true, 0.85};
     ViewState view_;

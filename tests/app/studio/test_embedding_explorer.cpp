@@ -96,6 +96,16 @@ private Q_SLOTS:
         QVERIFY2(ex->message().startsWith("UMAP of"), qPrintable(ex->message()));
         // The run's rows by split, as the file lists them ("test" = B4 before "train" = C3).
         QCOMPARE(sc->categoryNames(), (QStringList{"B4", "C3"}));
+        // Hover is the document's: another view's hovered row is ringed here, and this view's hover reaches the document.
+        w.document()->setHoveredRow(3);
+        QCOMPARE(sc->hoveredPoint(), std::int64_t{3});
+        w.document()->setHoveredRow(-1);
+        QCOMPARE(sc->hoveredPoint(), std::int64_t{-1});
+        const auto hoverAt = sc->projectedPosition(5);
+        QVERIFY(hoverAt.has_value());
+        QTest::mouseMove(sc, hoverAt->toPoint());
+        QTRY_VERIFY(w.document()->hoveredRow() >= 0);
+        QCOMPARE(w.document()->hoveredRow(), sc->hoveredPoint());
         const RunEmbeddings& run = *ex->run();
         const auto b4Obs = [&](std::int64_t row) -> std::int64_t {  // the B4 observation of a run row, or -1
             if (run.section[static_cast<std::size_t>(row)] != "B4") return -1;

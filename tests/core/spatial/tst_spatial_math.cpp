@@ -2,11 +2,13 @@
 // known affine map (exactly from 3 points, in least squares from noisy ones);
 // affine inverse and composition; the grid index agrees with brute force;
 // percentiles agree with numpy's linear interpolation; expression matrix
-// layouts agree with each other; display normalisations and gene-set scores.
+// layouts agree with each other; display normalisations and gene-set scores;
+// the all-sections grid's layout at one scale and its pooled colour range.
 #include "core/spatial/ExpressionValues.h"
 #include "core/spatial/LandmarkRegistration.h"
 #include "core/spatial/PointGridIndex.h"
 #include "core/spatial/RegistrationFile.h"
+#include "core/spatial/SectionGrid.h"
 
 #include <QTemporaryDir>
 #include <fstream>
@@ -138,6 +140,51 @@ private Q_SLOTS:
         QVERIFY(std::abs(percentile(v, 90) - 7.6) < 1e-6);
         QVERIFY(std::abs(percentile(v, 99) - 9.76) < 1e-5);
         QCOMPARE(percentile(v, 100), 10.0);
+    }
+
+    void sectionGridIsOneScaleInTheBestColumns() {
+        // Six 2000 x 1000 um sections and one 1000 x 3000: cells are the largest width and height.
+        std::vector<SectionExtent> e(6, {2000, 1000});
+        e.push_back({1000, 3000});
+        const SectionGridLayout wide = layoutSectionGrid(e, 16.0 / 9.0);
+        QCOMPARE(wide.cellWidth, 2000.0);
+        QCOMPARE(wide.cellHeight, 3000.0);
+        // Brute force: the column count whose grid is largest in a 16:9 area.
+        int best = 0;
+        double bestScale = 0;
+        for (int c = 1; c <= 7; ++c) {
+            const int r = (7 + c - 1) / c;
+            const double scale = std::min(16.0 / 9.0 / (c * 2000.0), 1.0 / (r * 3000.0));
+            if (scale > bestScale) bestScale = scale, best = c;
+        }
+        QCOMPARE(wide.columns, best);
+        QCOMPARE(wide.rows, (7 + best - 1) / best);
+        // Row-major, each section centred in its cell.
+        QCOMPARE(wide.x[1], 2000.0);
+        QCOMPARE(wide.y[0], 1000.0);  // (3000 - 1000) / 2
+        QCOMPARE(wide.x[6], (6 % best) * 2000.0 + 500.0);
+        QCOMPARE(wide.y[6], (6 / best) * 3000.0);
+        // A tall area stacks them in one column; nothing and bad sizes are handled.
+        QCOMPARE(layoutSectionGrid(e, 0.05).columns, 1);
+        QCOMPARE(layoutSectionGrid({}, 1.0).columns, 0);
+        const SectionGridLayout bad = layoutSectionGrid({{std::nan(""), -3}}, 1.0);
+        QCOMPARE(bad.cellWidth, 1.0);
+        QCOMPARE(bad.columns, 1);
+    }
+
+    void sharedColourRangePoolsAllSections() {
+        // numpy.percentile([1, 2, 3, 4, 10], [1, 99]) = 1.04, 9.76: pooled over
+        // sections, NaN and infinities left out.
+        const SharedColourRange r = sharedColourRange({{4, 1, std::nanf("")}, {10, INFINITY}, {3, 2}});
+        QCOMPARE(r.count, std::size_t{5});
+        QVERIFY(std::abs(r.lo - 1.04) < 1e-6);
+        QVERIFY(std::abs(r.hi - 9.76) < 1e-5);
+        const SharedColourRange constant = sharedColourRange({{2, 2}, {2}});
+        QCOMPARE(constant.lo, 2.0);
+        QCOMPARE(constant.hi, 3.0);
+        const SharedColourRange none = sharedColourRange({{std::nanf("")}, {}});
+        QCOMPARE(none.count, std::size_t{0});
+        QVERIFY(none.hi > none.lo);
     }
 
     void columnIndexIsTheSameOnAnyNumberOfThreads() {
