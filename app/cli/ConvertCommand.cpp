@@ -22,7 +22,7 @@ constexpr const char* kUsage =
     "  --crop X,Y,W,H   keep only this rectangle (source pixels)\n"
     "  --mpp MICRONS    record this many microns per pixel in the resolution tags\n"
     "  --quality Q      JPEG quality of the tiles (default 85)\n"
-    "  --tile N         tile size in pixels, a multiple of 16 (default 256)\n"
+    "  --tile N         tile size in pixels, a multiple of 16 up to 4096 (default 256)\n"
     "  --level-step S   each level S times smaller than the one above: 2 (default) or 4\n";
 
 template <typename T>
@@ -73,8 +73,8 @@ int runConvert(const std::vector<std::string>& args) {
                 }
             } else if (a == "--tile") {
                 const std::string v = value("--tile");
-                if (!parseNumber(v, conv.tiff.tileSize) || conv.tiff.tileSize < 16 || conv.tiff.tileSize % 16 != 0) {
-                    throw std::invalid_argument("--tile expects a positive multiple of 16, got '" + v + "'");
+                if (!parseNumber(v, conv.tiff.tileSize) || conv.tiff.tileSize < 16 || conv.tiff.tileSize > 4096 || conv.tiff.tileSize % 16 != 0) {
+                    throw std::invalid_argument("--tile expects a multiple of 16 from 16 to 4096, got '" + v + "'");
                 }
             } else if (a == "--level-step") {
                 const std::string v = value("--level-step");

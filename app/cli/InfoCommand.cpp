@@ -12,6 +12,7 @@
 #include <algorithm>
 #include <cstdio>
 #include <iostream>
+#include <map>
 #include <memory>
 
 namespace hescape::cli {
@@ -151,6 +152,26 @@ void printVisiumImages(const SpatialDataset& d) {
     for (const auto& i : images) std::cout << "  " << i.name << ": " << i.path << "\n    " << i.note << '\n';
 }
 
+// Gene names given to more than one column: a lookup by name finds the first.
+std::vector<std::string> duplicateGeneNames(const SpatialDataset& d) {
+    std::map<std::string, int> count;
+    for (const auto& g : d.geneNames) ++count[g];
+    std::vector<std::string> out;
+    for (const auto& [g, n] : count)
+        if (n > 1) out.push_back(g);
+    return out;
+}
+
+// What X holds: counts, other non-negative values, or values that cannot be counts.
+std::string valuesText(const SpatialDataset& d, const ExpressionMatrix::ValueSummary& v) {
+    if (v.negative > 0) {
+        const auto r = static_cast<std::size_t>(v.negativeRow), c = static_cast<std::size_t>(v.negativeCol);
+        return std::to_string(v.negative) + " negative values (min " + std::to_string(v.min) + ", first at observation " + d.obsNames[r] +
+               ", gene " + d.geneNames[c] + "): not counts; training needs the raw counts";
+    }
+    return d.expression.integerValued() ? "integer counts" : "non-negative non-integer values";
+}
+
 void printDatasetText(const SpatialDataset& d) {
     const Range r = coordinateRange(d);
     std::cout << "source: " << d.source << '\n'
@@ -158,7 +179,7 @@ void printDatasetText(const SpatialDataset& d) {
               << "observations: " << d.observationCount() << '\n'
               << "genes: " << d.geneCount() << '\n'
               << "matrix: " << layoutName(d.expression.layout()) << ", " << d.expression.storedValues()
-              << " stored values, " << (d.expression.integerValued() ? "integer counts" : "non-integer values") << '\n'
+              << " stored values, " << valuesText(d, d.expression.summariseValues()) << '\n'
               << "raw counts layer: " << (d.rawCounts ? "yes" : "no") << '\n'
               << "coordinates (" << d.coordinateUnits << "): x " << r.x0 << " .. " << r.x1 << ", y " << r.y0
               << " .. " << r.y1 << '\n'
@@ -181,6 +202,9 @@ void printDatasetText(const SpatialDataset& d) {
     }
     std::cout << "embeddings: " << d.obsm.size() << '\n';
     for (const auto& [name, e] : d.obsm) std::cout << "  " << name << " (" << e.rows << " x " << e.dims << ")\n";
+    if (const auto dup = duplicateGeneNames(d); !dup.empty())
+        std::cout << "warning: " << dup.size() << " gene names are shared by several columns (e.g. " << dup.front()
+                  << "); a gene chosen by name is its first column, choose by gene id where there are ids\n";
 }
 
 void printDatasetJson(const SpatialDataset& d) {
@@ -189,7 +213,9 @@ void printDatasetJson(const SpatialDataset& d) {
               << ",\n  \"observations\": " << d.observationCount() << ",\n  \"genes\": " << d.geneCount()
               << ",\n  \"matrix\": {\"layout\": " << jsonString(layoutName(d.expression.layout()))
               << ", \"stored_values\": " << d.expression.storedValues()
-              << ", \"integer\": " << (d.expression.integerValued() ? "true" : "false") << "}"
+              << ", \"integer\": " << (d.expression.integerValued() ? "true" : "false")
+              << ", \"negative_values\": " << d.expression.summariseValues().negative << "}"
+              << ",\n  \"duplicate_gene_names\": " << duplicateGeneNames(d).size()
               << ",\n  \"raw_counts\": " << (d.rawCounts ? "true" : "false")
               << ",\n  \"coordinates\": {\"units\": " << jsonString(d.coordinateUnits) << ", \"x\": ["
               << jsonNumber(r.x0) << ", " << jsonNumber(r.x1) << "], \"y\": [" << jsonNumber(r.y0) << ", "

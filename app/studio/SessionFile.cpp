@@ -3,6 +3,8 @@
 #include "app/studio/SessionFile.h"
 
 #include "app/studio/model/SessionCodec.h"
+#include "core/render/Colormap.h"
+#include "core/spatial/ExpressionValues.h"
 
 #include <QDir>
 #include <QFile>
@@ -13,6 +15,7 @@
 #include <QSaveFile>
 #include <QColor>
 
+#include <algorithm>
 #include <cmath>
 
 namespace hescape {
@@ -221,6 +224,11 @@ Session readSession(const QString& path) {
             if (!m[i].isDouble() || !std::isfinite(m[i].toDouble())) g.fail(QStringLiteral("transform"), QStringLiteral("expected finite numbers"));
             reg.transform.m[static_cast<std::size_t>(i)] = m[i].toDouble();
         }
+        // A map of zeros, or of 1e308s, is finite but places every spot at one point or at infinity.
+        const auto& t = reg.transform.m;
+        const double det = t[0] * t[4] - t[1] * t[3];
+        if (!std::isfinite(det) || std::abs(det) < 1e-12 || std::any_of(t.begin(), t.end(), [](double v) { return std::abs(v) > 1e12; }))
+            g.fail(QStringLiteral("transform"), QStringLiteral("not an invertible map of sensible scale (determinant %1; entries must be below 1e12)").arg(det));
         const QJsonArray pairs = g.array(QStringLiteral("landmarks"));
         for (int i = 0; i < pairs.size(); ++i) {
             const QString key = QStringLiteral("landmarks[%1]").arg(i);
@@ -239,10 +247,22 @@ Session readSession(const QString& path) {
     s.coloring.genes = c.strings(QStringLiteral("genes"));
     s.coloring.annotation = c.string(QStringLiteral("annotation"));
     s.coloring.normalisation = c.string(QStringLiteral("normalisation"));
+    if (!s.coloring.normalisation.isEmpty()) {
+        QStringList names;
+        for (const auto n : {Normalisation::Raw, Normalisation::Log1p, Normalisation::CountsPer10kLog1p}) names << QString::fromStdString(normalisationName(n));
+        checkOneOf(c, QStringLiteral("normalisation"), s.coloring.normalisation, names);
+    }
     s.coloring.colormap = c.string(QStringLiteral("colormap"));
+    if (!s.coloring.colormap.isEmpty()) {
+        QStringList names;
+        for (const auto id : allColormaps()) names << QString::fromStdString(colormapName(id));
+        checkOneOf(c, QStringLiteral("colormap"), s.coloring.colormap, names);
+    }
     s.coloring.autoRange = c.boolean(QStringLiteral("auto_range"), true);
     s.coloring.vmin = c.number(QStringLiteral("vmin"), 0);
     s.coloring.vmax = c.number(QStringLiteral("vmax"), 1);
+    if (!s.coloring.autoRange && !(s.coloring.vmax > s.coloring.vmin))
+        c.fail(QStringLiteral("vmax"), QStringLiteral("must be greater than vmin (%1) when auto_range is false").arg(s.coloring.vmin));
     s.coloring.outline = c.boolean(QStringLiteral("outline"), false);
 
     const FieldReader layers = r.object(QStringLiteral("layers"));

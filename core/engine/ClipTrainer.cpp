@@ -6,6 +6,8 @@
 // batch, gradients summed in buckets, rank 0 alone checkpoints).
 #include "core/engine/ClipTrainer.h"
 
+#include "core/io/ZipIntegrity.h"
+
 #include "core/engine/CudaAutocast.h"
 #include "core/engine/DistributedContext.h"
 #include "core/engine/DistributedOps.h"
@@ -158,6 +160,7 @@ void saveCheckpoint(const std::string& path, ClipModel& model, ContrastiveLoss& 
 RunState loadCheckpoint(const std::string& path, ClipModel& model, ContrastiveLoss& loss, torch::optim::Optimizer& optimizer,
                         BatchAdversary& adversary) {
     if (!std::filesystem::exists(path)) throw std::runtime_error(path + ": no such checkpoint");
+    verifyZipCrcs(path);  // LibTorch would load a damaged entry without a word
     torch::serialize::InputArchive archive, optimizerArchive;
     try {
         archive.load_from(path);
@@ -315,6 +318,17 @@ std::vector<std::string> removeStalePartials(const std::string& checkpoint) {
     return removed;
 }
 
+// Training normalises X as counts (library size, log1p): scaled or centred
+// values (negative somewhere) would train on nonsense without an error.
+void refuseNegativeCounts(const SpatialDataset& ds, const std::string& section) {
+    const ExpressionMatrix::ValueSummary v = ds.expression.summariseValues();
+    if (v.negative == 0) return;
+    throw std::invalid_argument(ds.source + " (section " + section + "): X holds " + std::to_string(v.negative) + " negative values (min " +
+                                std::to_string(v.min) + ", first at observation '" + ds.obsNames[static_cast<std::size_t>(v.negativeRow)] +
+                                "', gene '" + ds.geneNames[static_cast<std::size_t>(v.negativeCol)] +
+                                "'); training needs raw counts: write them to X (or export the counts layer)");
+}
+
 // Keeps the pairs whose observation passes the count filter; returns how many went.
 std::size_t dropLowCountPairs(PatchSet& patches, const SpatialDataset& ds, double minCounts) {
     const auto libs = ds.expression.rowSums();
@@ -384,6 +398,7 @@ void ClipTrainer::prepare(const Progress& progress) {
         progress.throwIfCancelled();
         progress.update(0.1 * static_cast<double>(k) / config_.sections.size(), "reading " + config_.sections[k].name);
         datasets.push_back(openSpatialDataset(config_.sections[k].dataset));
+        refuseNegativeCounts(datasets.back(), config_.sections[k].name);
         datasets.back().expression.buildColumnIndex();
         donors.push_back(sectionDonor(config_.sections[k], datasets.back()));
     }
@@ -592,6 +607,7 @@ void ClipTrainer::finishResults(RunResults& r) {
 
 void ClipTrainer::loadWeights(const std::string& path) {
     if (!std::filesystem::exists(path)) throw std::runtime_error(path + ": no such checkpoint");
+    verifyZipCrcs(path);
     try {
         torch::serialize::InputArchive archive;
         archive.load_from(path);

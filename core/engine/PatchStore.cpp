@@ -50,6 +50,7 @@ PatchSet readStore(const std::string& file, const std::string& key, int size) {
 
 void writeStore(const std::string& file, const std::string& key, const PatchSet& set) {
     Hdf5Writer w(file);
+    w.setChecksums(true);  // a damaged cache is refused on reading, not trained on
     w.setAttribute("/", "key", key);
     w.setAttribute("/", "written_by", "HEScape Studio patch store");
     const auto n = static_cast<std::int64_t>(set.count());

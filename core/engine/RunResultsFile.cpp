@@ -37,6 +37,7 @@ void writeMetrics(Hdf5Writer& w, const std::string& group, const EvalMetrics& m)
 
 void writeRunResults(const std::string& path, const RunResults& r) {
     Hdf5Writer w(path);
+    w.setChecksums(true);  // every read of the run's numbers verifies them
     w.setAttribute("/", "format", "hescape-run");
     w.setAttribute("/", "version", 1.0);
     w.setAttribute("/", "config_path", r.configPath);
@@ -99,6 +100,7 @@ void writeRunResults(const std::string& path, const RunResults& r) {
 void writeEmbeddings(const std::string& path, const std::vector<std::string>& genes, const std::string& checkpoint,
                      const std::vector<PairEmbeddings>& embeddings) {
     Hdf5Writer w(path);
+    w.setChecksums(true);  // every read of the run's numbers verifies them
     w.setAttribute("/", "format", "hescape-embeddings");
     w.setAttribute("/", "version", 1.0);
     w.setAttribute("/", "checkpoint", checkpoint);

@@ -2,10 +2,12 @@
 #include "core/engine/TrainingJob.h"
 
 #include "core/engine/ClipTrainer.h"
+#include "core/engine/ResultsFileLock.h"
 
 namespace hescape {
 
 EvalMetrics runTrainingJob(ClipTrainer& trainer, const TrainingJobOptions& o, TrainingObserver& observer) {
+    const ResultsFileLock lock(o.resultsPath);  // before any work: a second run on the same file is refused at once
     trainer.prepare(o.prepareProgress);
     observer.prepared(trainer);
     RunResults results = trainer.startResults();

@@ -172,6 +172,7 @@ RunEvaluation evaluateRunFile(const std::string& path, const std::string& reques
 
 void storeRunEvaluation(const std::string& path, const RunEvaluation& e) {
     Hdf5Writer w(path, Hdf5Writer::Mode::Update);
+    w.setChecksums(true);  // as the run file's own numbers (RunResultsFile)
     const std::string g = "/eval/" + e.split;
     storeScores(w, g + "/retrieval/whole/image_to_gene", e.whole.imageToGene);
     storeScores(w, g + "/retrieval/whole/gene_to_image", e.whole.geneToImage);

@@ -31,6 +31,31 @@ namespace hescape {
 namespace {
 
 constexpr std::uint64_t kMaxBytes = std::uint64_t{32} << 30;  // refuse single reads above 32 GiB
+
+// Why a read of `dataset` failed: a compression filter this HDF5 library
+// lacks (h5py's LZF is the usual one), or data that fail their checksum (run
+// files carry Fletcher-32); else "(truncated or corrupt file?)". HDF5 itself
+// only says that the read failed.
+std::string readFailureReason(hid_t dataset) {
+    const hid_t plist = H5Dget_create_plist(dataset);
+    std::string reason;
+    const int filters = plist >= 0 ? H5Pget_nfilters(plist) : 0;
+    for (int i = 0; i < filters && reason.empty(); ++i) {
+        unsigned flags = 0, config = 0;
+        std::size_t nValues = 0;
+        char name[128] = {};
+        const H5Z_filter_t id = H5Pget_filter2(plist, static_cast<unsigned>(i), &flags, &nValues, nullptr, sizeof name, name, &config);
+        if (id >= 0 && H5Zfilter_avail(id) <= 0) {
+            reason = "(compressed with the " + std::string(id == 32000 ? "LZF" : name[0] ? name : "unknown") + " filter, id " +
+                     std::to_string(id) + ", which this HDF5 library does not have: write the file again with gzip, "
+                     "e.g. anndata's adata.write_h5ad(path, compression=\"gzip\"))";
+        }
+    }
+    const bool checksummed = plist >= 0 && H5Pget_filter_by_id2(plist, H5Z_FILTER_FLETCHER32, nullptr, nullptr, nullptr, 0, nullptr, nullptr) >= 0;
+    if (plist >= 0) H5Pclose(plist);
+    if (reason.empty() && checksummed) reason = "(its data fail their Fletcher-32 checksum, or the file is truncated: it was damaged after it was written)";
+    return reason.empty() ? "(truncated or corrupt file?)" : reason;
+}
 // Bulk reads hand out work in blocks of this size: large enough that a pread
 // costs little per byte, small enough that a block is still in the L2/L3
 // cache when the visitor checks it, and that two threads stay balanced.
@@ -266,7 +291,7 @@ Vec readNumeric(hid_t file, const Hdf5File& f, const std::string& path, hid_t me
     } else {
         status = H5Dread(d.id, memType, range ? memSpace.id : H5S_ALL, fileSel, H5P_DEFAULT, out.data());
     }
-    if (status < 0) throw Hdf5Error(f.where(path) + "reading failed (truncated or corrupt file?)");
+    if (status < 0) throw Hdf5Error(f.where(path) + "reading failed " + readFailureReason(d.id));
     return out;
 }
 
@@ -451,7 +476,7 @@ UninitializedVector<T> readPieces(hid_t d, hid_t memType, std::size_t n, const H
             H5Sselect_hyperslab(fileSpace.id, H5S_SELECT_SET, &start, nullptr, &count, nullptr) < 0 ||
             H5Dread(d, memType, memSpace.id, fileSpace.id, H5P_DEFAULT, out.data() + start) < 0) {
             stopAll();
-            throw Hdf5Error(f.where(path) + "reading failed (truncated or corrupt file?)");
+            throw Hdf5Error(f.where(path) + "reading failed " + readFailureReason(d));
         }
         const std::lock_guard lock(mutex);
         piecesRead = i + 1;
@@ -635,9 +660,12 @@ std::vector<std::string> Hdf5File::readStrings(const std::string& datasetPath) c
     }
     Handle space(H5Dget_space(d.id), H5Sclose);
     const hssize_t n = H5Sget_simple_extent_npoints(space.id);
-    return readStringData(ftype.id, static_cast<std::size_t>(std::max<hssize_t>(n, 0)),
-                          [&](hid_t mem, void* buf) { return H5Dread(d.id, mem, H5S_ALL, H5S_ALL, H5P_DEFAULT, buf); },
-                          where(datasetPath));
+    const auto read = [&](hid_t mem, void* buf) {
+        const herr_t status = H5Dread(d.id, mem, H5S_ALL, H5S_ALL, H5P_DEFAULT, buf);
+        if (status < 0) throw Hdf5Error(where(datasetPath) + "reading strings failed " + readFailureReason(d.id));
+        return status;
+    };
+    return readStringData(ftype.id, static_cast<std::size_t>(std::max<hssize_t>(n, 0)), read, where(datasetPath));
 }
 
 bool Hdf5File::hasAttribute(const std::string& objectPath, const std::string& name) const {

@@ -76,17 +76,24 @@ void Hdf5Writer::write(const std::string& datasetPath, std::int64_t memType, con
     std::vector<hsize_t> dims(shape.begin(), shape.end());
     Handle space(H5Screate_simple(static_cast<int>(dims.size()), dims.data(), nullptr), H5Sclose);
     Handle plist(H5Pcreate(H5P_DATASET_CREATE), H5Pclose);
-    if (chunkRows > 0 && !dims.empty() && dims[0] > 0) {
+    bool empty = false;
+    for (const auto d : dims) empty = empty || d == 0;
+    if (checksums_ && chunkRows <= 0 && !empty) {
+        // Fletcher-32 needs chunks: about 1 MiB of whole rows each.
+        std::uint64_t rowBytes = H5Tget_size(static_cast<hid_t>(memType));
+        for (std::size_t k = 1; k < dims.size(); ++k) rowBytes *= dims[k];
+        chunkRows = static_cast<std::int64_t>(std::max<std::uint64_t>(1, (std::uint64_t{1} << 20) / std::max<std::uint64_t>(rowBytes, 1)));
+    }
+    if (chunkRows > 0 && !dims.empty() && dims[0] > 0 && !empty) {
         std::vector<hsize_t> chunk = dims;
         chunk[0] = std::min<hsize_t>(dims[0], static_cast<hsize_t>(chunkRows));
         H5Pset_chunk(plist.id, static_cast<int>(chunk.size()), chunk.data());
+        if (checksums_) H5Pset_fletcher32(plist.id);
     }
     Handle set(H5Dcreate2(static_cast<hid_t>(file_), datasetPath.c_str(), static_cast<hid_t>(memType), space.id, H5P_DEFAULT,
                           plist.id, H5P_DEFAULT),
                H5Dclose);
     if (set.id < 0) fail(datasetPath, "cannot create the dataset");
-    bool empty = false;
-    for (const auto d : dims) empty = empty || d == 0;
     if (!empty && H5Dwrite(set.id, static_cast<hid_t>(memType), H5S_ALL, H5S_ALL, H5P_DEFAULT, data) < 0) {
         fail(datasetPath, "writing failed (disk full?)");
     }

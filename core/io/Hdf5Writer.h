@@ -40,12 +40,18 @@ public:
     void setAttribute(const std::string& objectPath, const std::string& name, const std::vector<std::int64_t>& values);
     void setAttribute(const std::string& objectPath, const std::string& name, const std::vector<std::string>& values);
 
+    // Numeric datasets written from now on are chunked and carry HDF5's
+    // Fletcher-32 checksum, which every later read verifies (run files: a
+    // damaged embedding is refused instead of evaluated). Strings are not.
+    void setChecksums(bool on) { checksums_ = on; }
+
     // Closes the file and renames it onto the target path.
     void commit();
 
 private:
     void write(const std::string& datasetPath, std::int64_t memType, const void* data, const std::vector<std::int64_t>& shape,
                std::int64_t chunkRows);
+    bool checksums_ = false;
     // Replaces the attribute if there is one; `type` and `space` are hid_t.
     void writeAttribute(const std::string& objectPath, const std::string& name, std::int64_t type, std::int64_t space,
                         const void* data, bool empty);

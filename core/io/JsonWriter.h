@@ -3,6 +3,8 @@
 // command line's --json output and by core's configuration writer.
 #pragma once
 
+#include "core/io/Utf8.h"
+
 #include <cmath>
 #include <cstdio>
 #include <sstream>
@@ -10,9 +12,20 @@
 
 namespace hescape {
 
+// Bytes that are not UTF-8 are read as Latin-1 (what a TIFF's ASCII tags
+// usually hold), so the output is always valid UTF-8 JSON.
 inline std::string jsonString(const std::string& s) {
     std::string out = "\"";
-    for (const unsigned char c : s) {
+    const auto* bytes = reinterpret_cast<const unsigned char*>(s.data());
+    for (std::size_t i = 0; i < s.size(); ++i) {
+        const unsigned char c = bytes[i];
+        if (c >= 0x80) {
+            const std::size_t n = utf8SequenceLength(bytes + i, s.size() - i);
+            if (n == 0) appendUtf8(out, c);
+            else out.append(s, i, n);
+            i += n == 0 ? 0 : n - 1;
+            continue;
+        }
         switch (c) {
             case '"': out += "\\\""; break;
             case '\\': out += "\\\\"; break;

@@ -2,13 +2,16 @@
 // TIFF (libtiff RGBA interface) decoding with per-file error messages.
 #include "core/slide/ImageDecoder.h"
 
+#include "core/common/MemoryBudget.h"
 #include "core/slide/Slide.h"
 #include "core/slide/TiffOpen.h"
 
 #include <csetjmp>
+#include <filesystem>
 #include <cstdio>
 #include <cstring>
 #include <fstream>
+#include <limits>
 #include <memory>
 #include <vector>
 
@@ -44,6 +47,8 @@ struct JpegErrorState {
     std::jmp_buf jump;
     char message[JMSG_LENGTH_MAX];
     bool truncated;
+    bool corrupt;                          // a warning about the scan data (shown as grey by libjpeg)
+    char warning[JMSG_LENGTH_MAX];
 };
 
 void jpegErrorExit(j_common_ptr cinfo) {
@@ -54,8 +59,15 @@ void jpegErrorExit(j_common_ptr cinfo) {
 
 void jpegEmitMessage(j_common_ptr cinfo, int level) {
     auto* st = reinterpret_cast<JpegErrorState*>(cinfo->err);
-    // libjpeg pads a truncated file with grey and only warns; we refuse it.
-    if (level < 0 && cinfo->err->msg_code == JWRN_JPEG_EOF) st->truncated = true;
+    // libjpeg pads a truncated file, or a damaged stretch of scan data, with
+    // grey and only warns; we refuse both. Stray bytes between markers
+    // (JWRN_EXTRANEOUS_DATA) leave the picture whole and are let through.
+    if (level >= 0) return;
+    if (cinfo->err->msg_code == JWRN_JPEG_EOF) st->truncated = true;
+    else if (cinfo->err->msg_code != JWRN_EXTRANEOUS_DATA && !st->corrupt) {
+        st->corrupt = true;
+        (*cinfo->err->format_message)(cinfo, st->warning);
+    }
 }
 
 struct JpegDecoder {
@@ -103,7 +115,13 @@ void openJpeg(JpegDecoder& d, const std::string& path, bool headerOnly) {
     d.file = std::fopen(path.c_str(), "rb");
     if (!d.file) throw SlideError(path + ": cannot open the file for reading");
     std::string error;
-    if (!jpegStart(d, headerOnly, error)) throw SlideError(path + ": invalid JPEG: " + error);
+    if (!jpegStart(d, headerOnly, error)) {
+        if (d.cinfo.jpeg_color_space == JCS_CMYK || d.cinfo.jpeg_color_space == JCS_YCCK) {
+            throw SlideError(path + ": a CMYK JPEG (print colours), which cannot be decoded to RGB here; save it as RGB first "
+                                    "(e.g. ImageMagick: convert IN.jpg -colorspace sRGB OUT.jpg)");
+        }
+        throw SlideError(path + ": invalid JPEG: " + error);
+    }
 }
 
 void decodeJpeg(const std::string& path, const RowSink& sink, const Progress& progress) {
@@ -118,6 +136,10 @@ void decodeJpeg(const std::string& path, const RowSink& sink, const Progress& pr
             throw SlideError(path + ": the JPEG data end early at row " + std::to_string(y) + " of " +
                              std::to_string(h) + " (truncated file)");
         }
+        if (d.err.corrupt) {
+            throw SlideError(path + ": corrupt JPEG data near row " + std::to_string(y) + " of " + std::to_string(h) + ": " + d.err.warning +
+                             " (libjpeg would show a grey region there)");
+        }
         sink(y, row.data());
         if ((y & 63) == 0) {
             progress.throwIfCancelled();
@@ -127,6 +149,15 @@ void decodeJpeg(const std::string& path, const RowSink& sink, const Progress& pr
 }
 
 // ---- PNG -------------------------------------------------------------------
+
+// PNG and TIFF are decoded whole (libpng's simplified API, libtiff's RGBA
+// interface): refuse before allocating what the header declares.
+void checkWholeDecodeBudget(const std::string& path, const char* format, std::uint64_t w, std::uint64_t h) {
+    if (const auto over = overMemoryBudget(multiplyBytes(multiplyBytes(w, h), 4))) {
+        throw SlideError(path + ": this " + format + " of " + std::to_string(w) + " x " + std::to_string(h) + " px is decoded whole, which " +
+                         *over + "; save it as a JPEG (decoded row by row) or a tiled pyramidal TIFF, or crop it with another tool first");
+    }
+}
 
 struct PngImage {
     png_image image{};
@@ -138,6 +169,17 @@ void openPng(PngImage& png, const std::string& path) {
     if (!png_image_begin_read_from_file(&png.image, path.c_str())) {
         throw SlideError(path + ": invalid PNG: " + png.image.message);
     }
+    // Deflate packs at most ~1032:1, and each row holds at least a filter byte
+    // and a bit per pixel: a file smaller than that cannot hold the image its
+    // header declares (a 100-byte header claiming 40,000 x 40,000 px).
+    std::error_code ec;
+    const auto fileSize = static_cast<std::uint64_t>(std::filesystem::file_size(path, ec));
+    const std::uint64_t w = png.image.width, h = png.image.height;
+    const std::uint64_t leastRaw = multiplyBytes(h, 1 + (w + 7) / 8);
+    if (!ec && multiplyBytes(fileSize, 1032) < leastRaw) {
+        throw SlideError(path + ": the header declares " + std::to_string(w) + " x " + std::to_string(h) + " px, more than its " +
+                         std::to_string(fileSize) + " bytes can hold even at deflate's highest compression: the file is truncated or its header corrupt");
+    }
 }
 
 void decodePng(const std::string& path, const RowSink& sink, const Progress& progress) {
@@ -145,6 +187,7 @@ void decodePng(const std::string& path, const RowSink& sink, const Progress& pro
     openPng(png, path);
     png.image.format = PNG_FORMAT_RGBA;
     const int w = static_cast<int>(png.image.width), h = static_cast<int>(png.image.height);
+    checkWholeDecodeBudget(path, "PNG", png.image.width, png.image.height);
     std::vector<std::uint8_t> buffer(PNG_IMAGE_SIZE(png.image));
     progress.update(0.0, "decoding PNG");
     if (!png_image_finish_read(&png.image, nullptr, buffer.data(), 0, nullptr)) {
@@ -166,6 +209,27 @@ struct TiffFile {
     }
 };
 
+// libtiff's RGBA interface reads a tile or strip past the end of a truncated
+// file without an error and leaves the previous tile's pixels in its place:
+// every tile and strip must lie inside the file before anything is decoded.
+void checkTiffDataInFile(TIFF* tif, const std::string& path) {
+    std::error_code ec;
+    const auto fileSize = static_cast<std::uint64_t>(std::filesystem::file_size(path, ec));
+    if (ec) throw SlideError(path + ": cannot read the file's size: " + ec.message());
+    const std::uint32_t count = TIFFIsTiled(tif) ? TIFFNumberOfTiles(tif) : TIFFNumberOfStrips(tif);
+    const char* kind = TIFFIsTiled(tif) ? "tile" : "strip";
+    if (count == 0) throw SlideError(path + ": the TIFF has no " + kind + " offsets");
+    if (count > fileSize) throw SlideError(path + ": the TIFF declares " + std::to_string(count) + " " + kind + "s, more than the file's " + std::to_string(fileSize) + " bytes could hold: the header is corrupt or the file is truncated");
+    for (std::uint32_t i = 0; i < count; ++i) {
+        int err = 0;
+        const std::uint64_t offset = TIFFGetStrileOffsetWithErr(tif, i, &err), bytes = TIFFGetStrileByteCountWithErr(tif, i, &err);
+        if (err) throw SlideError(path + ": the offset or byte count of " + kind + " " + std::to_string(i) + " cannot be read");
+        if (bytes == 0 || offset > fileSize || bytes > fileSize - offset) {
+            throw SlideError(path + ": " + kind + " " + std::to_string(i) + " of " + std::to_string(count) + " (offset " + std::to_string(offset) + ", " + std::to_string(bytes) + " bytes) lies past the end of the file (" + std::to_string(fileSize) + " bytes): the file is truncated");
+        }
+    }
+}
+
 void openTiff(TiffFile& t, const std::string& path) {
     t.tif = openTiffCollectingErrors(path, "r", &t.errors);
     if (!t.tif) throw SlideError(path + ": invalid TIFF: " + (t.errors.empty() ? "cannot open" : t.errors));
@@ -178,6 +242,8 @@ void decodeTiff(const std::string& path, const RowSink& sink, const Progress& pr
     TIFFGetField(t.tif, TIFFTAG_IMAGEWIDTH, &w);
     TIFFGetField(t.tif, TIFFTAG_IMAGELENGTH, &h);
     if (w == 0 || h == 0) throw SlideError(path + ": TIFF has no image width/length");
+    checkTiffDataInFile(t.tif, path);
+    checkWholeDecodeBudget(path, "TIFF", w, h);
     std::vector<std::uint32_t> raster(static_cast<std::size_t>(w) * h);
     progress.update(0.0, "decoding TIFF");
     if (!TIFFReadRGBAImageOriented(t.tif, w, h, raster.data(), ORIENTATION_TOPLEFT, 0) || !t.errors.empty()) {
@@ -217,6 +283,9 @@ ImageInfo probeImage(const std::string& path) {
         std::uint32_t w = 0, h = 0;
         TIFFGetField(t.tif, TIFFTAG_IMAGEWIDTH, &w);
         TIFFGetField(t.tif, TIFFTAG_IMAGELENGTH, &h);
+        if (w > static_cast<std::uint32_t>(std::numeric_limits<int>::max()) || h > static_cast<std::uint32_t>(std::numeric_limits<int>::max()))
+            throw SlideError(path + ": the TIFF declares " + std::to_string(w) + " x " + std::to_string(h) + " px, more than is supported");
+        checkTiffDataInFile(t.tif, path);
         info.width = static_cast<int>(w);
         info.height = static_cast<int>(h);
     }

@@ -3,6 +3,8 @@
 // in memory (a quarter of level 0 and less) until finish() writes them.
 #include "core/slide/PyramidTiffWriter.h"
 
+#include "core/common/MemoryBudget.h"
+
 #include "core/slide/TiffOpen.h"
 
 #include <tiffio.h>
@@ -156,6 +158,16 @@ PyramidTiffWriter::PyramidTiffWriter(std::string path, int width, int height, Py
     while (std::max(d.levelSizes.back().first, d.levelSizes.back().second) > d.opts.smallestLevel) {
         const auto [w, h] = d.levelSizes.back();
         d.levelSizes.emplace_back((w + step - 1) / step, (h + step - 1) / step);
+    }
+    // One band of tiles of level 0 and the whole of level 1 are held in memory.
+    const std::uint64_t held = multiplyBytes(multiplyBytes(static_cast<std::uint64_t>(width), static_cast<std::uint64_t>(d.opts.tileSize)), 3) +
+                               (d.levelSizes.size() > 1 ? multiplyBytes(multiplyBytes(static_cast<std::uint64_t>(d.levelSizes[1].first),
+                                                                                      static_cast<std::uint64_t>(d.levelSizes[1].second)),
+                                                                        3)
+                                                        : 0);
+    if (const auto over = overMemoryBudget(held)) {
+        throw SlideError(d.path + ": writing a " + std::to_string(width) + " x " + std::to_string(height) + " px pyramid with " +
+                         std::to_string(d.opts.tileSize) + " px tiles " + *over + "; convert a crop (--crop X,Y,W,H) or use smaller tiles");
     }
     d.strip.width = width;
     d.strip.data.resize(static_cast<std::size_t>(width) * d.opts.tileSize * 3);

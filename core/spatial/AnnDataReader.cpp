@@ -9,6 +9,7 @@
 #include <algorithm>
 #include <atomic>
 #include <cmath>
+#include <cstdio>
 #include <limits>
 #include <mutex>
 #include <sstream>
@@ -213,10 +214,13 @@ private:
                 const auto shape = f_.shape(path);
                 if (shape.size() != 2) fail(path, "must be 2-D, found " + std::to_string(shape.size()) + "-D");
                 const Hdf5Type t = f_.type(path);
-                auto m = ExpressionMatrix::denseFromBulk(
-                    shape[0], shape[1],
-                    f_.readFloatsBulk(path, [this](const float*, std::size_t, std::size_t) { checkStop(); }));
-                m.setIntegerValued(t.cls == Hdf5Class::Integer);
+                // Float counts that are all whole numbers are counts too (as for sparse X).
+                std::atomic<bool> allWhole{true};
+                auto m = ExpressionMatrix::denseFromBulk(shape[0], shape[1], f_.readFloatsBulk(path, [&](const float* v, std::size_t, std::size_t n) {
+                    checkStop();
+                    if (t.cls != Hdf5Class::Integer && !allIntegral(v, n)) allWhole.store(false, std::memory_order_relaxed);
+                }));
+                m.setIntegerValued(t.cls == Hdf5Class::Integer || allWhole.load());
                 return m;
             }
             std::string enc = encoding(path);
@@ -295,7 +299,13 @@ private:
             const std::string p = "/uns/spatial/" + library + "/scalefactors/spot_diameter_fullres";
             if (f_.isDataset(p)) {
                 const auto v = f_.readDoubles(p);
-                if (!v.empty() && std::isfinite(v[0]) && v[0] > 0) ds.spotDiameter = v[0];
+                // A spot of no or negative size would draw nothing, or be taken as "unknown" without a word.
+                if (v.size() != 1 || !std::isfinite(v[0]) || v[0] <= 0) {
+                    char found[32] = "none";
+                    if (!v.empty()) std::snprintf(found, sizeof found, "%g", v[0]);
+                    fail(p, std::string("must hold one positive number, found ") + found);
+                }
+                ds.spotDiameter = v[0];
                 return;
             }
         }

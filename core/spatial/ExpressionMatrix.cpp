@@ -5,6 +5,8 @@
 
 #include <algorithm>
 #include <cmath>
+#include <limits>
+#include <tuple>
 #include <stdexcept>
 
 namespace hescape {
@@ -96,6 +98,30 @@ ExpressionMatrix ExpressionMatrix::sparseFromBulk(MatrixLayout layout, std::int6
 
 std::int64_t ExpressionMatrix::storedValues() const {
     return layout_ == MatrixLayout::Dense ? rows_ * cols_ : static_cast<std::int64_t>(data_.size());
+}
+
+ExpressionMatrix::ValueSummary ExpressionMatrix::summariseValues() const {
+    const std::span<const float> values = layout_ == MatrixLayout::Dense ? dense_ : data_;
+    // The (row, column) of stored value k: the compressed axis from indptr, the other from indices.
+    const auto locate = [&](std::size_t k) -> std::pair<std::int64_t, std::int64_t> {
+        if (layout_ == MatrixLayout::Dense) return {static_cast<std::int64_t>(k) / cols_, static_cast<std::int64_t>(k) % cols_};
+        const auto major = static_cast<std::int64_t>(std::upper_bound(indptr_.begin(), indptr_.end(), static_cast<std::int64_t>(k)) - indptr_.begin()) - 1;
+        const std::int64_t minor = indices_[k];
+        return layout_ == MatrixLayout::Csr ? std::make_pair(major, minor) : std::make_pair(minor, major);
+    };
+    ValueSummary s;
+    float lo = std::numeric_limits<float>::max();
+    for (std::size_t k = 0; k < values.size(); ++k) {
+        const float v = values[k];
+        if (!std::isfinite(v)) {
+            if (s.nonFinite++ == 0) std::tie(s.nonFiniteRow, s.nonFiniteCol) = locate(k);
+            continue;
+        }
+        lo = std::min(lo, v);
+        if (v < 0 && s.negative++ == 0) std::tie(s.negativeRow, s.negativeCol) = locate(k);
+    }
+    s.min = values.size() > static_cast<std::size_t>(s.nonFinite) ? lo : 0.0f;
+    return s;
 }
 
 std::vector<float> ExpressionMatrix::column(std::int64_t col) const {

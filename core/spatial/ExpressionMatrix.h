@@ -53,6 +53,16 @@ public:
     bool integerValued() const { return integerValued_; }
     void setIntegerValued(bool v) { integerValued_ = v; }
 
+    // What the stored values are, from one pass over them: how many are NaN
+    // or infinite and how many negative, where the first of each is (row,
+    // column; -1 when none), and the smallest finite stored value.
+    struct ValueSummary {
+        std::int64_t nonFinite = 0, negative = 0;
+        std::int64_t nonFiniteRow = -1, nonFiniteCol = -1, negativeRow = -1, negativeCol = -1;
+        float min = 0;
+    };
+    ValueSummary summariseValues() const;
+
     // One gene's values for every observation (zeros filled in).
     std::vector<float> column(std::int64_t col) const;
     // One observation's values for every gene.

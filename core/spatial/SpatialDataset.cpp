@@ -2,6 +2,9 @@
 // that every per-observation array has the same length.
 #include "core/spatial/SpatialDataset.h"
 
+#include <string_view>
+#include <unordered_map>
+
 #include <cmath>
 #include <filesystem>
 #include <sstream>
@@ -81,6 +84,28 @@ void SpatialDataset::validate() const {
         if (c.size() != n) fail("obs/" + c.name, c.size(), n);
     for (const auto& [name, e] : obsm)
         if (static_cast<std::size_t>(e.rows) != n) fail("obsm/" + name, static_cast<std::size_t>(e.rows), n);
+    // NaN or infinite expression would colour, normalise and train as if it were data.
+    const auto checkFinite = [&](const ExpressionMatrix& m, const std::string& field) {
+        const ExpressionMatrix::ValueSummary v = m.summariseValues();
+        if (v.nonFinite == 0) return;
+        const auto r = static_cast<std::size_t>(v.nonFiniteRow), c = static_cast<std::size_t>(v.nonFiniteCol);
+        throw DatasetError(source + ": " + field + " holds " + std::to_string(v.nonFinite) + " NaN or infinite value" + (v.nonFinite > 1 ? "s" : "") +
+                           ", the first at observation " + std::to_string(r) + (r < obsNames.size() ? " ('" + obsNames[r] + "')" : std::string()) +
+                           ", gene " + std::to_string(c) + (c < geneNames.size() ? " ('" + geneNames[c] + "')" : std::string()) +
+                           "; expression must be finite");
+    };
+    checkFinite(expression, "X");
+    if (rawCounts) checkFinite(*rawCounts, "layers/counts");
+    // Observations are matched to runs and sessions by name: two with one name would be confused.
+    std::unordered_map<std::string_view, std::size_t> seen;
+    seen.reserve(n);
+    for (std::size_t i = 0; i < n; ++i) {
+        const auto [at, fresh] = seen.emplace(obsNames[i], i);
+        if (!fresh) {
+            throw DatasetError(source + ": observation names are not unique: '" + obsNames[i] + "' is observation " + std::to_string(at->second) +
+                               " and " + std::to_string(i) + " (make them unique, e.g. anndata's obs_names_make_unique())");
+        }
+    }
     for (std::size_t i = 0; i < coordinates.size(); ++i) {
         if (!std::isfinite(coordinates[i].x) || !std::isfinite(coordinates[i].y)) {
             throw DatasetError(source + ": coordinates of observation " + std::to_string(i) +

@@ -190,6 +190,16 @@ private Q_SLOTS:
                                        << QStringLiteral("field channels[0]: gamma: expected a finite number");
         QTest::newRow("genes") << QByteArray("{\"hescape_session\": 1, " + slide + R"(, "coloring": {"genes": ["A", 3]}})")
                                << QStringLiteral("field coloring.genes: expected an array of strings");
+        QTest::newRow("transform of zeros") << QByteArray("{\"hescape_session\": 1, " + slide + R"(, "registration": {"transform": [0, 0, 0, 0, 0, 0]}})")
+                                            << QStringLiteral("field registration.transform: not an invertible map");
+        QTest::newRow("transform of 1e308") << QByteArray("{\"hescape_session\": 1, " + slide + R"(, "registration": {"transform": [1e308, 0, 0, 0, 1e308, 0]}})")
+                                            << QStringLiteral("field registration.transform: not an invertible map");
+        QTest::newRow("vmin above vmax") << QByteArray("{\"hescape_session\": 1, " + slide + R"(, "coloring": {"auto_range": false, "vmin": 5, "vmax": 2}})")
+                                         << QStringLiteral("field coloring.vmax: must be greater than vmin (5)");
+        QTest::newRow("unknown colormap") << QByteArray("{\"hescape_session\": 1, " + slide + R"(, "coloring": {"colormap": "jet"}})")
+                                          << QStringLiteral("field coloring.colormap: \"jet\" is not one of viridis");
+        QTest::newRow("unknown normalisation") << QByteArray("{\"hescape_session\": 1, " + slide + R"(, "coloring": {"normalisation": "tpm"}})")
+                                               << QStringLiteral("field coloring.normalisation: \"tpm\" is not one of raw, log1p");
     }
     void malformedFilesNameTheField() {
         QFETCH(QByteArray, json);

@@ -22,6 +22,9 @@
 
 #include <QtTest/QtTest>
 
+#include <filesystem>
+#include <fstream>
+
 #include <QCryptographicHash>
 #include <QFile>
 
@@ -588,6 +591,44 @@ private Q_SLOTS:
             QFAIL("no error");
         } catch (const std::runtime_error& err) {
             QVERIFY2(QString(err.what()).startsWith(QString::fromStdString(c.checkpoint) + ": made for another model:"), err.what());
+        }
+        // 40 KB zeroed in the middle (LibTorch alone loaded that without a word): the
+        // ZIP's own CRC-32 names the damaged entry, for weights and for resuming alike.
+        const std::string damaged = c.checkpoint + ".damaged";
+        std::filesystem::copy_file(c.checkpoint, damaged);
+        {
+            std::fstream f(damaged, std::ios::in | std::ios::out | std::ios::binary);
+            const auto size = static_cast<std::streamoff>(std::filesystem::file_size(damaged));
+            f.seekp(size / 2 - 20000);
+            const std::string zeros(40000, '\0');
+            f.write(zeros.data(), static_cast<std::streamsize>(zeros.size()));
+        }
+        try {
+            u.loadWeights(damaged);
+            QFAIL("no error");
+        } catch (const std::runtime_error& err) {
+            QVERIFY2(QString(err.what()).startsWith(QString::fromStdString(damaged) + ": entry ") && QString(err.what()).contains("is damaged"), err.what());
+        }
+    }
+
+    // X holding scaled values (negative somewhere) would train as if counts: refused, naming file, section and the first value.
+    void negativeCountsAreRefused() {
+        QTemporaryDir dir;
+        const QString copy = dir.filePath("B4.h5ad");
+        QVERIFY(QFile::copy(QStringLiteral(HESCAPE_SOURCE_DIR "/resources/demo/her2st/B4.h5ad"), copy));
+        QFile::setPermissions(copy, QFile::ReadOwner | QFile::WriteOwner);
+        const auto r = hescape::test::runPython("import h5py, sys\nwith h5py.File(sys.argv[1], 'r+') as f:\n"
+            "    x = f['X'][()].astype('f4'); x[3, 5] = -0.25; attrs = dict(f['X'].attrs); del f['X']\n"
+            "    f.create_dataset('X', data=x).attrs.update(attrs)", {copy});
+        QVERIFY2(r.exitCode == 0, r.err.constData());
+        TrainConfig c = twoSectionConfig();
+        c.sections[0].dataset = copy.toStdString();
+        try {
+            ClipTrainer(c).prepare();
+            QFAIL("no error");
+        } catch (const std::invalid_argument& e) {
+            const QString why = e.what();
+            QVERIFY2(why.startsWith(copy + " (section B4): X holds 1 negative values (min -0.250000") && why.contains("needs raw counts"), e.what());
         }
     }
 

@@ -6,6 +6,7 @@
 #include "core/engine/RunResultsFile.h"
 #include "core/eval/SimilarityMaps.h"
 #include "core/io/Hdf5File.h"
+#include "tests/core/TestSupport.h"
 
 #include <QTemporaryDir>
 #include <QtTest/QtTest>
@@ -101,6 +102,36 @@ private Q_SLOTS:
             } catch (const Hdf5Error& err) {
                 QVERIFY2(std::string(err.what()).find(bad) == 0, err.what());
             }
+        }
+        // A byte of the image embeddings changed on disk: their Fletcher-32 checksum refuses them (h5py agrees).
+        const std::string damaged = dir.filePath("damaged.h5").toStdString();
+        const auto flip = hescape::test::runPython(R"(
+import h5py, shutil, sys
+shutil.copy(sys.argv[1], sys.argv[2])
+with h5py.File(sys.argv[2], 'r') as f:
+    d = f['/embeddings/test/image']
+    assert d.fletcher32
+    at = d.id.get_chunk_info(0).byte_offset + 5
+with open(sys.argv[2], 'r+b') as f:
+    f.seek(at)
+    b = f.read(1)
+    f.seek(at)
+    f.write(bytes([b[0] ^ 0x10]))
+try:
+    h5py.File(sys.argv[2], 'r')['/embeddings/test/image'][()]
+    print('h5py read it')
+except OSError:
+    print('h5py refused it')
+)", {QString::fromStdString(path), QString::fromStdString(damaged)});
+        QVERIFY2(flip.exitCode == 0, flip.err.constData());
+        QCOMPARE(flip.out.trimmed(), QByteArray("h5py refused it"));
+        try {
+            readRunEmbeddings(damaged);
+            QFAIL("no error");
+        } catch (const Hdf5Error& err) {
+            QVERIFY2(std::string(err.what()).find("/embeddings/test/image") != std::string::npos &&
+                         std::string(err.what()).find("Fletcher-32") != std::string::npos,
+                     err.what());
         }
         e.gene[3] = std::numeric_limits<float>::quiet_NaN();
         writeEmbeddings(path, {"G1"}, "ckpt", {e});

@@ -1,9 +1,13 @@
 // convertToPyramidTiff: a generated PNG/JPEG converted whole or cropped,
 // checked for output size, levels, recorded MPP and the pixel content of the
 // cropped region; progress reporting; cancellation at every stage leaves no
-// output and no temporary file behind.
+// output and no temporary file behind; a tiled TIFF cut short (written by
+// tifffile) and a 218-byte header declaring 1,000,000 x 1,000,000 px are
+// refused before anything is decoded or allocated, and a pyramid larger
+// than the memory budget is refused with what to do.
 #include "core/slide/ImageDecoder.h"
 #include "core/slide/PyramidTiffConverter.h"
+#include "core/slide/PyramidTiffWriter.h"
 #include "core/slide/Slide.h"
 #include "tests/core/TestSupport.h"
 
@@ -155,6 +159,84 @@ private Q_SLOTS:
             QVERIFY2(contains(e.what(), toPath(truncated)), e.what());
         }
         QCOMPARE(QDir(out.path()).entryList(QDir::Files), QStringList{"half.jpg"});
+    }
+
+    void truncatedTiledTiffIsRefused_data() {
+        QTest::addColumn<QString>("compression");
+        QTest::newRow("uncompressed") << "None";
+        QTest::newRow("deflate") << "'zlib'";
+    }
+
+    // libtiff's RGBA reader fills the tiles past the end with the previous
+    // tile's pixels and reports nothing; the converter used to write that.
+    void truncatedTiledTiffIsRefused() {
+        QFETCH(QString, compression);
+        QTemporaryDir out;
+        const QString cut = out.filePath("cut.tif");
+        const auto r = runPython(QStringLiteral(R"(
+import sys, numpy as np, tifffile
+img = (np.random.default_rng(0).random((512, 512, 3)) * 255).astype(np.uint8)
+tifffile.imwrite(sys.argv[1] + '.whole', img, tile=(64, 64), photometric='rgb', compression=%1)
+data = open(sys.argv[1] + '.whole', 'rb').read()
+open(sys.argv[1], 'wb').write(data[:len(data) // 2])
+)").arg(compression), {cut});
+        QVERIFY2(r.exitCode == 0, r.err.constData());
+        try {
+            convertToPyramidTiff(toPath(cut), toPath(out.filePath("never.tiff")), PyramidConversion{});
+            QFAIL("expected SlideError");
+        } catch (const SlideError& e) {
+            QVERIFY2(contains(e.what(), toPath(cut)) && contains(e.what(), "lies past the end of the file") && contains(e.what(), "truncated"), e.what());
+        }
+        QVERIFY(!QFileInfo::exists(out.filePath("never.tiff")));
+        // The whole file converts.
+        convertToPyramidTiff(toPath(cut + ".whole"), toPath(out.filePath("whole.tiff")), PyramidConversion{});
+        QVERIFY(QFileInfo::exists(out.filePath("whole.tiff")));
+    }
+
+    void declaredSizesAreCheckedBeforeAllocating() {
+        QTemporaryDir out;
+        // A strip TIFF header declaring 1,000,000 x 1,000,000 px with one strip per row, 218 bytes in all.
+        const QString header = out.filePath("huge.tif");
+        const auto r = runPython(QStringLiteral(R"(
+import struct, sys
+w = h = 1000000
+tags = [(256, 4, 1, w), (257, 4, 1, h), (258, 3, 1, 8), (259, 3, 1, 1), (262, 3, 1, 1), (273, 4, 1, 200),
+        (277, 3, 1, 1), (278, 4, 1, 1), (279, 4, 1, w)]
+ifd = struct.pack('<H', len(tags)) + b''.join(struct.pack('<HHII', *t) for t in tags) + struct.pack('<I', 0)
+data = bytes([73, 73, 42, 0]) + struct.pack('<I', 8) + ifd
+open(sys.argv[1], 'wb').write(data + bytes(218 - len(data)))
+)"), {header});
+        QVERIFY2(r.exitCode == 0, r.err.constData());
+        try {
+            probeImage(toPath(header));
+            QFAIL("expected SlideError");
+        } catch (const SlideError& e) {
+            QVERIFY2(contains(e.what(), "declares 1000000 strips, more than the file's 218 bytes could hold"), e.what());
+        }
+        // A PNG of a signature, an IHDR declaring 40,000 x 40,000 RGBA px, one small IDAT and an IEND: 69 bytes.
+        const QString png = out.filePath("huge.png");
+        const auto p = runPython(QStringLiteral(R"(
+import struct, sys, zlib
+def chunk(kind, data):
+    return struct.pack('>I', len(data)) + kind + data + struct.pack('>I', zlib.crc32(kind + data))
+ihdr = struct.pack('>IIBBBBB', 40000, 40000, 8, 6, 0, 0, 0)
+open(sys.argv[1], 'wb').write(bytes([137, 80, 78, 71, 13, 10, 26, 10]) + chunk(b'IHDR', ihdr) + chunk(b'IDAT', zlib.compress(bytes(64))) + chunk(b'IEND', b''))
+)"), {png});
+        QVERIFY2(p.exitCode == 0, p.err.constData());
+        try {
+            convertToPyramidTiff(toPath(png), toPath(out.filePath("never.tiff")), PyramidConversion{});
+            QFAIL("expected SlideError");
+        } catch (const SlideError& e) {
+            QVERIFY2(contains(e.what(), "declares 40000 x 40000 px, more than its 69 bytes can hold"), e.what());
+        }
+        // A pyramid whose level 1 alone is beyond half the memory: refused by the writer, with the way out.
+        try {
+            PyramidTiffWriter writer(toPath(out.filePath("big.tiff")), 2000000000, 2000000000, PyramidTiffOptions{});
+            QFAIL("expected SlideError");
+        } catch (const SlideError& e) {
+            QVERIFY2(contains(e.what(), "more than half of this machine's memory") && contains(e.what(), "--crop"), e.what());
+        }
+        QCOMPARE(QDir(out.path()).entryList(QDir::Files), (QStringList{"huge.png", "huge.tif"}));
     }
 
     // Cancelled before starting, while decoding, or while writing the lower

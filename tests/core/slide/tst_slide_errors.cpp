@@ -85,6 +85,9 @@ private Q_SLOTS:
         QTest::newRow("truncated JPEG (header intact)") << "truncjpeg" << "trunc.jpg" << "truncated";
         QTest::newRow("truncated JPEG to 10%") << "truncjpeg10" << "trunc10.jpg" << "";
         QTest::newRow("truncated PNG") << "truncpng" << "trunc.png" << "PNG";
+        // libjpeg shows damaged scan data as a grey stretch and only warns.
+        QTest::newRow("corrupt JPEG scan data") << "corruptscan" << "scan.jpg" << "corrupt JPEG data near row";
+        QTest::newRow("CMYK JPEG (Pillow)") << "cmyk" << "cmyk.jpg" << "CMYK JPEG";
         QTest::newRow("path with spaces and UTF-8") << "text" << "dossier été/lame ü.svs" << "neither";
     }
 
@@ -105,6 +108,16 @@ private Q_SLOTS:
         else if (kind == "truncjpeg") QVERIFY(truncateFile(jpeg_, file, 0.5));
         else if (kind == "truncjpeg10") QVERIFY(truncateFile(jpeg_, file, 0.1));
         else if (kind == "truncpng") QVERIFY(truncateFile(png_, file, 0.5));
+        else if (kind == "corruptscan") {
+            QFile f(jpeg_);
+            QVERIFY(f.open(QIODevice::ReadOnly));
+            QByteArray bytes = f.readAll();
+            for (qsizetype i = bytes.size() / 2; i < bytes.size() / 2 + 300; ++i) bytes[i] = '\x37';
+            QVERIFY(writeFile(file, bytes));
+        } else if (kind == "cmyk") {
+            const auto r = runPython("import sys; from PIL import Image; Image.new('CMYK', (64, 48), (0, 60, 120, 10)).save(sys.argv[1], 'JPEG')", {file});
+            QVERIFY2(r.exitCode == 0, r.err.constData());
+        }
         else QCOMPARE(kind, QStringLiteral("missing"));
 
         const std::string path = toPath(file);

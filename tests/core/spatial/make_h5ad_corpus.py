@@ -35,6 +35,7 @@ spatial = np.column_stack([np.arange(n_obs) * 100.0 + 0.5, np.arange(n_obs) * 50
 variants = {
     "dense_int.h5ad": counts.astype(np.int32),
     "dense_float.h5ad": (counts / 2.0).astype(np.float32),
+    "dense_float_counts.h5ad": counts.astype(np.float32),  # counts stored as floats: still counts
     "csr_float.h5ad": sp.csr_matrix(np.log1p(counts).astype(np.float32)),
     "csc_int.h5ad": sp.csc_matrix(counts),
 }
@@ -91,6 +92,13 @@ broken("bad_codes.h5ad", lambda f: replace(f, "obs/region/codes", np.full(n_obs,
 broken("bad_nan_coords.h5ad", lambda f: replace(f, "obsm/spatial", np.where(np.arange(n_obs * 2).reshape(n_obs, 2) == 6, np.nan, spatial)))
 broken("bad_obs_length.h5ad", lambda f: replace(f, "obs/n_counts", np.zeros(n_obs + 2)))
 broken("bad_encoding.h5ad", lambda f: f["X"].attrs.__setitem__("encoding-type", "coo_matrix"))
+broken("bad_nan_X.h5ad", lambda f: f["X/data"].__setitem__(4, np.nan))
+broken("bad_inf_X.h5ad", lambda f: f["X"].__setitem__((5, 3), np.inf), base="dense_float.h5ad")
+broken("bad_dup_obs.h5ad", lambda f: f["obs/_index"].__setitem__(4, f["obs/_index"][1]))
+broken("negative_X.h5ad", lambda f: f["X/data"].__setitem__(2, -1.5))  # readable, but not counts
+# h5py's own LZF filter, which Debian's HDF5 library does not have.
+ad.read_h5ad(os.path.join(out, "csr_float.h5ad")).write_h5ad(os.path.join(out, "bad_lzf.h5ad"), compression="lzf")
+broken("bad_spot_diameter.h5ad", lambda f: replace(f, "uns/spatial/lib1/scalefactors/spot_diameter_fullres", -89.5))
 broken("bad_var_length.h5ad", lambda f: replace(f, "var/_index", np.array([b"g1", b"g2"], dtype=object).astype("S2")))
 with open(os.path.join(out, "csr_float.h5ad"), "rb") as src, open(os.path.join(out, "bad_truncated.h5ad"), "wb") as dst:
     data = src.read()

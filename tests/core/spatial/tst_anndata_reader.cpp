@@ -61,6 +61,7 @@ private Q_SLOTS:
         QTest::addColumn<bool>("integers");
         QTest::newRow("dense int32") << "dense_int.h5ad" << int(MatrixLayout::Dense) << true;
         QTest::newRow("dense float32") << "dense_float.h5ad" << int(MatrixLayout::Dense) << false;
+        QTest::newRow("dense float32 counts") << "dense_float_counts.h5ad" << int(MatrixLayout::Dense) << true;
         QTest::newRow("csr float32") << "csr_float.h5ad" << int(MatrixLayout::Csr) << false;
         QTest::newRow("csc int64") << "csc_int.h5ad" << int(MatrixLayout::Csc) << true;
         QTest::newRow("old categoricals") << "old_categorical.h5ad" << int(MatrixLayout::Csr) << false;
@@ -217,6 +218,14 @@ private Q_SLOTS:
         QTest::newRow("obs length") << "bad_obs_length.h5ad" << "obs/n_counts" << "expected 7";
         QTest::newRow("encoding") << "bad_encoding.h5ad" << "/X" << "unknown encoding 'coo_matrix'";
         QTest::newRow("var length") << "bad_var_length.h5ad" << "/X" << "var has 2 genes";
+        QTest::newRow("negative spot diameter") << "bad_spot_diameter.h5ad" << "/uns/spatial/lib1/scalefactors/spot_diameter_fullres"
+                                                << "must hold one positive number, found -89.5";
+        QTest::newRow("LZF compression") << "bad_lzf.h5ad" << "reading" << "LZF filter, id 32000, which this HDF5 library does not have";
+        QTest::newRow("NaN in X") << "bad_nan_X.h5ad" << "X holds 1 NaN or infinite value" << "expression must be finite";
+        QTest::newRow("infinity in X") << "bad_inf_X.h5ad" << "X holds 1 NaN or infinite value, the first at observation 5 ('spot5'), gene 3 ('KRT5')"
+                                       << "must be finite";
+        QTest::newRow("duplicate observation names") << "bad_dup_obs.h5ad" << "observation names are not unique: 'spot1' is observation 1 and 4"
+                                                     << "obs_names_make_unique";
         QTest::newRow("truncated") << "bad_truncated.h5ad" << "" << "HDF5";
         QTest::newRow("indices, direct path") << "bad_bulk_indices.h5ad" << "/X"
                                               << "indices[1500000] = 2000 is outside 0..1999";
@@ -227,6 +236,16 @@ private Q_SLOTS:
                                                          << "lie beyond the end of the file";
         QTest::newRow("not HDF5") << "bad_not_hdf5.h5ad" << "" << "not an HDF5 file";
         QTest::newRow("missing") << "nope.h5ad" << "" << "no such file";
+    }
+
+    // Negative values read (X may hold scaled data for display) but are reported, with where the first is.
+    void negativeValuesAreFound() {
+        const SpatialDataset ds = readAnnData(file("negative_X.h5ad"));
+        const ExpressionMatrix::ValueSummary v = ds.expression.summariseValues();
+        QCOMPARE(v.negative, std::int64_t{1});
+        QCOMPARE(v.min, -1.5f);
+        QCOMPARE(ds.expression.row(v.negativeRow)[static_cast<std::size_t>(v.negativeCol)], -1.5f);
+        QCOMPARE(readAnnData(file("csr_float.h5ad")).expression.summariseValues().negative, std::int64_t{0});
     }
 
     void badFilesNameFileAndField() {

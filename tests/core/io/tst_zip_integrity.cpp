@@ -1,0 +1,119 @@
+// verifyZipCrcs against archives Python's zipfile writes (stored, deflated,
+// ZIP64 records), the same archives damaged (a flipped byte in one entry's
+// data names that entry; zipfile's own testzip() agrees), truncated, and
+// bytes that are no archive at all.
+#include "core/io/ZipIntegrity.h"
+#include "tests/core/TestSupport.h"
+
+#include <QFile>
+#include <QTemporaryDir>
+#include <QtTest/QtTest>
+
+using namespace hescape;
+using hescape::test::runPython;
+
+namespace {
+
+// Writes `path` with entries a (stored), b (deflated), c (stored, ZIP64 extra) and prints
+// the byte offset of b's data.
+const char* kWriter = R"(
+import sys, zipfile, os
+path = sys.argv[1]
+with zipfile.ZipFile(path, 'w') as z:
+    z.writestr(zipfile.ZipInfo('archive/a'), bytes(range(256)) * 400, compress_type=zipfile.ZIP_STORED)
+    z.writestr(zipfile.ZipInfo('archive/b'), b'hescape ' * 20000, compress_type=zipfile.ZIP_DEFLATED)
+    with z.open(zipfile.ZipInfo('archive/c'), 'w', force_zip64=True) as f:
+        f.write(os.urandom(70000))
+with zipfile.ZipFile(path) as z:
+    info = z.getinfo('archive/a')
+    print(info.header_offset + 30 + len(info.filename.encode()) + len(info.extra) + 1000)
+)";
+
+QByteArray readAll(const QString& path) {
+    QFile f(path);
+    return f.open(QIODevice::ReadOnly) ? f.readAll() : QByteArray();
+}
+
+void writeAll(const QString& path, const QByteArray& bytes) {
+    QFile f(path);
+    QVERIFY(f.open(QIODevice::WriteOnly));
+    QCOMPARE(f.write(bytes), bytes.size());
+}
+
+QString failure(const QString& path) {
+    try {
+        verifyZipCrcs(path.toStdString());
+    } catch (const ZipIntegrityError& e) {
+        return QString::fromStdString(e.what());
+    }
+    return {};
+}
+
+}  // namespace
+
+class TestZipIntegrity : public QObject {
+    Q_OBJECT
+    QTemporaryDir dir_;
+    QString good_;
+    qint64 aData_ = 0;
+
+private Q_SLOTS:
+    void initTestCase() {
+        good_ = dir_.filePath("good.zip");
+        const auto r = runPython(kWriter, {good_});
+        QVERIFY2(r.exitCode == 0, r.err.constData());
+        aData_ = r.out.trimmed().toLongLong();
+        QVERIFY(aData_ > 0);
+    }
+
+    void intactArchivePasses() {
+        const ZipCheck c = verifyZipCrcs(good_.toStdString());
+        QCOMPARE(c.entries, std::uint64_t{3});
+        QCOMPARE(c.bytes, std::uint64_t{256 * 400 + 8 * 20000 + 70000});
+    }
+
+    void flippedByteNamesTheEntry() {
+        QByteArray bytes = readAll(good_);
+        bytes[aData_] = static_cast<char>(bytes[aData_] ^ 0x40);
+        const QString bad = dir_.filePath("flipped.zip");
+        writeAll(bad, bytes);
+        const QString why = failure(bad);
+        QVERIFY2(why.contains("flipped.zip") && why.contains("entry archive/a is damaged"), qPrintable(why));
+        // Python's zipfile finds the same entry.
+        const auto r = runPython("import sys, zipfile; print(zipfile.ZipFile(sys.argv[1]).testzip())", {bad});
+        QCOMPARE(r.out.trimmed(), QByteArray("archive/a"));
+    }
+
+    void zeroedMiddleIsCaught() {
+        // As a checkpoint damaged on disk: 20 KB of zeros in the middle.
+        QByteArray bytes = readAll(good_);
+        const qint64 mid = bytes.size() / 2;
+        for (qint64 i = mid - 10000; i < mid + 10000; ++i) bytes[i] = 0;
+        const QString bad = dir_.filePath("zeroed.zip");
+        writeAll(bad, bytes);
+        QVERIFY2(failure(bad).contains("is damaged"), qPrintable(failure(bad)));
+    }
+
+    void truncatedAndForeignFilesAreRefused() {
+        const QByteArray bytes = readAll(good_);
+        const QString cut = dir_.filePath("cut.zip");
+        writeAll(cut, bytes.left(bytes.size() / 2));
+        QVERIFY2(failure(cut).contains("no end-of-central-directory record"), qPrintable(failure(cut)));
+        const QString cutTail = dir_.filePath("cut-tail.zip");  // the directory survives, the data does not
+        QByteArray tail = bytes;
+        tail.remove(1000, 5000);
+        writeAll(cutTail, tail);
+        QVERIFY(!failure(cutTail).isEmpty());
+        const QString noise = dir_.filePath("noise.ckpt");
+        QByteArray random(5000, '\0');
+        for (int i = 0; i < random.size(); ++i) random[i] = static_cast<char>((i * 7919) % 251);
+        writeAll(noise, random);
+        QVERIFY2(failure(noise).contains("noise.ckpt: not a ZIP archive"), qPrintable(failure(noise)));
+        writeAll(dir_.filePath("tiny"), "PK");
+        QVERIFY(failure(dir_.filePath("tiny")).contains("too short"));
+        QVERIFY(failure(dir_.filePath("missing")).contains("cannot be read"));
+    }
+};
+
+QTEST_MAIN(TestZipIntegrity)
+#include "tst_zip_integrity.moc"
