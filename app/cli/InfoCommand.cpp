@@ -241,7 +241,13 @@ void printDatasetJson(const SpatialDataset& d) {
         std::cout << (first ? "" : ", ") << jsonString(name) << ": [" << e.rows << ", " << e.dims << "]";
         first = false;
     }
-    std::cout << "}\n}\n";
+    // A Visium folder's images that can be the slide (as in the text output).
+    std::cout << "},\n  \"images\": [";
+    const auto images = visiumSlideImages(d);
+    for (std::size_t i = 0; i < images.size(); ++i)
+        std::cout << (i ? ", " : "") << "{\"name\": " << jsonString(images[i].name) << ", \"path\": " << jsonString(images[i].path)
+                  << ", \"placed\": " << (images[i].placed ? "true" : "false") << ", \"note\": " << jsonString(images[i].note) << "}";
+    std::cout << "]\n}\n";
 }
 
 // A HEST-1k folder: its samples first (the data set printed after them is the first sample's).

@@ -5,6 +5,7 @@
 
 #include "app/studio/model/StudioDocument.h"
 #include "app/studio/tasks/TaskService.h"
+#include "core/eval/RunMetrics.h"
 #include "core/eval/SimilarityMaps.h"
 #include "core/spatial/ExpressionValues.h"
 #include "core/spatial/SectionGrid.h"
@@ -22,6 +23,7 @@
 #include <algorithm>
 #include <cmath>
 #include <limits>
+#include <map>
 
 namespace hescape {
 
@@ -170,6 +172,28 @@ void SectionGridWindow::matchRun() {
     for (const auto& s : sections_.sections)
         rows_.push_back(run ? matchObservations(*run, s.name.toStdString(), s.dataset->obsNames)
                             : std::vector<std::int64_t>(s.dataset->obsNames.size(), -1));
+    // Each panel says its split and donor in the run, so the held-out donor is plain to see.
+    std::map<std::string, SectionRole> roles;
+    if (run && !document_->runPath().isEmpty()) {
+        try {
+            roles = runSectionRoles(document_->runPath().toStdString());
+        } catch (const std::exception&) {
+            // The run's metrics panel reports a damaged file; the titles stay plain.
+        }
+    }
+    QStringList titles;
+    for (std::size_t i = 0; i < sections_.sections.size(); ++i) {
+        const QString& name = sections_.sections[i].name;
+        QString title = name;
+        const bool inRun = std::any_of(rows_[i].begin(), rows_[i].end(), [](std::int64_t r) { return r >= 0; });
+        if (run && !inRun) title += tr(" \u00B7 not in the run");
+        if (const auto it = roles.find(name.toStdString()); inRun && it != roles.end()) {
+            if (!it->second.split.empty()) title += QStringLiteral(" \u00B7 ") + QString::fromStdString(it->second.split);
+            if (!it->second.donor.empty()) title += tr(" \u00B7 donor %1").arg(QString::fromStdString(it->second.donor));
+        }
+        titles << title;
+    }
+    grid_->setTitles(titles);
 }
 
 std::vector<std::vector<float>> SectionGridWindow::geneValuesOfSections(const QString& gene, QStringList& notes) const {

@@ -143,4 +143,20 @@ std::vector<NamedMetric> runMetrics(const std::string& path) {
     return out;
 }
 
+std::map<std::string, SectionRole> runSectionRoles(const std::string& path) {
+    const Hdf5File f(path);
+    std::map<std::string, SectionRole> roles;
+    for (const char* split : {"train", "validation", "test"}) {
+        const std::string at = std::string("/splits/") + split;
+        if (f.isDataset(at))
+            for (const auto& section : f.readStrings(at)) roles[section].split = split;
+    }
+    if (f.isDataset("/donors/section") && f.isDataset("/donors/donor")) {
+        const auto sections = f.readStrings("/donors/section"), donors = f.readStrings("/donors/donor");
+        if (sections.size() != donors.size()) throw Hdf5Error(f.where("/donors/donor") + "differs in length from /donors/section");
+        for (std::size_t i = 0; i < sections.size(); ++i) roles[sections[i]].donor = donors[i];
+    }
+    return roles;
+}
+
 }  // namespace hescape

@@ -7,6 +7,7 @@
 #include "core/eval/BatchMetrics.h"
 #include "core/eval/ExpressionPrediction.h"
 
+#include <map>
 #include <string>
 #include <vector>
 
@@ -42,6 +43,14 @@ struct NamedMetric {
 
 // Throws Hdf5Error naming the file and the dataset.
 std::vector<NamedMetric> runRetrievalMetrics(const std::string& path);
+
+// Each section's split ("train", "validation", "test") and donor as the run
+// file records them (/splits, /donors); sections it does not name are absent,
+// and so are donors of runs made before donor-safe splits. Throws Hdf5Error.
+struct SectionRole {
+    std::string split, donor;
+};
+std::map<std::string, SectionRole> runSectionRoles(const std::string& path);
 // All of it: retrieval and alignment per split, then expression prediction on
 // the test (else validation) split and batch effects, where the file allows.
 std::vector<NamedMetric> runMetrics(const std::string& path);

@@ -42,6 +42,11 @@ void SectionGridView::setPanels(std::vector<SectionPanel> panels, bool micrometr
     update();
 }
 
+void SectionGridView::setTitles(const QStringList& titles) {
+    for (qsizetype i = 0; i < titles.size() && static_cast<std::size_t>(i) < panels_.size(); ++i) panels_[static_cast<std::size_t>(i)].title = titles[i];
+    update();
+}
+
 void SectionGridView::setValues(std::vector<std::vector<float>> values, ColormapId colormap, double lo, double hi,
                                 const QString& legendTitle) {
     values_ = std::move(values);

@@ -16,6 +16,7 @@
 #include <QPointF>
 #include <QRectF>
 #include <QString>
+#include <QStringList>
 #include <QWidget>
 
 #include <cstdint>
@@ -44,6 +45,8 @@ public:
     // Clears values, selection and highlight.
     void setPanels(std::vector<SectionPanel> panels, bool micrometres);
     int panelCount() const { return static_cast<int>(panels_.size()); }
+    // New titles for the panels in order (e.g. with each section's split and donor); extra entries are ignored.
+    void setTitles(const QStringList& titles);
     const SectionPanel& panel(int i) const { return panels_.at(static_cast<std::size_t>(i)); }
 
     // One value per spot of each panel (a panel whose count differs is drawn

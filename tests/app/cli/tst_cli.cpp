@@ -135,6 +135,15 @@ private Q_SLOTS:
                                     QStringLiteral("    placed by tissue_hires_scalef 0.254044"), "  CytAssist: " + bins + "/spatial/cytassist_image.tiff",
                                     QStringLiteral("    placed by the inverse of feature_slice.h5's CytAssist-to-microscope transform (affine)")})
             QVERIFY2(lines.contains(line), qPrintable("missing line '" + line + "' in:\n" + r.out));
+        // --json lists the same images, with whether each is placed.
+        r = hescapeCli({"info", "--json", folders + "/hd_affine"});
+        QVERIFY2(r.finished && r.exitCode == 0, qPrintable(describe(r)));
+        QJsonParseError jsonError;
+        const QJsonArray images = QJsonDocument::fromJson(r.out, &jsonError).object()["images"].toArray();
+        QVERIFY2(jsonError.error == QJsonParseError::NoError, qPrintable(jsonError.errorString()));
+        QStringList placed;
+        for (const auto& i : images) placed << i.toObject()["name"].toString() + (i.toObject()["placed"].toBool() ? "+" : "-");
+        QVERIFY2(placed.contains("hires+") && placed.contains("CytAssist+"), qPrintable(placed.join(' ')));
         r = hescapeCli({"info", folders + "/hd_projective"});
         QVERIFY2(r.finished && r.exitCode == 0, qPrintable(describe(r)));
         QVERIFY2(r.out.contains("\n    not placed: run1_feature_slice.h5's CytAssist-to-microscope transform is projective"), r.out.constData());

@@ -85,7 +85,9 @@ private Q_SLOTS:
         QVERIFY(QTest::qWaitForWindowExposed(grid));
         SectionGridView* view = grid->grid();
         QCOMPARE(view->panelCount(), 6);
-        for (int i = 0; i < 6; ++i) QCOMPARE(view->panel(i).title, kSections[i]);
+        // Titles: the sections, those without rows in the run said so (the toy run records no splits or donors).
+        for (int i = 0; i < 6; ++i)
+            QCOMPARE(view->panel(i).title, kSections[i] + (i == 0 || i == 2 ? QString() : QString::fromUtf8(" \u00B7 not in the run")));
         // One scale in micrometres: each panel's width over its slide's is the same for all.
         const double perUm = view->panelRect(0).width() / view->panel(0).width;
         for (int i = 1; i < 6; ++i) QVERIFY(std::abs(view->panelRect(i).width() / view->panel(i).width - perUm) < 1e-9);
@@ -162,6 +164,21 @@ private Q_SLOTS:
         const QColor inFigure = figure.pixelColor(at.toPoint());
         QVERIFY2(std::abs(inFigure.red() - queryColour.red()) <= 3 && std::abs(inFigure.blue() - queryColour.blue()) <= 3,
                  qPrintable(inFigure.name() + " vs " + queryColour.name()));
+        // A run that records its splits and donors: each panel says its split and donor.
+        RunResults withRoles;
+        withRoles.train = {"C3"};
+        withRoles.test = {"B4"};
+        withRoles.sections = {"B4", "C3"};
+        withRoles.donors = {"B", "C"};
+        withRoles.embeddings = {toyEmbeddings(c3, "C3", "train", 16, true, 7), toyEmbeddings(b4, "B4", "test", 16, false)};
+        const QString rolesPath = dir.filePath("roles.h5");
+        writeRunResults(rolesPath.toStdString(), withRoles);
+        QSignalSpy rolesLoaded(w.document(), &StudioDocument::runChanged);
+        w.openRunFile(rolesPath);
+        QVERIFY(rolesLoaded.wait(20000));
+        QCOMPARE(view->panel(0).title, QString::fromUtf8("B4 \u00B7 test \u00B7 donor B"));
+        QCOMPARE(view->panel(2).title, QString::fromUtf8("C3 \u00B7 train \u00B7 donor C"));
+        QCOMPARE(view->panel(3).title, QString::fromUtf8("C4 \u00B7 not in the run"));
         if (const QByteArray shots = qgetenv("HESCAPE_SCREENSHOT_DIR"); !shots.isEmpty()) {
             grid->setColouring(SectionGridWindow::Colouring::Gene, "ERBB2");
             QTest::qWait(100);

@@ -127,7 +127,7 @@ private Q_SLOTS:
         s.run = QStringLiteral("/elsewhere/run.h5");
         s.registration = Registration{{{1.5, 0.1, -3, 0.2, 1.25, 7}}, {{{1, 2}, {3, 4}}, {{5, 6}, {7, 8}}, {{9, 1}, {2, 3}}}, "slide.tiff"};
         s.coloring = {QStringLiteral("annotation"), {QStringLiteral("ERBB2"), QStringLiteral("GRB7")}, QStringLiteral("label"),
-                      QStringLiteral("cp10k+log1p"), QStringLiteral("magma"), false, -1.5, 2.25, true};
+                      QStringLiteral("counts per 10k + log1p"), QStringLiteral("magma"), false, -1.5, 2.25, true};
         s.slideLayer = {false, 0.5};
         s.spotsLayer = {true, 0.25};
         s.similarityMap = QStringLiteral("gene-direction");
