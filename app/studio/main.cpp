@@ -1,6 +1,9 @@
 // `hescape-studio`: the desktop application.
 #include "app/studio/EmbeddingExplorer.h"
 #include "app/studio/MainWindow.h"
+#include "app/studio/SectionGridWindow.h"
+#include "app/studio/StudioMenus.h"
+#include "app/studio/actions/SectionGridAction.h"
 #include "app/studio/model/StudioDocument.h"
 #include "core/eval/SimilarityMaps.h"
 #include "app/studio/TrainingPanel.h"
@@ -20,6 +23,7 @@
 #include <clocale>
 #include <cstdio>
 #include <cstring>
+#include <memory>
 #include <optional>
 
 namespace {
@@ -36,6 +40,8 @@ constexpr const char* kHelp =
     "  --load-session FILE     restore a saved .hescape session (slide, data, run, colours, view)\n"
     "  --dock NAME             bring a dock to the front: spatial, training, maps, embeddings, properties\n"
     "  --train-demo            once SLIDE's data set is open, start the Training dock's demo preset\n"
+    "  --all-sections          once SLIDE's data set (and --run) is open, show View > All Sections\n"
+    "                          (with --screenshot, that window is saved)\n"
     "                          (its log goes to stdout; with --screenshot, the shot is taken when it ends)\n"
     "  --screenshot FILE.png   once SLIDE is fully drawn, save the window as FILE.png and quit\n"
     "  --size WxH              window size (e.g. 1400x900)\n";
@@ -60,6 +66,7 @@ struct StartupOptions {
     QStringList files;
     QString session, run, dock, screenshot, size;
     bool trainDemo = false;
+    bool allSections = false;
 };
 
 StartupOptions parseOptions(const QApplication& app) {
@@ -72,18 +79,35 @@ StartupOptions parseOptions(const QApplication& app) {
     const QCommandLineOption session(QStringLiteral("load-session"), QStringLiteral("session file"), QStringLiteral("file"));
     const QCommandLineOption dock(QStringLiteral("dock"), QStringLiteral("dock to show"), QStringLiteral("name"));
     const QCommandLineOption trainDemo(QStringLiteral("train-demo"), QStringLiteral("start the demo training"));
-    for (const auto* o : {&run, &session, &dock, &trainDemo, &screenshot, &size}) parser.addOption(*o);
+    const QCommandLineOption allSections(QStringLiteral("all-sections"), QStringLiteral("show every section"));
+    for (const auto* o : {&run, &session, &dock, &trainDemo, &allSections, &screenshot, &size}) parser.addOption(*o);
     parser.process(app);
     StartupOptions o{parser.positionalArguments(), parser.value(session), parser.value(run), parser.value(dock),
-                     parser.value(screenshot), parser.value(size), parser.isSet(trainDemo)};
+                     parser.value(screenshot), parser.value(size), parser.isSet(trainDemo), parser.isSet(allSections)};
     if (!o.files.isEmpty() && o.files.first().endsWith(QLatin1String(".hescape"))) o.session = o.files.takeFirst();
     return o;
 }
 
 // What the screenshot waits for: each flag is cleared when its work is done.
 struct Pending {
-    bool session = false, training = false, run = false;
+    bool session = false, training = false, run = false, sections = false;
 };
+
+// --all-sections: the window opens when the data set (and the run, if one is
+// coming) is there; the screenshot waits until its sections are read.
+void showAllSectionsWhenReady(hescape::MainWindow& window, Pending& pending) {
+    pending.sections = true;
+    const auto shown = std::make_shared<bool>(false);
+    const auto show = [&window, &pending, shown] {
+        if (*shown || pending.run || !window.document()->dataset()) return;
+        *shown = true;
+        hescape::SectionGridWindow* grid = window.actions().sectionGrid->showWindow();
+        QObject::connect(grid, &hescape::SectionGridWindow::loaded, &window, [&pending] { pending.sections = false; });
+        QObject::connect(grid, &hescape::SectionGridWindow::failed, &window, [&pending] { pending.sections = false; });
+    };
+    QObject::connect(&window, &hescape::MainWindow::datasetLoaded, &window, show);
+    QObject::connect(&window, &hescape::MainWindow::runLoaded, &window, show);
+}
 
 // --train-demo: the demo preset starts once the data set is there; the log is printed at the end.
 void startDemoTraining(hescape::MainWindow& window, Pending& pending) {
@@ -122,6 +146,7 @@ void screenshotWhenReady(QApplication& app, hescape::MainWindow& window, const Q
     clock->start();
     QObject::connect(poll, &QTimer::timeout, &app, [&window, out, poll, clock, &pending, dockName]() mutable {
         if (pending.training && clock->elapsed() < 600000) return;
+        if (pending.sections && clock->elapsed() < 120000) return;
         const bool loaded = window.slideView()->slide() && window.slideView()->isFullyLoaded() && !window.isBusy() && !pending.session &&
                             (!pending.run || !window.similarityPanel()->message().isEmpty());
         const bool failed = !window.lastError().isEmpty() && !window.isBusy() && !pending.session;
@@ -138,7 +163,8 @@ void screenshotWhenReady(QApplication& app, hescape::MainWindow& window, const Q
         poll->stop();
         window.slideView()->update();
         QTimer::singleShot(300, &window, [&window, out, clock, failed] {
-            const bool ok = window.grab().save(out);
+            hescape::SectionGridWindow* grid = window.actions().sectionGrid->window();
+            const bool ok = (grid && grid->isVisible() ? grid->grab() : window.grab()).save(out);
             std::fprintf(stderr, "hescape-studio: screenshot %s %s after %lld ms\n", qPrintable(out), ok ? "saved" : "NOT saved",
                          static_cast<long long>(clock->elapsed()));
             if (failed) std::fprintf(stderr, "hescape-studio: %s\n", qPrintable(window.lastError()));
@@ -176,6 +202,7 @@ int main(int argc, char** argv) {
     }
     if (options.trainDemo) startDemoTraining(window, pending);
     if (!options.run.isEmpty()) openRunWhenReady(window, options.run, !options.files.isEmpty(), pending);
+    if (options.allSections) showAllSectionsWhenReady(window, pending);
     if (!options.screenshot.isEmpty()) screenshotWhenReady(app, window, options.screenshot, options.dock, pending);
     return app.exec();
 }
