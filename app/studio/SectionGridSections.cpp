@@ -57,10 +57,15 @@ GridSections loadGridSections(const QString& folder, const Progress& progress) {
             out.notes << QStringLiteral("%1: %2").arg(s.name, data.error);
             continue;
         }
-        GridSection g{s.name, {}, data.dataset, std::move(data.librarySizes)};
-        SpotPlacement placed = placeSpotsOnSlide(*g.dataset, transformForSlide(*g.dataset, s.slide.toStdString()));
-        g.panel = {s.name, thumbnailOf(*slide.slide), static_cast<double>(slide.slide->width()), static_cast<double>(slide.slide->height()),
-                   std::move(placed.xy), placed.radius, placed.square};
+        GridSection g{s.name, s.dataset, {}, data.dataset, std::move(data.librarySizes)};
+        try {
+            SpotPlacement placed = placeSpotsOnSlide(*g.dataset, transformForSlide(*g.dataset, s.slide.toStdString()));
+            g.panel = {s.name, thumbnailOf(*slide.slide), static_cast<double>(slide.slide->width()), static_cast<double>(slide.slide->height()),
+                       std::move(placed.xy), placed.radius, placed.square};
+        } catch (const std::exception& e) {  // a tile that cannot be read, a transform that cannot be made
+            out.notes << QStringLiteral("%1: %2").arg(s.name, QString::fromUtf8(e.what()));
+            continue;
+        }
         PixelSize size;
         if (const auto mpp = slide.slide->micronsPerPixel()) size = {mpp->x, mpp->y, true};
         else out.notes << QStringLiteral("%1: the slide has no pixel size, so all sections are drawn in pixels").arg(s.name);

@@ -19,6 +19,7 @@ namespace hescape {
 
 struct GridSection {
     QString name;
+    QString datasetPath;
     SectionPanel panel;
     std::shared_ptr<const SpatialDataset> dataset;
     std::vector<double> librarySizes;

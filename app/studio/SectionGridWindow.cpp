@@ -13,6 +13,7 @@
 
 #include <QComboBox>
 #include <QCompleter>
+#include <QFileInfo>
 #include <QFileDialog>
 #include <QHBoxLayout>
 #include <QLabel>
@@ -60,6 +61,13 @@ SectionGridWindow::SectionGridWindow(StudioDocument* document, TaskService* task
         if (obs >= 0 && static_cast<std::size_t>(obs) < rows.size() && rows[static_cast<std::size_t>(obs)] >= 0) setQueryRow(rows[static_cast<std::size_t>(obs)]);
     });
     connect(document_, &StudioDocument::selectionChanged, this, &SectionGridWindow::showDocumentSelection);
+    // Another data set: the sections of its folder (the open panel is found by path, so nothing links to a stale folder).
+    connect(document_, &StudioDocument::datasetChanged, this, [this] {
+        const QString path = document_->datasetPath();
+        if (path.isEmpty()) return;
+        const QString folder = QFileInfo(path).absolutePath();
+        if (folder != sections_.folder) load(folder);
+    });
     connect(document_, &StudioDocument::hoverChanged, this, &SectionGridWindow::showDocumentHover);
 }
 
@@ -213,7 +221,13 @@ std::vector<std::vector<float>> SectionGridWindow::geneValuesOfSections(const QS
 }
 
 void SectionGridWindow::recolour() {
-    if (sections_.sections.empty()) return;
+    if (!grid_ || sections_.folder.isEmpty()) return;  // still being built, or nothing read yet
+    if (sections_.sections.empty()) {
+        message_->setText(tr("No section of %1 could be shown.").arg(sections_.folder) +
+                          (sections_.notes.isEmpty() ? QString() : QStringLiteral("\n") + sections_.notes.join(QStringLiteral("\n"))));
+        grid_->setValues({}, ColormapId::Viridis, 0, 1, {});
+        return;
+    }
     const auto& run = document_->run();
     std::vector<std::vector<float>> values;
     QStringList notes = sections_.notes;
@@ -248,9 +262,10 @@ void SectionGridWindow::recolour() {
 }
 
 int SectionGridWindow::openSectionPanel() const {
-    const QString open = document_->datasetSection();
+    if (document_->datasetPath().isEmpty()) return -1;
+    const QString open = QFileInfo(document_->datasetPath()).absoluteFilePath();
     for (std::size_t i = 0; i < sections_.sections.size(); ++i)
-        if (sections_.sections[i].name == open) return static_cast<int>(i);
+        if (QFileInfo(sections_.sections[i].datasetPath).absoluteFilePath() == open) return static_cast<int>(i);
     return -1;
 }
 

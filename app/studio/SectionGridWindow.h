@@ -75,7 +75,7 @@ private:
     QComboBox* normalisation_;
     QComboBox* direction_;
     QLabel* message_;
-    SectionGridView* grid_;
+    SectionGridView* grid_ = nullptr;
     GridSections sections_;
     std::vector<std::vector<std::int64_t>> rows_;
     std::int64_t queryRow_ = -1;

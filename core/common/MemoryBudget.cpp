@@ -1,18 +1,39 @@
-// memoryBudgetBytes reads the physical memory once per call (sysconf is cheap
-// and the budget follows a container's limits as the kernel reports them).
+// memoryBudgetBytes reads the physical memory and a container's cgroup limit
+// on each call (both cheap), the smaller of the two counting.
 #include "core/common/MemoryBudget.h"
 
 #include <unistd.h>
 
+#include <charconv>
 #include <cstdio>
+#include <fstream>
 #include <limits>
 
 namespace hescape {
 
+namespace {
+
+// A container's memory limit (cgroup v2, then v1), which sysconf does not see; 0 when none.
+std::uint64_t cgroupLimit() {
+    for (const char* file : {"/sys/fs/cgroup/memory.max", "/sys/fs/cgroup/memory/memory.limit_in_bytes"}) {
+        std::ifstream in(file);
+        std::string text;
+        if (!(in >> text) || text == "max") continue;
+        std::uint64_t v = 0;
+        const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), v);
+        if (ec == std::errc() && end == text.data() + text.size() && v > 0) return v;
+    }
+    return 0;
+}
+
+}  // namespace
+
 std::uint64_t memoryBudgetBytes() {
     const long pages = sysconf(_SC_PHYS_PAGES), pageSize = sysconf(_SC_PAGESIZE);
-    if (pages <= 0 || pageSize <= 0) return std::uint64_t{4} << 30;  // unknown: a modest 4 GiB
-    return static_cast<std::uint64_t>(pages) * static_cast<std::uint64_t>(pageSize) / 2;
+    std::uint64_t memory = pages > 0 && pageSize > 0 ? static_cast<std::uint64_t>(pages) * static_cast<std::uint64_t>(pageSize)
+                                                     : std::uint64_t{8} << 30;  // unknown: a modest 8 GiB
+    if (const std::uint64_t limit = cgroupLimit(); limit > 0 && limit < memory) memory = limit;
+    return memory / 2;
 }
 
 std::string formatBytes(std::uint64_t bytes) {

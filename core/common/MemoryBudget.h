@@ -1,8 +1,9 @@
 // How much memory one allocation that a file's header asks for may take:
-// half of this machine's physical memory. Readers check a declared size
-// against it before allocating, so that a 218-byte header declaring a
-// 1,000,000 x 1,000,000 image gets a message naming the file and what to do,
-// not std::bad_alloc or the kernel's out-of-memory killer.
+// half of this machine's physical memory, or of its container's limit.
+// Readers check a declared size against it before allocating, so that a
+// 218-byte header declaring a 1,000,000 x 1,000,000 image gets a message
+// naming the file and what to do, not std::bad_alloc or the kernel's
+// out-of-memory killer.
 #pragma once
 
 #include <cstdint>

@@ -29,6 +29,8 @@ public:
     static std::string lockPathOf(const std::string& resultsPath) { return resultsPath + ".lock"; }
 
 private:
+    bool tryLock(const std::string& resultsPath);  // false: the file was replaced meanwhile
+
     std::string lockPath_;
     int fd_ = -1;
 };

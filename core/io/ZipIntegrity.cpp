@@ -63,7 +63,11 @@ Directory findDirectory(ZipFile& z) {
         const std::uint64_t eocdAt = z.size() - tail + i;
         if ((d.entries == 0xFFFF || d.offset == 0xFFFFFFFF || d.size == 0xFFFFFFFF) && eocdAt >= 20) {
             const auto loc = z.read(eocdAt - 20, 20, "the ZIP64 locator");
-            if (le(loc.data(), 4) != kLocator64) z.fail("the ZIP64 end-of-central-directory locator is missing");
+            // Exactly 65,535 entries without ZIP64 records (as Python writes them): the 32-bit values stand.
+            if (le(loc.data(), 4) != kLocator64) {
+                if (d.offset != 0xFFFFFFFF && d.size != 0xFFFFFFFF) return d;
+                z.fail("the ZIP64 end-of-central-directory locator is missing");
+            }
             const auto rec = z.read(le(&loc[8], 8), 56, "the ZIP64 end-of-central-directory record");
             if (le(rec.data(), 4) != kEocd64) z.fail("the ZIP64 end-of-central-directory record is damaged");
             d = {le(&rec[32], 8), le(&rec[48], 8), le(&rec[40], 8)};
@@ -89,6 +93,7 @@ Entry parseEntry(ZipFile& z, const std::uint8_t* p, std::size_t avail, std::size
     // ZIP64 extra field: the saturated fields, in this order.
     for (std::size_t at = 46 + n; at + 4 <= 46 + n + extra;) {
         const std::size_t id = le(p + at, 2), len = le(p + at + 2, 2);
+        if (at + 4 + len > 46 + n + extra) z.fail("the central directory is damaged: an extra field of entry " + e.name + " overruns it");
         std::size_t f = at + 4;
         if (id == 1) {
             for (std::uint64_t* v : {&e.uncompressed, &e.compressed, &e.localOffset})
@@ -103,15 +108,28 @@ Entry parseEntry(ZipFile& z, const std::uint8_t* p, std::size_t avail, std::size
     return e;
 }
 
+// zlib's inflate state, ended however the check ends.
+struct Inflater {
+    z_stream s{};
+    bool started = false;
+    ~Inflater() {
+        if (started) inflateEnd(&s);
+    }
+};
+
 // The CRC-32 of an entry's data as stored (method 0) or inflated (method 8).
 std::uint32_t crcOfEntry(ZipFile& z, const Entry& e, std::uint64_t dataAt) {
     constexpr std::uint64_t kPiece = 1 << 20;
     uLong crc = crc32(0L, Z_NULL, 0);
-    z_stream s{};
-    if (e.method == 8 && inflateInit2(&s, -MAX_WBITS) != Z_OK) z.fail("zlib could not start inflating " + e.name);
+    Inflater inf;
+    if (e.method == 8) {
+        if (inflateInit2(&inf.s, -MAX_WBITS) != Z_OK) z.fail("zlib could not start inflating " + e.name);
+        inf.started = true;
+    }
     std::vector<std::uint8_t> out(e.method == 8 ? kPiece : 0);
     std::uint64_t produced = 0;
-    for (std::uint64_t done = 0; done < e.compressed;) {
+    bool ended = false;
+    for (std::uint64_t done = 0; done < e.compressed && !ended;) {
         const std::uint64_t n = std::min(kPiece, e.compressed - done);
         auto piece = z.read(dataAt + done, n, ("the data of entry " + e.name).c_str());
         done += n;
@@ -119,24 +137,26 @@ std::uint32_t crcOfEntry(ZipFile& z, const Entry& e, std::uint64_t dataAt) {
             crc = crc32(crc, piece.data(), static_cast<uInt>(piece.size()));
             continue;
         }
-        s.next_in = piece.data();
-        s.avail_in = static_cast<uInt>(piece.size());
-        while (s.avail_in > 0) {
-            s.next_out = out.data();
-            s.avail_out = static_cast<uInt>(out.size());
-            const int r = inflate(&s, Z_NO_FLUSH);
-            const std::size_t got = out.size() - s.avail_out;
+        inf.s.next_in = piece.data();
+        inf.s.avail_in = static_cast<uInt>(piece.size());
+        // Until this piece is used up and zlib has nothing more to give (a full output buffer may hold more).
+        do {
+            inf.s.next_out = out.data();
+            inf.s.avail_out = static_cast<uInt>(out.size());
+            const int r = inflate(&inf.s, Z_NO_FLUSH);
+            const std::size_t got = out.size() - inf.s.avail_out;
             crc = crc32(crc, out.data(), static_cast<uInt>(got));
             produced += got;
-            if (r == Z_STREAM_END) break;
-            if (r != Z_OK) {
-                inflateEnd(&s);
-                z.fail("entry " + e.name + " is damaged: its compressed data does not inflate");
+            if (r == Z_STREAM_END) {
+                ended = true;
+                break;
             }
-        }
+            if (r != Z_OK && r != Z_BUF_ERROR) z.fail("entry " + e.name + " is damaged: its compressed data does not inflate");
+            if (r == Z_BUF_ERROR && inf.s.avail_in == 0) break;  // needs the next piece
+        } while (inf.s.avail_in > 0 || inf.s.avail_out == 0);
     }
-    if (e.method == 8) inflateEnd(&s);
-    if (e.method == 8 && produced != e.uncompressed) z.fail("entry " + e.name + " is damaged: it inflates to another size than recorded");
+    if (e.method == 8 && (!ended || produced != e.uncompressed))
+        z.fail("entry " + e.name + " is damaged: it inflates to another size than recorded");
     return static_cast<std::uint32_t>(crc);
 }
 

@@ -60,11 +60,12 @@ void jpegErrorExit(j_common_ptr cinfo) {
 void jpegEmitMessage(j_common_ptr cinfo, int level) {
     auto* st = reinterpret_cast<JpegErrorState*>(cinfo->err);
     // libjpeg pads a truncated file, or a damaged stretch of scan data, with
-    // grey and only warns; we refuse both. Stray bytes between markers
-    // (JWRN_EXTRANEOUS_DATA) leave the picture whole and are let through.
+    // grey and only warns; we refuse both. Other warnings (stray bytes
+    // between markers, odd JFIF/Adobe/ICC headers) leave the picture whole.
     if (level >= 0) return;
-    if (cinfo->err->msg_code == JWRN_JPEG_EOF) st->truncated = true;
-    else if (cinfo->err->msg_code != JWRN_EXTRANEOUS_DATA && !st->corrupt) {
+    const int code = cinfo->err->msg_code;
+    if (code == JWRN_JPEG_EOF) st->truncated = true;
+    else if ((code == JWRN_HIT_MARKER || code == JWRN_HUFF_BAD_CODE || code == JWRN_MUST_RESYNC || code == JWRN_ARITH_BAD_CODE) && !st->corrupt) {
         st->corrupt = true;
         (*cinfo->err->format_message)(cinfo, st->warning);
     }
@@ -224,6 +225,7 @@ void checkTiffDataInFile(TIFF* tif, const std::string& path) {
         int err = 0;
         const std::uint64_t offset = TIFFGetStrileOffsetWithErr(tif, i, &err), bytes = TIFFGetStrileByteCountWithErr(tif, i, &err);
         if (err) throw SlideError(path + ": the offset or byte count of " + kind + " " + std::to_string(i) + " cannot be read");
+        if (bytes == 0 && offset == 0) continue;  // a sparse tile (GDAL's SPARSE_OK): empty, not missing
         if (bytes == 0 || offset > fileSize || bytes > fileSize - offset) {
             throw SlideError(path + ": " + kind + " " + std::to_string(i) + " of " + std::to_string(count) + " (offset " + std::to_string(offset) + ", " + std::to_string(bytes) + " bytes) lies past the end of the file (" + std::to_string(fileSize) + " bytes): the file is truncated");
         }

@@ -24,7 +24,7 @@ struct SectionGridLayout {
 };
 
 // The number of columns that shows the sections largest in an area of
-// aspect ratio `areaAspect` (width / height); ties go to fewer rows.
+// aspect ratio `areaAspect` (width / height); ties go to fewer columns.
 // Empty or non-positive extents count as 1 x 1 (an empty cell).
 SectionGridLayout layoutSectionGrid(const std::vector<SectionExtent>& extents, double areaAspect);
 

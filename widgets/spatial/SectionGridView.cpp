@@ -144,7 +144,7 @@ FigureDecorations SectionGridView::decorations(const QFontMetricsF& fm, QSizeF s
     return d;
 }
 
-void SectionGridView::paintPanel(QPainter& p, int i, const QRectF& rect, double scale) const {
+void SectionGridView::paintPanel(QPainter& p, int i, const QRectF& rect, double scale, bool figure) const {
     const auto k = static_cast<std::size_t>(i);
     const SectionPanel& panel = panels_[k];
     p.setPen(QPen(QColor(200, 200, 206), 1));
@@ -169,6 +169,7 @@ void SectionGridView::paintPanel(QPainter& p, int i, const QRectF& rect, double 
             const QPointF c = rect.topLeft() + QPointF(panel.xy[2 * static_cast<std::size_t>(s)], panel.xy[2 * static_cast<std::size_t>(s) + 1]) * scale;
             p.drawEllipse(c, r + 1.2, r + 1.2);
         }
+    if (figure) return;
     p.setPen(QPen(QColor(230, 30, 40), 2));
     for (const auto& [hp, hs] : {highlighted_, hovered_}) {
         if (hp != i || hs < 0 || hs >= panel.spots()) continue;
@@ -177,7 +178,7 @@ void SectionGridView::paintPanel(QPainter& p, int i, const QRectF& rect, double 
     }
 }
 
-void SectionGridView::paintGrid(QPainter& p, QSizeF size, bool withDecorations) const {
+void SectionGridView::paintGrid(QPainter& p, QSizeF size, bool withDecorations, bool figure) const {
     p.fillRect(QRectF(QPointF(0, 0), size), Qt::white);
     const Geometry g = geometry(size);
     if (g.scale <= 0) {
@@ -190,9 +191,9 @@ void SectionGridView::paintGrid(QPainter& p, QSizeF size, bool withDecorations) 
         p.setPen(QColor(20, 20, 24));
         p.drawText(g.titles[i].adjusted(2, 0, -2, 0), Qt::AlignLeft | Qt::AlignVCenter,
                    fm.elidedText(panels_[i].title, Qt::ElideRight, g.titles[i].width() - 4));
-        paintPanel(p, static_cast<int>(i), g.panels[i], g.scale);
+        paintPanel(p, static_cast<int>(i), g.panels[i], g.scale, figure);
     }
-    if (!band_.isNull()) {
+    if (!band_.isNull() && !figure) {
         p.setPen(QPen(QColor(30, 30, 40), 1, Qt::DashLine));
         p.setBrush(QColor(60, 120, 220, 30));
         p.drawRect(band_);
@@ -205,7 +206,7 @@ void SectionGridView::paintGrid(QPainter& p, QSizeF size, bool withDecorations) 
 
 void SectionGridView::paintEvent(QPaintEvent*) {
     QPainter p(this);
-    paintGrid(p, size(), true);
+    paintGrid(p, size(), true, false);
 }
 
 QImage SectionGridView::renderFigure(double scale) const {
@@ -213,7 +214,7 @@ QImage SectionGridView::renderFigure(double scale) const {
     QPainter p(&image);
     p.setFont(font());
     p.scale(scale, scale);
-    paintGrid(p, size(), true);
+    paintGrid(p, size(), true, true);
     return image;
 }
 
@@ -225,7 +226,7 @@ QString SectionGridView::exportFigure(const QString& path) const {
         QPainter p(&raster);
         p.setFont(font());
         p.scale(2, 2);
-        paintGrid(p, size(), false);
+        paintGrid(p, size(), false, true);
         p.end();
         bytes = figureSvg(raster, size(), decorations(QFontMetricsF(font()), size(), geometry(size())), font());
     } else {
@@ -235,7 +236,8 @@ QString SectionGridView::exportFigure(const QString& path) const {
         image.save(&buffer, "PNG");
     }
     QSaveFile file(path);
-    if (bytes.isEmpty() || !file.open(QIODevice::WriteOnly) || file.write(bytes) != bytes.size() || !file.commit())
+    if (bytes.isEmpty()) return tr("%1: the figure could not be encoded (the window may be too large)").arg(path);
+    if (!file.open(QIODevice::WriteOnly) || file.write(bytes) != bytes.size() || !file.commit())
         return tr("%1: could not write the figure (%2)").arg(path, file.errorString());
     return {};
 }

@@ -61,6 +61,7 @@ public:
     const std::vector<std::vector<std::int64_t>>& selection() const { return selection_; }
     // One spot ringed (another view's hover); panel -1: none. No signal.
     void setHighlighted(int panel, std::int64_t spot);
+    std::pair<int, std::int64_t> highlighted() const { return highlighted_; }
 
     // Where a spot's centre is drawn, in widget coordinates.
     std::optional<QPointF> spotPosition(int panel, std::int64_t spot) const;
@@ -94,8 +95,9 @@ private:
     };
     Geometry geometry(QSizeF size) const;
     FigureDecorations decorations(const QFontMetricsF& fm, QSizeF size, const Geometry& g) const;
-    void paintGrid(QPainter& p, QSizeF size, bool withDecorations) const;
-    void paintPanel(QPainter& p, int i, const QRectF& rect, double scale) const;
+    // `figure`: for export -- no hover rings or rubber band, only what the figure shows.
+    void paintGrid(QPainter& p, QSizeF size, bool withDecorations, bool figure) const;
+    void paintPanel(QPainter& p, int i, const QRectF& rect, double scale, bool figure) const;
     void selectInRect(const QRectF& widgetRect, bool add);
     void setHovered(int panel, std::int64_t spot);
 

@@ -67,9 +67,11 @@ void StudioDocument::setRun(std::shared_ptr<const RunEmbeddings> run, const QStr
     runPath_ = path;
     runMetrics_ = std::move(metrics);
     queryObs_ = -1;
+    const bool hadHover = hoveredRow_ >= 0;
     hoveredRow_ = -1;
     matchRun();
     Q_EMIT runChanged();
+    if (hadHover) Q_EMIT hoverChanged();
 }
 
 void StudioDocument::setHoveredRow(std::int64_t row) {

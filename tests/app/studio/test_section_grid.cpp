@@ -141,9 +141,13 @@ private Q_SLOTS:
         QCOMPARE(view->selection()[2], obs);  // C3's spots are its observations, in order
         QVERIFY(view->selection()[0].empty());
 
-        // Hover in the grid is the document's hovered row.
+        // Hover in the grid is the document's hovered row; a row hovered elsewhere (the embedding) is ringed here.
         QTest::mouseMove(view, view->spotPosition(2, 3)->toPoint());
         QTRY_COMPARE(w.document()->hoveredRow(), rows[2][3]);
+        w.document()->setHoveredRow(rows[0][9]);
+        QCOMPARE(view->highlighted(), (std::pair<int, std::int64_t>{0, 9}));
+        w.document()->setHoveredRow(-1);
+        QCOMPARE(view->highlighted().first, -1);
 
         // A double-click makes B4's spot 5 the query: similarities are its image embedding against every gene embedding.
         QTest::mouseDClick(view, Qt::LeftButton, {}, view->spotPosition(0, 5)->toPoint());

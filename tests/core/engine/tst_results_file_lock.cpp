@@ -46,12 +46,17 @@ private Q_SLOTS:
         QCOMPARE(::pipe(ready), 0);
         const pid_t child = ::fork();
         if (child == 0) {
-            const ResultsFileLock held(results);
-            const char one = 1;
-            (void)::write(ready[1], &one, 1);
-            ::pause();
+            try {
+                const ResultsFileLock held(results);
+                const char one = 1;
+                (void)::write(ready[1], &one, 1);
+                ::pause();
+            } catch (...) {
+                ::_exit(1);  // the parent's read then sees the pipe closed, not a hang
+            }
             ::_exit(0);
         }
+        ::close(ready[1]);
         char got = 0;
         QCOMPARE(::read(ready[0], &got, 1), ssize_t{1});
         QVERIFY_THROWS_EXCEPTION(ResultsFileBusyError, ResultsFileLock{results});
@@ -62,7 +67,6 @@ private Q_SLOTS:
         QVERIFY(std::filesystem::exists(ResultsFileLock::lockPathOf(results)));
         const ResultsFileLock next(results);
         ::close(ready[0]);
-        ::close(ready[1]);
     }
 
     void unwritableFolderIsNamed() {

@@ -14,11 +14,13 @@ using hescape::test::runPython;
 
 namespace {
 
-// Writes `path` with entries a (stored), b (deflated), c (stored, ZIP64 extra) and prints
-// the byte offset of b's data.
+// Writes `path` with entries a (stored), b (deflated), c (stored), all with ZIP64 extra
+// fields and a ZIP64 end record, and prints a byte offset inside a's data.
 const char* kWriter = R"(
 import sys, zipfile, os
 path = sys.argv[1]
+zipfile.ZIP64_LIMIT = 100  # every entry and the end record in ZIP64 form, as in a checkpoint above 4 GiB
+zipfile.ZIP_FILECOUNT_LIMIT = 2
 with zipfile.ZipFile(path, 'w') as z:
     z.writestr(zipfile.ZipInfo('archive/a'), bytes(range(256)) * 400, compress_type=zipfile.ZIP_STORED)
     z.writestr(zipfile.ZipInfo('archive/b'), b'hescape ' * 20000, compress_type=zipfile.ZIP_DEFLATED)
@@ -92,6 +94,28 @@ private Q_SLOTS:
         const QString bad = dir_.filePath("zeroed.zip");
         writeAll(bad, bytes);
         QVERIFY2(failure(bad).contains("is damaged"), qPrintable(failure(bad)));
+    }
+
+    void zip64RecordsAreRead() {
+        // The writer made ZIP64 records: the central directory's extras and the ZIP64 end record.
+        const QByteArray bytes = readAll(good_);
+        QVERIFY(bytes.contains(QByteArray("PK\x06\x06", 4)));  // ZIP64 end-of-central-directory record
+        QVERIFY(bytes.contains(QByteArray("PK\x06\x07", 4)));  // and its locator
+    }
+
+    void overrunningExtraFieldIsRefused() {
+        // The first central-directory entry's ZIP64 extra field claims 0x7fff bytes: read no further than the directory.
+        const QString bad = dir_.filePath("overrun.zip");
+        const auto r = runPython(R"(
+import struct, sys
+data = bytearray(open(sys.argv[1], 'rb').read())
+at = data.index(b'PK\x01\x02')
+name_len, extra_len = struct.unpack('<HH', data[at + 28:at + 32])
+struct.pack_into('<H', data, at + 46 + name_len + 2, 0x7fff)
+open(sys.argv[2], 'wb').write(data)
+)", {good_, bad});
+        QVERIFY2(r.exitCode == 0, r.err.constData());
+        QVERIFY2(failure(bad).contains("overruns"), qPrintable(failure(bad)));
     }
 
     void truncatedAndForeignFilesAreRefused() {

@@ -113,7 +113,10 @@ private Q_SLOTS:
         QTest::mouseRelease(&v, Qt::LeftButton, {}, to.toPoint());
         QCOMPARE(v.selection()[0], (std::vector<std::int64_t>{0, 1}));
         QVERIFY(v.selection()[1].empty());
-        // A click on empty tissue clears it; so does Esc.
+        // A click away from every spot clears it; so does Esc.
+        QVERIFY(!v.spotAt(v.panelRect(0).topLeft() + QPointF(3, 3)).has_value());
+        QTest::mouseClick(&v, Qt::LeftButton, {}, (v.panelRect(0).topLeft() + QPointF(3, 3)).toPoint());
+        QVERIFY(v.selection()[0].empty() && v.selection()[1].empty());
         v.setSelection({{2}, {1}});
         QTest::keyClick(&v, Qt::Key_Escape);
         QVERIFY(v.selection()[0].empty() && v.selection()[1].empty());
