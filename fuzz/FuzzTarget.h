@@ -10,6 +10,8 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <cstdio>
+#include <cstdlib>
 #include <stdexcept>
 #include <string>
 
@@ -19,8 +21,9 @@ namespace hescape::fuzz {
 
 // Runs `read`; the readers' documented errors (std::runtime_error and its
 // DatasetError / Hdf5Error / SlideError / ParquetError / ZarrError / JsonError /
-// ConfigError, and std::invalid_argument) end the input quietly. Their
-// message must say something: an empty one would leave the user guessing.
+// ConfigError, and std::invalid_argument) end the input quietly
+// (HESCAPE_FUZZ_VERBOSE=1 prints them: how a seed is refused). Their message
+// must say something: an empty one would leave the user guessing.
 template <class Read>
 void expectReadOrError(Read&& read) {
     std::string message;
@@ -32,6 +35,7 @@ void expectReadOrError(Read&& read) {
     } catch (const std::invalid_argument& e) {
         message = e.what();
     }
+    if (std::getenv("HESCAPE_FUZZ_VERBOSE")) std::fprintf(stderr, "refused: %s\n", message.c_str());
     if (message.empty()) throw std::logic_error("a reader threw an error with an empty message");
 }
 

@@ -152,6 +152,27 @@ def text_seeds():
     seed("json", "broken", b'{"a": [1, 2,, 3]')
 
 
+def session_seeds():
+    session = {
+        "hescape_session": 1, "slide": {"relative": "slide.svs", "absolute": "/data/slide.svs"},
+        "dataset": {"relative": "data.h5ad"}, "run": {"absolute": "/data/run.h5"},
+        "registration": {"transform": [1, 0, 5, 0, 1, -3], "slide": "slide.svs",
+                         "landmarks": [{"dataset": [0, 0], "slide": [5, -3]}, {"dataset": [10, 0], "slide": [15, -3]}]},
+        "coloring": {"source": "gene", "genes": ["GENE1"], "annotation": "", "normalisation": "log1p",
+                     "colormap": "viridis", "auto_range": False, "vmin": 0, "vmax": 2.5, "outline": True},
+        "layers": {"slide": {"visible": True, "opacity": 1}, "spots": {"visible": True, "opacity": 0.6}},
+        "similarity_map": {"mode": "gene-direction", "gene": "GENE1", "query": 3},
+        "selection": [0, 2, 5],
+        "embedding": {"method": "umap", "points": "joint", "dims": 3, "color_by": "section", "seed": 7},
+        "view": {"center": [120.5, 80.25], "downsample": 4, "minimap": True, "scale_bar": False},
+        "channels": [{"colour": "#0000ff", "visible": True, "low": 0, "high": 4095, "gamma": 1.2},
+                     {"colour": "#00ff00", "visible": False, "low": 10, "high": 200, "gamma": 1}],
+    }
+    seed("session", "full.json", json.dumps(session, indent=1))
+    seed("session", "minimal.json", json.dumps({"hescape_session": 1, "slide": {"absolute": "/data/slide.tif"}}))
+    seed("session", "newer-format.json", json.dumps({"hescape_session": 9, "slide": {"relative": "s.tif"}}))
+
+
 def generated_seeds(generated):
     """Small files of the test suites' generated corpora."""
     def copy_small(pattern, target, limit=SMALL):
@@ -198,6 +219,7 @@ def main():
         folder_seeds(tmp, tenx)
         tiff_seeds(tmp)
     text_seeds()
+    session_seeds()
     if generated:
         generated_seeds(generated)
 

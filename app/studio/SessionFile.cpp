@@ -2,7 +2,7 @@
 // and range on reading, so restoring never starts on a half-valid session.
 #include "app/studio/SessionFile.h"
 
-#include "app/studio/model/SessionCodec.h"
+#include "app/studio/model/SessionNames.h"
 
 #include <QDir>
 #include <QFile>
