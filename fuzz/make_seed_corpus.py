@@ -199,6 +199,24 @@ def generated_seeds(generated):
             seed("zarr", path.split(os.sep)[-3], archive)
 
 
+def h5ad_variants(generated, tmp):
+    """An h5ad whose categorical "ordered" flag is an array of 64 values
+    instead of one: Hdf5File::attributeBool read it into one int64 (a stack
+    overflow under ASan) before it checked the count."""
+    source = os.path.join(generated, "h5ad", "csr_float.h5ad")
+    if not os.path.exists(source):
+        return
+    path = os.path.join(tmp, "ordered.h5ad")
+    shutil.copy(source, path)
+    with h5py.File(path, "r+") as f:
+        flagged = []
+        f.visititems(lambda name, obj: flagged.append(name) if "ordered" in obj.attrs else None)
+        for name in flagged:
+            del f[name].attrs["ordered"]
+            f[name].attrs["ordered"] = np.zeros(64, dtype=np.int8)
+    seed("h5ad", "ordered-array.h5ad", read_bytes(path))
+
+
 def tiff_seeds(tmp):
     """A small tiled pyramid TIFF (plain, not OME) and a stripped RGB image."""
     rgb = (np.indices((128, 128)).sum(axis=0) % 256).astype(np.uint8)
@@ -218,6 +236,8 @@ def main():
         tenx = hdf5_seeds(tmp)
         folder_seeds(tmp, tenx)
         tiff_seeds(tmp)
+        if generated:
+            h5ad_variants(generated, tmp)
     text_seeds()
     session_seeds()
     if generated:

@@ -695,6 +695,10 @@ std::optional<bool> Hdf5File::attributeBool(const std::string& objectPath, const
     if (cls != H5T_ENUM && cls != H5T_INTEGER) {
         throw Hdf5Error(where(objectPath) + "attribute '" + name + "' should hold a boolean");
     }
+    // One value is read into one int64: more would overflow it.
+    Handle space(H5Aget_space(a.id), H5Sclose);
+    if (H5Sget_simple_extent_npoints(space.id) != 1)
+        throw Hdf5Error(where(objectPath) + "attribute '" + name + "' should hold one boolean");
     // Enums convert only to enums: read through the integer base type.
     Handle base(cls == H5T_ENUM ? H5Tget_super(ftype.id) : H5Tcopy(ftype.id), H5Tclose);
     Handle native(H5Tget_native_type(base.id, H5T_DIR_ASCEND), H5Tclose);
