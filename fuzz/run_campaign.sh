@@ -10,7 +10,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 target=$1
 seconds=${2:-600}
-binary=${FUZZ_BUILD:-build/sanitize}/fuzz/fuzz_$target
+binary=${FUZZ_BUILD:-build/fuzz}/fuzz/fuzz_$target
 work=${FUZZ_WORK:-/tmp/hescape-fuzz-campaign}/$target
 mkdir -p "$work/corpus" "fuzz/findings/$target"
 log=$work/campaign.log
