@@ -7,6 +7,8 @@ set -euo pipefail
 PACKAGES=(
   # toolchain
   build-essential cmake ninja-build pkg-config git dpkg-dev file
+  # the sanitizer stage and the fuzz targets: clang with ASan, UBSan and libFuzzer (docs/fuzzing.md)
+  clang libclang-rt-14-dev
   # the stack (docs/stack.md §1: libqt6opengl6-dev must be named explicitly)
   qt6-base-dev libqt6opengl6-dev libqt6svg6
   libtorch-dev libopenslide-dev libvtk9-dev libhdf5-dev

@@ -2,7 +2,7 @@
 // and range on reading, so restoring never starts on a half-valid session.
 #include "app/studio/SessionFile.h"
 
-#include "app/studio/model/SessionCodec.h"
+#include "app/studio/model/SessionNames.h"
 #include "core/render/Colormap.h"
 #include "core/spatial/ExpressionValues.h"
 
@@ -280,7 +280,8 @@ Session readSession(const QString& path) {
     s.queryObservation = m.integer(QStringLiteral("query"), -1, -1);
 
     for (const auto& v : r.array(QStringLiteral("selection"))) {
-        if (!v.isDouble() || v.toDouble() < 0 || v.toDouble() != std::floor(v.toDouble()))
+        // Checked before the cast: a double past qint64's range makes it undefined.
+        if (!v.isDouble() || v.toDouble() < 0 || v.toDouble() > 9.0e15 || v.toDouble() != std::floor(v.toDouble()))
             r.fail(QStringLiteral("selection"), QStringLiteral("expected observation indices (integers >= 0)"));
         s.selection.push_back(static_cast<qint64>(v.toDouble()));
     }
@@ -290,8 +291,9 @@ Session readSession(const QString& path) {
     checkOneOf(e, QStringLiteral("method"), s.embedding.method, QStringList{QString()} + layoutMethodNames());
     s.embedding.points = e.string(QStringLiteral("points"), QStringLiteral("image"));
     checkOneOf(e, QStringLiteral("points"), s.embedding.points, embeddingPointsNames());
-    s.embedding.dims = static_cast<int>(e.integer(QStringLiteral("dims"), 2, 2));
-    if (s.embedding.dims > 3) e.fail(QStringLiteral("dims"), QStringLiteral("expected 2 or 3"));
+    const qint64 dims = e.integer(QStringLiteral("dims"), 2, 2);  // checked before narrowing to int
+    if (dims > 3) e.fail(QStringLiteral("dims"), QStringLiteral("expected 2 or 3"));
+    s.embedding.dims = static_cast<int>(dims);
     s.embedding.colorBy = e.string(QStringLiteral("color_by"));
     s.embedding.seed = static_cast<std::uint64_t>(e.integer(QStringLiteral("seed"), 42, 0));
 

@@ -6,6 +6,7 @@
 #pragma once
 
 #include "core/engine/BatchAdversary.h"
+#include "core/engine/TrainConfig.h"
 #include "core/engine/BatchRobustness.h"
 #include "core/engine/ContrastiveLoss.h"
 #include "core/engine/DonorSplits.h"
@@ -31,53 +32,6 @@ namespace hescape {
 
 class DistributedContext;
 struct EvalSums;
-
-struct SectionInput {
-    std::string name;     // what the split refers to, e.g. "C3"
-    std::string slide;    // slide file
-    std::string dataset;  // spatial data set whose coordinates are in the slide's level-0 pixels
-    std::string donor;    // empty: from the data set (DonorSplits.h)
-};
-
-struct TrainConfig {
-    std::vector<SectionInput> sections;
-    std::vector<std::string> train, validation, test;  // section names
-    std::vector<std::string> testDonors, validationDonors;  // set: the splits are made by donor (DonorSplits.h)
-    bool allowSharedDonors = false;  // test sections may share a donor with training (reported as not donor-safe)
-    PatchOptions patches;
-    ExpressionOptions expression;
-    ContrastiveObjective objective = ContrastiveObjective::Clip;
-    int embedDim = 128;
-    int imageWidth = 16;   // channels of the CNN's first stage
-    int geneHidden = 256;
-    std::string imageScript;  // TorchScript image encoder instead of the small CNN (frozen unless trainable)
-    std::string geneScript;   // TorchScript gene encoder instead of the MLP (frozen unless trainable)
-    bool imageScriptTrainable = false;
-    bool geneScriptTrainable = false;
-    int batchSize = 32;
-    int epochs = 5;
-    double learningRate = 1e-3;
-    double weightDecay = 1e-4;
-    int warmupSteps = 10;
-    double gradientClip = 1.0;
-    AugmentOptions augmentation;  // of the training patches; flips and rotations by default
-    bool augment = true;          // false: no augmentation at all
-    int earlyStoppingPatience = 0;  // > 0: stop after this many epochs without a lower validation loss
-    std::uint64_t seed = 0;
-    std::vector<std::uint64_t> seeds;  // "seeds": hescape train runs once per seed (seed is then each of them)
-    std::string method;                // the run's name in comparison tables (default: the config file's stem)
-    BatchRobustOptions robust;         // sampling, stain normalisation, adversarial batch classifier
-    bool useCuda = false;
-    bool bf16 = false;            // bf16 autocast of the encoders (CUDA only)
-    std::string patchStore;       // folder of the HDF5 patch store; empty: extract every time
-    bool hestPatches = false;     // HEST-1k sections take HEST's patches/<id>.h5 instead of cutting the WSI
-    bool includeUnassigned = false;  // also prepare sections in no split (for embedding every spot)
-    std::string checkpoint;    // where to write checkpoints (atomically); empty: none
-    int checkpointEvery = 50;  // steps; one is always written at the end
-    std::string resultsFile;   // the run's HDF5 results (written by the caller, e.g. hescape train)
-    int distributedTimeoutSeconds = 60;  // rendezvous and every collective of a multi-process run
-    bool syncBatchNorm = true;  // multi-process: batch norm over the global batch (false: per rank)
-};
 
 struct TrainStep {
     int step = 0;

@@ -5,12 +5,12 @@
 // positive pair; every other pairing in the batch is a negative.
 #pragma once
 
+#include "core/engine/TrainConfig.h"
+
 #include <torch/nn/module.h>
 #include <torch/types.h>
 
 namespace hescape {
-
-enum class ContrastiveObjective { Clip, Siglip };
 
 // Holds the learnable parameters: log of the logit scale (CLIP: 1/0.07 at
 // the start, clamped to <= 100 when used; SigLIP: log 10) and, for SigLIP,

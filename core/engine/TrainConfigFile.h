@@ -4,7 +4,7 @@
 // launcher and run files all use.
 #pragma once
 
-#include "core/engine/ClipTrainer.h"
+#include "core/engine/TrainConfig.h"
 
 #include <stdexcept>
 #include <string>

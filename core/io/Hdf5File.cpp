@@ -618,6 +618,20 @@ std::vector<std::int64_t> Hdf5File::readInt64(const std::string& p, std::int64_t
 
 namespace {
 
+// Strings are sized from the dataspace before anything is read, so a file of
+// a few KB declaring four billion of them would allocate ~130 GB first. What
+// is declared must fit what the file stores for it: deflate expands at most
+// ~1032:1 (zlib's bound), so no more than 1032 stored bytes per byte, with a
+// 1 MiB allowance for data never written (fill values) or stored compactly.
+void checkDeclaredStrings(std::uint64_t n, std::uint64_t elementBytes, std::uint64_t storedBytes, const std::string& where) {
+    constexpr std::uint64_t kMaxExpansion = 1032;
+    constexpr std::uint64_t kAllowance = std::uint64_t{1} << 20;
+    const std::uint64_t limit = std::max(kAllowance, storedBytes * kMaxExpansion);
+    if (elementBytes == 0 || n > limit / elementBytes)
+        throw Hdf5Error(where + "declares " + std::to_string(n) + " strings, more than the " + std::to_string(storedBytes) +
+                        " bytes the file holds for them can contain");
+}
+
 // Reads n strings of HDF5 string type `ftype` from dataset or attribute `obj`.
 template <typename ReadFn>
 std::vector<std::string> readStringData(hid_t ftype, std::size_t n, ReadFn read, const std::string& where) {
@@ -659,13 +673,14 @@ std::vector<std::string> Hdf5File::readStrings(const std::string& datasetPath) c
         throw Hdf5Error(where(datasetPath) + "expected strings, found " + describeType(ftype.id).describe());
     }
     Handle space(H5Dget_space(d.id), H5Sclose);
-    const hssize_t n = H5Sget_simple_extent_npoints(space.id);
+    const hssize_t n = std::max<hssize_t>(H5Sget_simple_extent_npoints(space.id), 0);
+    checkDeclaredStrings(static_cast<std::uint64_t>(n), H5Tget_size(ftype.id), H5Dget_storage_size(d.id), where(datasetPath));
     const auto read = [&](hid_t mem, void* buf) {
         const herr_t status = H5Dread(d.id, mem, H5S_ALL, H5S_ALL, H5P_DEFAULT, buf);
         if (status < 0) throw Hdf5Error(where(datasetPath) + "reading strings failed " + readFailureReason(d.id));
         return status;
     };
-    return readStringData(ftype.id, static_cast<std::size_t>(std::max<hssize_t>(n, 0)), read, where(datasetPath));
+    return readStringData(ftype.id, static_cast<std::size_t>(n), read, where(datasetPath));
 }
 
 bool Hdf5File::hasAttribute(const std::string& objectPath, const std::string& name) const {
@@ -682,9 +697,10 @@ std::vector<std::string> Hdf5File::attributeStrings(const std::string& objectPat
         if (n == 0) return {};  // anndata writes an empty float array for "no columns"
         throw Hdf5Error(where(objectPath) + "attribute '" + name + "' should hold strings");
     }
+    const std::string at = where(objectPath) + "attribute '" + name + "': ";
+    checkDeclaredStrings(static_cast<std::uint64_t>(std::max<hssize_t>(n, 0)), H5Tget_size(ftype.id), H5Aget_storage_size(a.id), at);
     return readStringData(ftype.id, static_cast<std::size_t>(std::max<hssize_t>(n, 0)),
-                          [&](hid_t mem, void* buf) { return H5Aread(a.id, mem, buf); },
-                          where(objectPath) + "attribute '" + name + "': ");
+                          [&](hid_t mem, void* buf) { return H5Aread(a.id, mem, buf); }, at);
 }
 
 std::optional<std::string> Hdf5File::attributeString(const std::string& objectPath, const std::string& name) const {
@@ -723,6 +739,10 @@ std::optional<bool> Hdf5File::attributeBool(const std::string& objectPath, const
     if (cls != H5T_ENUM && cls != H5T_INTEGER) {
         throw Hdf5Error(where(objectPath) + "attribute '" + name + "' should hold a boolean");
     }
+    // One value is read into one int64: more would overflow it.
+    Handle space(H5Aget_space(a.id), H5Sclose);
+    if (H5Sget_simple_extent_npoints(space.id) != 1)
+        throw Hdf5Error(where(objectPath) + "attribute '" + name + "' should hold one boolean");
     // Enums convert only to enums: read through the integer base type.
     Handle base(cls == H5T_ENUM ? H5Tget_super(ftype.id) : H5Tcopy(ftype.id), H5Tclose);
     Handle native(H5Tget_native_type(base.id, H5T_DIR_ASCEND), H5Tclose);

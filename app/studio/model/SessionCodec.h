@@ -1,12 +1,11 @@
-// The document as a session and back: every enum <-> name conversion of the
-// session file lives here (similarity-map modes, embedding layout method and
-// points, colouring source; normalisations and colormaps use core's names),
-// and sessionOf() captures the whole document as the Session that
-// SessionFile writes. The file reader checks names against the same tables.
+// The document as a session and back: sessionOf() captures the whole document
+// as the Session that SessionFile writes; the enum <-> name tables are
+// SessionNames' (normalisations and colormaps use core's names).
 #pragma once
 
 #include "app/studio/SessionFile.h"
 #include "app/studio/model/DocumentTypes.h"
+#include "app/studio/model/SessionNames.h"
 
 #include <QStringList>
 
@@ -16,18 +15,6 @@ namespace hescape {
 
 class StudioDocument;
 struct SpotColoring;
-
-QString mapModeName(SimilarityMapMode mode);
-std::optional<SimilarityMapMode> mapModeFromName(const QString& name);
-QStringList mapModeNames();
-
-QString layoutMethodName(EmbeddingLayoutMethod method);
-std::optional<EmbeddingLayoutMethod> layoutMethodFromName(const QString& name);
-QStringList layoutMethodNames();
-
-QString embeddingPointsName(EmbeddingPoints points);
-std::optional<EmbeddingPoints> embeddingPointsFromName(const QString& name);
-QStringList embeddingPointsNames();
 
 SessionColoring sessionColoringOf(const SpotColoring& c);
 // Names the file does not know fall back to the defaults (the reader has

@@ -1,0 +1,20 @@
+#!/usr/bin/env bash
+# CI's sanitizer stage (docs/fuzzing.md): the core and CLI tests and the fuzz
+# corpus replays, built by clang with ASan + UBSan (the `sanitize` preset:
+# build/sanitize, no studio, no widgets) and run there. A UBSan report aborts
+# the test (-fno-sanitize-recover=undefined), so it fails like a crash.
+# Run after scripts/test.sh's release stage, or alone; extra arguments go to ctest.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+start=$(date +%s)
+bash scripts/build.sh sanitize
+built=$(date +%s)
+# The labels left out, and why, are in docs/fuzzing.md ("Sanitizer stage").
+run=(ctest --preset sanitize -j 2 -LE "${HESCAPE_SANITIZE_EXCLUDE:-sanitize-slow}")
+if [ -z "${DISPLAY:-}" ]; then
+  run=(xvfb-run -a -s "-screen 0 1600x1000x24" "${run[@]}")
+fi
+status=0
+"${run[@]}" "$@" || status=$?
+echo "sanitizer stage: build $((built - start)) s, tests $(($(date +%s) - built)) s"
+exit $status
