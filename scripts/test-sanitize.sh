@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # CI's sanitizer stage (docs/fuzzing.md): the core and CLI tests and the fuzz
-# corpus replays, built by clang with ASan + UBSan (the `sanitize` preset:
-# build/sanitize, no studio, no widgets) and run there. A UBSan report aborts
+# corpus replays, built by gcc with ASan + UBSan (the `sanitize` preset:
+# build/asan, no studio, no widgets; clang cannot compile Debian's LibTorch
+# headers in C++20) and run there. A UBSan report aborts
 # the test (-fno-sanitize-recover=undefined), so it fails like a crash.
 # Run after scripts/test.sh's release stage, or alone; extra arguments go to ctest.
 set -euo pipefail
