@@ -35,7 +35,7 @@ bool isSafeName(std::string_view name) {
 
 }  // namespace
 
-ScratchFolder::ScratchFolder() : path_(processFolder() / "input") {
+ScratchFolder::ScratchFolder() : path_(processFolder()) {
     fs::remove_all(path_);
     fs::create_directories(path_);
 }

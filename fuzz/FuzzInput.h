@@ -1,7 +1,7 @@
 // What a fuzz target's input becomes on disk. The readers take paths (HDF5 and
 // libtiff open files by name; the folder readers look for files by name), so
 // each input is written into a scratch folder of this process's own
-// (/tmp/hescape-fuzz-PID), emptied again after every input.
+// (/tmp/hescape-fuzz-PID), removed again after every input.
 //
 // Folder readers get a "folder archive": the input is a sequence of entries,
 // each a line "@@ relative/path" followed by that file's bytes up to the next
