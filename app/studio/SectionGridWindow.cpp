@@ -180,6 +180,12 @@ void SectionGridWindow::matchRun() {
     for (const auto& s : sections_.sections)
         rows_.push_back(run ? matchObservations(*run, s.name.toStdString(), s.dataset->obsNames)
                             : std::vector<std::int64_t>(s.dataset->obsNames.size(), -1));
+    // The inverse, so that a hover (every mouse move in another view) finds its spot at once.
+    spotOfRow_.assign(run ? static_cast<std::size_t>(run->rows()) : 0, {-1, -1});
+    for (std::size_t p = 0; p < rows_.size(); ++p)
+        for (std::size_t k = 0; k < rows_[p].size(); ++k)
+            if (const std::int64_t r = rows_[p][k]; r >= 0 && static_cast<std::size_t>(r) < spotOfRow_.size() && spotOfRow_[static_cast<std::size_t>(r)].first < 0)
+                spotOfRow_[static_cast<std::size_t>(r)] = {static_cast<int>(p), static_cast<std::int64_t>(k)};  // the first panel that has it
     // Each panel says its split and donor in the run, so the held-out donor is plain to see.
     std::map<std::string, SectionRole> roles;
     if (run && !document_->runPath().isEmpty()) {
@@ -302,13 +308,9 @@ void SectionGridWindow::hoverFromGrid(int panel, qint64 spot) {
 
 void SectionGridWindow::showDocumentHover() {
     const std::int64_t row = document_->hoveredRow();
-    for (std::size_t p = 0; p < rows_.size() && row >= 0; ++p) {
-        const auto it = std::find(rows_[p].begin(), rows_[p].end(), row);
-        if (it == rows_[p].end()) continue;
-        grid_->setHighlighted(static_cast<int>(p), it - rows_[p].begin());
-        return;
-    }
-    grid_->setHighlighted(-1, -1);
+    const auto [panel, spot] = row >= 0 && static_cast<std::size_t>(row) < spotOfRow_.size() ? spotOfRow_[static_cast<std::size_t>(row)]
+                                                                                             : std::pair<int, std::int64_t>{-1, -1};
+    grid_->setHighlighted(panel, spot);
 }
 
 }  // namespace hescape

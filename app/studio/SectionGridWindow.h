@@ -14,6 +14,7 @@
 #include <QWidget>
 
 #include <cstdint>
+#include <utility>
 #include <vector>
 
 class QComboBox;
@@ -78,6 +79,7 @@ private:
     SectionGridView* grid_ = nullptr;
     GridSections sections_;
     std::vector<std::vector<std::int64_t>> rows_;
+    std::vector<std::pair<int, std::int64_t>> spotOfRow_;  // per run row: its (panel, spot), or (-1, -1)
     std::int64_t queryRow_ = -1;
     QString loadMessage_;
 };

@@ -23,6 +23,10 @@ std::string formatBytes(std::uint64_t bytes);
 // multiplyBytes.
 std::optional<std::string> overMemoryBudget(std::uint64_t bytes);
 
+// The most deflate can expand its input (258 bytes per 2 bits, zlib's bound):
+// a declared size that more than this times the stored bytes cannot be real.
+inline constexpr std::uint64_t kDeflateMaxExpansion = 1032;
+
 // a * b, or UINT64_MAX when the product overflows.
 std::uint64_t multiplyBytes(std::uint64_t a, std::uint64_t b);
 

@@ -4,6 +4,8 @@
 // reads bypass H5Dread for plain stored arrays (see the header) and read the
 // file with pread on several threads.
 #include "core/io/Hdf5File.h"
+
+#include "core/common/MemoryBudget.h"
 #include "core/compute/ParallelFor.h"
 
 #include <hdf5.h>
@@ -624,9 +626,8 @@ namespace {
 // ~1032:1 (zlib's bound), so no more than 1032 stored bytes per byte, with a
 // 1 MiB allowance for data never written (fill values) or stored compactly.
 void checkDeclaredStrings(std::uint64_t n, std::uint64_t elementBytes, std::uint64_t storedBytes, const std::string& where) {
-    constexpr std::uint64_t kMaxExpansion = 1032;
     constexpr std::uint64_t kAllowance = std::uint64_t{1} << 20;
-    const std::uint64_t limit = std::max(kAllowance, storedBytes * kMaxExpansion);
+    const std::uint64_t limit = std::max(kAllowance, multiplyBytes(storedBytes, kDeflateMaxExpansion));
     if (elementBytes == 0 || n > limit / elementBytes)
         throw Hdf5Error(where + "declares " + std::to_string(n) + " strings, more than the " + std::to_string(storedBytes) +
                         " bytes the file holds for them can contain");

@@ -1,6 +1,7 @@
 // ParquetCodecs: size-checked wrappers over libsnappy, zlib and libzstd.
 #include "core/io/ParquetCodecs.h"
 
+#include "core/common/MemoryBudget.h"
 #include "core/io/ParquetMetadata.h"
 
 #include <snappy-c.h>
@@ -25,7 +26,7 @@ std::string bytes(std::size_t n) { return std::to_string(n) + " bytes"; }
 // bytes into 128 KiB (well under 65536:1). A few bytes of slack cover the
 // format headers.
 std::size_t maxExpansion(std::int32_t codec, std::size_t compressed) {
-    const std::size_t ratio = codec == kSnappy ? 22 : codec == kGzip ? 1032 : 65536;
+    const std::size_t ratio = codec == kSnappy ? 22 : codec == kGzip ? static_cast<std::size_t>(kDeflateMaxExpansion) : 65536;
     if (compressed > std::numeric_limits<std::size_t>::max() / ratio - 64) return std::numeric_limits<std::size_t>::max();
     return compressed * ratio + 64;
 }

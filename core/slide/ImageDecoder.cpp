@@ -170,14 +170,14 @@ void openPng(PngImage& png, const std::string& path) {
     if (!png_image_begin_read_from_file(&png.image, path.c_str())) {
         throw SlideError(path + ": invalid PNG: " + png.image.message);
     }
-    // Deflate packs at most ~1032:1, and each row holds at least a filter byte
+    // Deflate packs at most kDeflateMaxExpansion:1, and each row holds at least a filter byte
     // and a bit per pixel: a file smaller than that cannot hold the image its
     // header declares (a 100-byte header claiming 40,000 x 40,000 px).
     std::error_code ec;
     const auto fileSize = static_cast<std::uint64_t>(std::filesystem::file_size(path, ec));
     const std::uint64_t w = png.image.width, h = png.image.height;
     const std::uint64_t leastRaw = multiplyBytes(h, 1 + (w + 7) / 8);
-    if (!ec && multiplyBytes(fileSize, 1032) < leastRaw) {
+    if (!ec && multiplyBytes(fileSize, kDeflateMaxExpansion) < leastRaw) {
         throw SlideError(path + ": the header declares " + std::to_string(w) + " x " + std::to_string(h) + " px, more than its " +
                          std::to_string(fileSize) + " bytes can hold even at deflate's highest compression: the file is truncated or its header corrupt");
     }
