@@ -30,6 +30,8 @@ std::unique_ptr<Slide> openSlide(const std::string& path) {
     if (OpenSlideSlide::canOpen(path)) return std::make_unique<OpenSlideSlide>(path);
     try {
         probeImage(path);
+    } catch (const TruncatedSlideError&) {
+        throw;
     } catch (const SlideError& e) {
         // The image reader's reason (truncated, corrupt, unknown magic) is the useful part.
         throw SlideError(path + ": neither a slide format OpenSlide recognises nor a readable PNG, JPEG or TIFF image (" + e.what() + ")");

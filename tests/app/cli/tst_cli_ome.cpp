@@ -3,7 +3,7 @@
 // the project's pyramidal TIFF (read back by OpenSlide through the core)
 // and fails, writing nothing, on a corrupt input.
 #include "core/slide/Slide.h"
-#include "tests/core/TestSupport.h"
+#include "tests/app/cli/CliProcess.h"
 
 #include <QFileInfo>
 #include <QJsonArray>
@@ -14,10 +14,6 @@
 
 using namespace hescape;
 using namespace hescape::test;
-
-namespace {
-ProcessResult hescapeCli(const QStringList& args) { return runProcess(QStringLiteral(HESCAPE_CLI_EXECUTABLE), args); }
-}  // namespace
 
 class TestCliOme : public QObject {
     Q_OBJECT

@@ -85,6 +85,8 @@ private Q_SLOTS:
         QTest::newRow("truncated JPEG (header intact)") << "truncjpeg" << "trunc.jpg" << "truncated";
         QTest::newRow("truncated JPEG to 10%") << "truncjpeg10" << "trunc10.jpg" << "";
         QTest::newRow("truncated PNG") << "truncpng" << "trunc.png" << "PNG";
+        // The demo's C3.tiff cut at 50 %: its directory was at the end.
+        QTest::newRow("demo TIFF cut at 50%") << "trunctiff" << "C3.tiff" << "the file is truncated: its first image directory is at byte";
         // libjpeg shows damaged scan data as a grey stretch and only warns.
         QTest::newRow("corrupt JPEG scan data") << "corruptscan" << "scan.jpg" << "corrupt JPEG data near row";
         QTest::newRow("CMYK JPEG (Pillow)") << "cmyk" << "cmyk.jpg" << "CMYK JPEG";
@@ -108,6 +110,7 @@ private Q_SLOTS:
         else if (kind == "truncjpeg") QVERIFY(truncateFile(jpeg_, file, 0.5));
         else if (kind == "truncjpeg10") QVERIFY(truncateFile(jpeg_, file, 0.1));
         else if (kind == "truncpng") QVERIFY(truncateFile(png_, file, 0.5));
+        else if (kind == "trunctiff") QVERIFY(truncateFile(QStringLiteral(HESCAPE_SOURCE_DIR "/resources/demo/her2st/C3.tiff"), file, 0.5));
         else if (kind == "corruptscan") {
             QFile f(jpeg_);
             QVERIFY(f.open(QIODevice::ReadOnly));
