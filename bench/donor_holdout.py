@@ -36,6 +36,27 @@ METHODS = {
     'leaky_genes': {'normalise_to': 10000, 'validation': None, 'min_counts': 0, 'genes': 'LEAKY'},
 }
 
+# Settings of the best method above (genes z-scored per section, batches within
+# one section) tried on 2026-12-07 to see whether training length, capacity,
+# regularisation, augmentation, gene count, objective, context or batch size
+# carry it to the goal; `--methods` takes these names too (docs/evaluation.md).
+WITHIN = {'gene_scaling': 'section', 'sampling': 'within_section'}
+SETTINGS = {
+    'within_epochs3': dict(WITHIN, epochs=3),
+    'within_epochs12': dict(WITHIN, epochs=12),
+    'within_epochs20_lr5e-4': dict(WITHIN, epochs=20, learning_rate=0.0005),
+    'within_wd0.05': dict(WITHIN, weight_decay=0.05),
+    'within_strong_augment': dict(WITHIN, augment={'flips': True, 'rotations': True, 'crop_scale': 0.6,
+                                                   'color_jitter': 0.2, 'blur_probability': 0.3, 'hed_jitter': 0.05}),
+    'within_small': dict(WITHIN, embed_dim=32, image_width=8, gene_hidden=64),
+    'within_genes64': dict(WITHIN, highly_variable_genes=64),
+    'within_genes512': dict(WITHIN, highly_variable_genes=512),
+    'within_siglip': dict(WITHIN, objective='siglip'),
+    'within_context220': dict(WITHIN, patch_size_um=220, patch_pixels=64),
+    'within_batch64': dict(WITHIN, batch_size=64),
+}
+METHODS.update(SETTINGS)
+
 
 def leaky_genes():
     import anndata
@@ -72,7 +93,7 @@ def main():
     p = argparse.ArgumentParser()
     p.add_argument('--hescape', default=os.path.join(HERE, '..', 'build', 'release', 'app', 'hescape'))
     p.add_argument('--out', default='donor-holdout')
-    p.add_argument('--methods', default=','.join(METHODS))
+    p.add_argument('--methods', default=','.join(m for m in METHODS if m not in SETTINGS))
     a = p.parse_args()
     os.makedirs(a.out, exist_ok=True)
     runs = []

@@ -105,6 +105,30 @@ Hdf5Type describeType(hid_t t) {
     return out;
 }
 
+// libhdf5 1.10.8 converts numbers of odd layouts bit by bit and trusts the
+// datatype message: a damaged one (precision beyond the size, a float's
+// exponent outside its bits) overran a stack buffer in H5T__bit_get_d
+// (tenx_h5 fuzzing, docs/fuzzing.md). Integers and floats must describe bits
+// inside their bytes before anything is converted.
+void checkNumberType(hid_t t, const std::string& where) {
+    const H5T_class_t cls = H5Tget_class(t);
+    if (cls != H5T_INTEGER && cls != H5T_FLOAT) return;
+    const std::size_t size = H5Tget_size(t), precision = H5Tget_precision(t);
+    const int offset = H5Tget_offset(t);
+    const auto corrupt = [&](const std::string& detail) {
+        throw Hdf5Error(where + "its number type is corrupt (" + detail + ")");
+    };
+    if (size == 0 || size > 16 || precision == 0 || offset < 0 || static_cast<std::size_t>(offset) + precision > 8 * size)
+        corrupt(std::to_string(size) + " bytes, precision " + std::to_string(precision) + " bits at offset " + std::to_string(offset));
+    if (cls != H5T_FLOAT) return;
+    std::size_t spos = 0, epos = 0, esize = 0, mpos = 0, msize = 0;
+    if (H5Tget_fields(t, &spos, &epos, &esize, &mpos, &msize) < 0) corrupt("its fields cannot be read");
+    const std::size_t end = static_cast<std::size_t>(offset) + precision;
+    if (esize == 0 || esize > 32 || msize == 0 || msize > 112 || epos + esize > end || mpos + msize > end || spos >= end)
+        corrupt("sign bit " + std::to_string(spos) + ", exponent " + std::to_string(esize) + " bits at " + std::to_string(epos) +
+                ", mantissa " + std::to_string(msize) + " bits at " + std::to_string(mpos) + " in " + std::to_string(precision) + " bits");
+}
+
 }  // namespace
 
 std::string Hdf5Type::describe() const {
@@ -243,6 +267,26 @@ void allocate(Vec& v, std::size_t n, unsigned threads) {
     v.resize(n);
 }
 
+// Values and strings are sized from the dataspace before anything is read,
+// so a file of a few KB declaring four billion of them would allocate
+// ~130 GB first. What is declared must fit what the file stores for it:
+// deflate expands at most ~1032:1 (zlib's bound), so no more than 1032
+// stored bytes per byte, with a 1 MiB allowance for data never written
+// (fill values) or stored compactly. The stored size HDF5 reports is itself
+// read from the file (a contiguous layout's declared size), so it counts for
+// no more than the file's length.
+void checkDeclaredElements(std::uint64_t n, std::uint64_t elementBytes, std::uint64_t storedBytes, const std::string& file,
+                           const char* what, const std::string& where) {
+    constexpr std::uint64_t kAllowance = std::uint64_t{1} << 20;
+    std::error_code ec;
+    const auto fileBytes = static_cast<std::uint64_t>(std::filesystem::file_size(file, ec));
+    if (!ec) storedBytes = std::min(storedBytes, fileBytes);
+    const std::uint64_t limit = std::max(kAllowance, multiplyBytes(storedBytes, kDeflateMaxExpansion));
+    if (elementBytes == 0 || n > limit / elementBytes)
+        throw Hdf5Error(where + "declares " + std::to_string(n) + " " + what + " of " + std::to_string(elementBytes) + " bytes, more than the " + std::to_string(storedBytes) +
+                        " bytes the file holds for them can contain");
+}
+
 template <typename T, typename Vec = std::vector<T>>
 Vec readNumeric(hid_t file, const Hdf5File& f, const std::string& path, hid_t memType,
                 std::optional<std::pair<std::int64_t, std::int64_t>> range) {
@@ -252,10 +296,17 @@ Vec readNumeric(hid_t file, const Hdf5File& f, const std::string& path, hid_t me
     if (t.cls != Hdf5Class::Integer && t.cls != Hdf5Class::Float && t.cls != Hdf5Class::Boolean) {
         throw Hdf5Error(f.where(path) + "expected numbers, found " + t.describe());
     }
+    if (t.cls == Hdf5Class::Boolean) {
+        Handle base(H5Tget_super(ftype.id), H5Tclose);
+        checkNumberType(base.id, f.where(path));
+    } else {
+        checkNumberType(ftype.id, f.where(path));
+    }
     Handle space(H5Dget_space(d.id), H5Sclose);
     const auto shape = dims(space.id);
     std::uint64_t n = 1;
-    for (auto s : shape) n *= s;
+    for (auto s : shape) n = multiplyBytes(n, s);
+    checkDeclaredElements(n, H5Tget_size(ftype.id), H5Dget_storage_size(d.id), f.path(), "values", f.where(path));
     Handle memSpace(H5I_INVALID_HID, H5Sclose);
     hid_t fileSel = H5S_ALL;
     if (range) {
@@ -505,6 +556,8 @@ UninitializedVector<T> readBulk(hid_t file, const Hdf5File& f, const std::string
             if (shape.size() == 1 && (t.cls == Hdf5Class::Integer || t.cls == Hdf5Class::Float) &&
                 shape[0] * sizeof(T) > kBlockBytes) {  // at least two pieces
                 if (shape[0] * sizeof(T) > kMaxBytes) throw Hdf5Error(f.where(path) + "is too large to read into memory");
+                checkNumberType(ftype.id, f.where(path));
+                checkDeclaredElements(shape[0], H5Tget_size(ftype.id), H5Dget_storage_size(d.id), f.path(), "values", f.where(path));
                 return readPieces<T>(d.id, memType, static_cast<std::size_t>(shape[0]), f, path, visit);
             }
         }
@@ -620,19 +673,6 @@ std::vector<std::int64_t> Hdf5File::readInt64(const std::string& p, std::int64_t
 
 namespace {
 
-// Strings are sized from the dataspace before anything is read, so a file of
-// a few KB declaring four billion of them would allocate ~130 GB first. What
-// is declared must fit what the file stores for it: deflate expands at most
-// ~1032:1 (zlib's bound), so no more than 1032 stored bytes per byte, with a
-// 1 MiB allowance for data never written (fill values) or stored compactly.
-void checkDeclaredStrings(std::uint64_t n, std::uint64_t elementBytes, std::uint64_t storedBytes, const std::string& where) {
-    constexpr std::uint64_t kAllowance = std::uint64_t{1} << 20;
-    const std::uint64_t limit = std::max(kAllowance, multiplyBytes(storedBytes, kDeflateMaxExpansion));
-    if (elementBytes == 0 || n > limit / elementBytes)
-        throw Hdf5Error(where + "declares " + std::to_string(n) + " strings, more than the " + std::to_string(storedBytes) +
-                        " bytes the file holds for them can contain");
-}
-
 // Reads n strings of HDF5 string type `ftype` from dataset or attribute `obj`.
 template <typename ReadFn>
 std::vector<std::string> readStringData(hid_t ftype, std::size_t n, ReadFn read, const std::string& where) {
@@ -675,7 +715,7 @@ std::vector<std::string> Hdf5File::readStrings(const std::string& datasetPath) c
     }
     Handle space(H5Dget_space(d.id), H5Sclose);
     const hssize_t n = std::max<hssize_t>(H5Sget_simple_extent_npoints(space.id), 0);
-    checkDeclaredStrings(static_cast<std::uint64_t>(n), H5Tget_size(ftype.id), H5Dget_storage_size(d.id), where(datasetPath));
+    checkDeclaredElements(static_cast<std::uint64_t>(n), H5Tget_size(ftype.id), H5Dget_storage_size(d.id), path_, "strings", where(datasetPath));
     const auto read = [&](hid_t mem, void* buf) {
         const herr_t status = H5Dread(d.id, mem, H5S_ALL, H5S_ALL, H5P_DEFAULT, buf);
         if (status < 0) throw Hdf5Error(where(datasetPath) + "reading strings failed " + readFailureReason(d.id));
@@ -699,7 +739,7 @@ std::vector<std::string> Hdf5File::attributeStrings(const std::string& objectPat
         throw Hdf5Error(where(objectPath) + "attribute '" + name + "' should hold strings");
     }
     const std::string at = where(objectPath) + "attribute '" + name + "': ";
-    checkDeclaredStrings(static_cast<std::uint64_t>(std::max<hssize_t>(n, 0)), H5Tget_size(ftype.id), H5Aget_storage_size(a.id), at);
+    checkDeclaredElements(static_cast<std::uint64_t>(std::max<hssize_t>(n, 0)), H5Tget_size(ftype.id), H5Aget_storage_size(a.id), path_, "strings", at);
     return readStringData(ftype.id, static_cast<std::size_t>(std::max<hssize_t>(n, 0)),
                           [&](hid_t mem, void* buf) { return H5Aread(a.id, mem, buf); }, at);
 }
@@ -719,8 +759,11 @@ std::vector<std::int64_t> Hdf5File::attributeInt64(const std::string& objectPath
     if (cls != H5T_INTEGER && cls != H5T_FLOAT) {
         throw Hdf5Error(where(objectPath) + "attribute '" + name + "' should hold integers");
     }
+    const std::string at = where(objectPath) + "attribute '" + name + "': ";
+    checkNumberType(ftype.id, at);
     Handle space(H5Aget_space(a.id), H5Sclose);
     const hssize_t n = H5Sget_simple_extent_npoints(space.id);
+    checkDeclaredElements(static_cast<std::uint64_t>(std::max<hssize_t>(n, 0)), H5Tget_size(ftype.id), H5Aget_storage_size(a.id), path_, "values", at);
     std::vector<std::int64_t> out(static_cast<std::size_t>(std::max<hssize_t>(n, 0)));
     if (!out.empty() && H5Aread(a.id, H5T_NATIVE_INT64, out.data()) < 0) {
         throw Hdf5Error(where(objectPath) + "attribute '" + name + "' cannot be read");
@@ -746,6 +789,7 @@ std::optional<bool> Hdf5File::attributeBool(const std::string& objectPath, const
         throw Hdf5Error(where(objectPath) + "attribute '" + name + "' should hold one boolean");
     // Enums convert only to enums: read through the integer base type.
     Handle base(cls == H5T_ENUM ? H5Tget_super(ftype.id) : H5Tcopy(ftype.id), H5Tclose);
+    checkNumberType(base.id, where(objectPath) + "attribute '" + name + "': ");
     Handle native(H5Tget_native_type(base.id, H5T_DIR_ASCEND), H5Tclose);
     std::int64_t value = 0;  // large enough for any integer base, little-endian low bytes first
     if (H5Aread(a.id, native.id, &value) < 0) throw Hdf5Error(where(objectPath) + "attribute '" + name + "' cannot be read");

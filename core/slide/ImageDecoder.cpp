@@ -227,42 +227,14 @@ void checkTiffDataInFile(TIFF* tif, const std::string& path) {
         if (err) throw SlideError(path + ": the offset or byte count of " + kind + " " + std::to_string(i) + " cannot be read");
         if (bytes == 0 && offset == 0) continue;  // a sparse tile (GDAL's SPARSE_OK): empty, not missing
         if (bytes == 0 || offset > fileSize || bytes > fileSize - offset) {
-            throw TruncatedSlideError(path + ": " + kind + " " + std::to_string(i) + " of " + std::to_string(count) + " (offset " + std::to_string(offset) + ", " + std::to_string(bytes) + " bytes) lies past the end of the file (" + std::to_string(fileSize) + " bytes): the file is truncated");
+            throw SlideError(path + ": " + kind + " " + std::to_string(i) + " of " + std::to_string(count) + " (offset " + std::to_string(offset) + ", " + std::to_string(bytes) + " bytes) lies past the end of the file (" + std::to_string(fileSize) + " bytes): the file is truncated");
         }
     }
 }
 
-// A TIFF whose first directory lies past its end was cut short (writers put
-// the directory after the pixel data): say so rather than libtiff's
-// "can not read TIFF directory count". Empty when the header does not show it.
-std::string truncatedTiffReason(const std::string& path) {
-    std::ifstream in(path, std::ios::binary);
-    unsigned char h[16] = {};
-    in.read(reinterpret_cast<char*>(h), sizeof h);
-    const auto got = static_cast<std::size_t>(in.gcount());
-    const bool little = got >= 8 && h[0] == 'I' && h[1] == 'I', big = got >= 8 && h[0] == 'M' && h[1] == 'M';
-    if (!little && !big) return {};
-    const auto value = [&](int at, int bytes) {
-        std::uint64_t v = 0;
-        for (int i = 0; i < bytes; ++i) v |= std::uint64_t{h[at + (little ? i : bytes - 1 - i)]} << (8 * (little ? i : bytes - 1 - i));
-        return v;
-    };
-    const std::uint64_t version = value(2, 2);
-    if (version != 42 && !(version == 43 && got >= 16)) return {};
-    const std::uint64_t first = version == 42 ? value(4, 4) : value(8, 8);
-    std::error_code ec;
-    const auto size = static_cast<std::uint64_t>(std::filesystem::file_size(path, ec));
-    if (ec || first < size) return {};
-    return "the file is truncated: its first image directory is at byte " + std::to_string(first) + " but the file has " +
-           std::to_string(size) + " bytes (an interrupted copy or download?)";
-}
-
 void openTiff(TiffFile& t, const std::string& path) {
     t.tif = openTiffCollectingErrors(path, "r", &t.errors);
-    if (t.tif) return;
-    const std::string truncated = truncatedTiffReason(path);
-    if (!truncated.empty()) throw TruncatedSlideError(path + ": " + truncated);
-    throw SlideError(path + ": invalid TIFF: " + (t.errors.empty() ? "cannot open" : t.errors));
+    if (!t.tif) throw SlideError(path + ": invalid TIFF: " + (t.errors.empty() ? "cannot open" : t.errors));
 }
 
 void decodeTiff(const std::string& path, const RowSink& sink, const Progress& progress) {

@@ -3,7 +3,6 @@
 #pragma once
 
 #include "core/common/Progress.h"
-#include "core/slide/Slide.h"
 
 #include <cstdint>
 #include <functional>
@@ -17,16 +16,7 @@ struct ImageInfo {
     int height = 0;
 };
 
-// A TIFF cut short (its directory, or a strip or tile, past the end of the
-// file): the message says so, and openSlide passes it on as it is rather
-// than guessing at other formats around it.
-class TruncatedSlideError : public SlideError {
-public:
-    using SlideError::SlideError;
-};
-
-// Reads the header only. Throws SlideError for unknown or unreadable files
-// (TruncatedSlideError for a TIFF cut short).
+// Reads the header only. Throws SlideError for unknown or unreadable files.
 ImageInfo probeImage(const std::string& path);
 
 // Calls sink(y, rgbaRow) for every row y = 0 .. height-1 in order; rgbaRow

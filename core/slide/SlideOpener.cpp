@@ -9,6 +9,7 @@
 #include "core/slide/OpenSlideSlide.h"
 #include "core/slide/PlainImageSlide.h"
 #include "core/slide/Slide.h"
+#include "core/slide/TiffStructure.h"
 
 #include <filesystem>
 #include <system_error>
@@ -25,13 +26,12 @@ std::unique_ptr<Slide> openSlide(const std::string& path) {
         throw SlideError(path + ": is a folder, and not an OME-Zarr image (no OME-NGFF multiscales in it)");
     }
     if (fs::file_size(path, ec) == 0 && !ec) throw SlideError(path + ": the file is empty");
+    checkTiffStructure(path);  // before OpenSlide allocates what a corrupt directory declares
 
     if (OmeTiffSlide::canOpen(path)) return std::make_unique<OmeTiffSlide>(path);
     if (OpenSlideSlide::canOpen(path)) return std::make_unique<OpenSlideSlide>(path);
     try {
         probeImage(path);
-    } catch (const TruncatedSlideError&) {
-        throw;
     } catch (const SlideError& e) {
         // The image reader's reason (truncated, corrupt, unknown magic) is the useful part.
         throw SlideError(path + ": neither a slide format OpenSlide recognises nor a readable PNG, JPEG or TIFF image (" + e.what() + ")");

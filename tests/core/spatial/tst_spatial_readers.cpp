@@ -65,6 +65,40 @@ private Q_SLOTS:
         QVERIFY2(hest.exitCode == 0, hest.err.constData());
     }
 
+    // Inputs the tenx_h5 fuzz campaign stopped on in our reader (allocations
+    // sized from a declared count, a corrupt number type that overran a stack
+    // buffer inside libhdf5's conversion): refused naming the dataset.
+    void tenxDamagedDeclarationsAreRefused_data() {
+        QTest::addColumn<QString>("input");
+        QTest::addColumn<QString>("expect");
+        QTest::newRow("precision 32800 bits in 4 bytes") << "crash-1b90009a2f8f5b2e9d6e0f7012e1447e55ebec95"
+                                                         << "/matrix/data: its number type is corrupt (4 bytes, precision 32800 bits at offset 0)";
+        QTest::newRow("a number type of 1 GB") << "oom-c54f74b96cfe2b28e03413db7065966c79426417"
+                                               << "/matrix/data: its number type is corrupt (1073741828 bytes";
+        QTest::newRow("2^62 values in 20 bytes") << "crash-226278faf952e273c2fa6cf022b95fab2b7a07b4"
+                                                 << "/matrix/data: declares 4611686018427387904 values of 4 bytes, more than the 20 bytes";
+        QTest::newRow("4294967294 shape values") << "crash-b38b40cbedb55f2ac731f9432a9c0edf39a4f8e5"
+                                                 << "/matrix/shape: declares 4294967294 values of";
+        QTest::newRow("2030705162 barcodes") << "crash-8caac85cb564a584d2d804afd41a1e28dcf37b48"
+                                             << "/matrix/barcodes: declares 2030705162 strings of";
+    }
+    void tenxDamagedDeclarationsAreRefused() {
+        QFETCH(QString, input);
+        QFETCH(QString, expect);
+        QTemporaryDir dir;
+        QVERIFY(dir.isValid());
+        // The fuzz input is the .h5 itself (fuzz/fuzz_tenx_h5.cpp writes it under this name).
+        const QString file = dir.filePath("filtered_feature_bc_matrix.h5");
+        QVERIFY(QFile::copy(QStringLiteral(HESCAPE_SOURCE_DIR "/fuzz/corpus/tenx_h5/") + input, file));
+        try {
+            readTenxMatrix(file.toStdString());
+            QFAIL("readTenxMatrix() must throw");
+        } catch (const std::runtime_error& e) {
+            QVERIFY2(QString::fromUtf8(e.what()).contains(expect), e.what());
+            QVERIFY2(QString::fromUtf8(e.what()).startsWith(file), e.what());
+        }
+    }
+
     void tenxValueAndIndexTypes_data() {
         QTest::addColumn<QString>("file");
         QTest::addColumn<int>("barcodes");

@@ -1,0 +1,121 @@
+// See TiffStructure.h: why a TIFF's directories are checked before OpenSlide
+// opens it. Reads only headers and directory entries, through a stream.
+#include "core/slide/TiffStructure.h"
+
+#include "core/slide/Slide.h"
+
+#include <algorithm>
+#include <array>
+#include <cstdint>
+#include <filesystem>
+#include <fstream>
+#include <set>
+
+namespace hescape {
+
+namespace {
+
+class TiffBytes {
+public:
+    TiffBytes(const std::string& path, std::uint64_t size) : in_(path, std::ios::binary), size_(size) {}
+    bool little = true;
+    // Reads `bytes` (<= 8) at `offset` as an unsigned integer; false past the end.
+    bool read(std::uint64_t offset, int bytes, std::uint64_t& value) {
+        if (offset > size_ || static_cast<std::uint64_t>(bytes) > size_ - offset) return false;
+        std::array<unsigned char, 8> b{};
+        in_.seekg(static_cast<std::streamoff>(offset));
+        in_.read(reinterpret_cast<char*>(b.data()), bytes);
+        if (in_.gcount() != bytes) return false;
+        value = 0;
+        for (int i = 0; i < bytes; ++i) value |= std::uint64_t{b[static_cast<std::size_t>(little ? i : bytes - 1 - i)]} << (8 * i);
+        return true;
+    }
+    std::uint64_t size() const { return size_; }
+
+private:
+    std::ifstream in_;
+    std::uint64_t size_;
+};
+
+int typeSize(std::uint64_t type) {
+    switch (type) {
+        case 1: case 2: case 6: case 7: return 1;   // BYTE ASCII SBYTE UNDEFINED
+        case 3: case 8: return 2;                   // SHORT SSHORT
+        case 4: case 9: case 11: case 13: return 4; // LONG SLONG FLOAT IFD
+        case 5: case 10: case 12: case 16: case 17: case 18: return 8;  // RATIONAL SRATIONAL DOUBLE LONG8 SLONG8 IFD8
+        default: return 0;  // unknown types are skipped by readers
+    }
+}
+
+struct Shape {
+    std::uint64_t width = 0, height = 0, tileWidth = 0, tileHeight = 0;
+};
+
+void checkTileShape(const std::string& path, int dir, const Shape& s) {
+    if (s.tileWidth == 0 && s.tileHeight == 0) return;  // striped
+    const auto sane = [](std::uint64_t side) { return std::max<std::uint64_t>((side + 15) / 16 * 16, kLargestSaneTileSide); };
+    if (s.tileWidth <= sane(s.width) && s.tileHeight <= sane(s.height)) return;
+    throw SlideError(path + ": TIFF directory " + std::to_string(dir) + " declares tiles of " + std::to_string(s.tileWidth) + " x " +
+                     std::to_string(s.tileHeight) + " px for an image of " + std::to_string(s.width) + " x " + std::to_string(s.height) +
+                     " px: the file is corrupt (no writer makes tiles larger than both the image and " +
+                     std::to_string(kLargestSaneTileSide) + " px)");
+}
+
+}  // namespace
+
+void checkTiffStructure(const std::string& path) {
+    std::error_code ec;
+    const auto fileSize = static_cast<std::uint64_t>(std::filesystem::file_size(path, ec));
+    if (ec || fileSize < 8) return;
+    TiffBytes f(path, fileSize);
+    std::uint64_t order = 0, version = 0;
+    if (!f.read(0, 2, order) || (order != 0x4949 && order != 0x4d4d)) return;
+    f.little = order == 0x4949;
+    if (!f.read(2, 2, version) || (version != 42 && version != 43)) return;
+    const bool big = version == 43;
+    const int offsetBytes = big ? 8 : 4, countBytes = big ? 8 : 2, entryBytes = big ? 20 : 12;
+    std::uint64_t next = 0;
+    if (!f.read(big ? 8 : 4, offsetBytes, next)) return;  // a truncated header: the readers say so
+    // Directories and long tag values follow the pixels in most writers' files,
+    // so what lies past the end usually means a copy cut short.
+    const auto corrupt = [&](const std::string& what) { throw SlideError(path + ": " + what + ": the file is truncated or corrupt"); };
+    std::set<std::uint64_t> seen;
+    for (int dir = 0; next != 0; ++dir) {
+        if (!seen.insert(next).second)
+            throw SlideError(path + ": TIFF directory " + std::to_string(dir) + " at byte " + std::to_string(next) +
+                             " loops back to an earlier one: the file is corrupt");
+        std::uint64_t entries = 0;
+        if (!f.read(next, countBytes, entries))  // writers put directories after the pixels: a copy cut short loses them
+            throw SlideError(path + ": the file is truncated: TIFF directory " + std::to_string(dir) + " is at byte " + std::to_string(next) +
+                             " but the file has " + std::to_string(fileSize) + " bytes (an interrupted copy or download?)");
+        const std::uint64_t first = next + static_cast<std::uint64_t>(countBytes);
+        if (entries > (fileSize - first) / static_cast<std::uint64_t>(entryBytes))
+            corrupt("TIFF directory " + std::to_string(dir) + " declares " + std::to_string(entries) + " entries, more than the file holds after byte " + std::to_string(first));
+        Shape shape;
+        for (std::uint64_t e = 0; e < entries; ++e) {
+            const std::uint64_t at = first + e * static_cast<std::uint64_t>(entryBytes);
+            std::uint64_t tag = 0, type = 0, count = 0, value = 0;
+            f.read(at, 2, tag);
+            f.read(at + 2, 2, type);
+            f.read(at + 4, big ? 8 : 4, count);
+            f.read(at + (big ? 12 : 8), offsetBytes, value);
+            const int size = typeSize(type);
+            if (size == 0) continue;
+            const std::uint64_t inline_ = static_cast<std::uint64_t>(offsetBytes) / static_cast<std::uint64_t>(size);
+            if (count > inline_ && (count > fileSize / static_cast<std::uint64_t>(size) || value > fileSize - count * static_cast<std::uint64_t>(size)))
+                corrupt("TIFF directory " + std::to_string(dir) + ", tag " + std::to_string(tag) + " declares " + std::to_string(count) + " values of " +
+                        std::to_string(size) + " bytes at byte " + std::to_string(value) + ", past the end of the file (" + std::to_string(fileSize) + " bytes)");
+            if (count == 1 && (type == 3 || type == 4 || type == 16)) {
+                const std::uint64_t v = type == 3 ? (f.little ? value & 0xffff : value >> (8 * (offsetBytes - 2))) : type == 4 && big ? (f.little ? value & 0xffffffff : value >> 32) : value;
+                if (tag == 256) shape.width = v;
+                else if (tag == 257) shape.height = v;
+                else if (tag == 322) shape.tileWidth = v;
+                else if (tag == 323) shape.tileHeight = v;
+            }
+        }
+        checkTileShape(path, dir, shape);
+        if (!f.read(first + entries * static_cast<std::uint64_t>(entryBytes), offsetBytes, next)) next = 0;
+    }
+}
+
+}  // namespace hescape
