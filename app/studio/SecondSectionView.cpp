@@ -80,7 +80,7 @@ void SecondSectionView::openSection(const QString& name) {
     tasks_->run<Loaded>(
         QStringLiteral("second-section"), tr("Opening section %1").arg(name),
         [slidePath, datasetPath](const Progress& progress) {
-            Loaded l{loadSlide(slidePath), {}};
+            Loaded l{loadSlide(slidePath, AssociatedImageDecoding::Skip), {}};
             progress.throwIfCancelled();
             if (l.slide.slide) l.dataset = loadDataset(datasetPath);
             return l;

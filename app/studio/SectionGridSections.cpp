@@ -47,7 +47,7 @@ GridSections loadGridSections(const QString& folder, const Progress& progress) {
         const SlideWithData& s = found[i];
         progress.update(static_cast<double>(i) / static_cast<double>(found.size()), "Reading " + s.name.toStdString());
         progress.throwIfCancelled();
-        const SlideLoadResult slide = loadSlide(s.slide);
+        const SlideLoadResult slide = loadSlide(s.slide, AssociatedImageDecoding::Skip);
         if (!slide.slide) {
             out.notes << QStringLiteral("%1: %2").arg(s.name, slide.error);
             continue;

@@ -18,17 +18,19 @@
 
 namespace hescape {
 
-SlideLoadResult loadSlide(const QString& path) {
+SlideLoadResult loadSlide(const QString& path, AssociatedImageDecoding associated) {
     SlideLoadResult r;
     r.path = path;
     try {
         auto slide = openSlide(path.toStdString());
         applyCompanionPixelSize(*slide);  // experiment.xenium's or Visium's scale factors, when the image records none
         r.slide = std::move(slide);
-        for (const auto& name : r.slide->associatedImageNames()) {
-            const RgbaImage img = r.slide->readAssociatedImage(name);
-            const QImage q = toQImage(img).scaled(256, 256, Qt::KeepAspectRatio, Qt::SmoothTransformation);
-            r.associatedImages.append({QString::fromStdString(name), q});
+        if (associated == AssociatedImageDecoding::Decode) {
+            for (const auto& name : r.slide->associatedImageNames()) {
+                const RgbaImage img = r.slide->readAssociatedImage(name);
+                const QImage q = toQImage(img).scaled(256, 256, Qt::KeepAspectRatio, Qt::SmoothTransformation);
+                r.associatedImages.append({QString::fromStdString(name), q});
+            }
         }
     } catch (const ImageTooLargeError& e) {
         r.needsConversion = true;

@@ -19,8 +19,12 @@ struct SlideLoadResult {
     bool needsConversion = false;  // a plain image too large to open directly
 };
 
+enum class AssociatedImageDecoding { Decode, Skip };
+
 // Blocking: call it off the GUI thread (DocumentLoader runs it as a task).
-SlideLoadResult loadSlide(const QString& path);
+// Views that never show the label and macro images (the second section, All
+// Sections) Skip decoding them.
+SlideLoadResult loadSlide(const QString& path, AssociatedImageDecoding associated = AssociatedImageDecoding::Decode);
 
 // What opening `path` shows: the path itself for a file or an OME-Zarr image
 // folder (its zarr.json / .zattrs / .zgroup stands for the folder); for a
