@@ -22,6 +22,7 @@
 #include <cstring>
 #include <exception>
 #include <filesystem>
+#include <limits>
 #include <memory>
 #include <mutex>
 #include <sstream>
@@ -147,7 +148,9 @@ Hdf5File::Hdf5File(const std::string& path) : path_(path) {
     silenceHdf5();
     std::error_code ec;
     if (!std::filesystem::exists(path, ec)) throw Hdf5Error(path + ": no such file");
-    if (std::filesystem::file_size(path, ec) == 0) throw Hdf5Error(path + ": the file is empty");
+    const auto size = std::filesystem::file_size(path, ec);
+    if (!ec && size == 0) throw Hdf5Error(path + ": the file is empty");
+    fileBytes_ = ec ? std::numeric_limits<std::uint64_t>::max() : static_cast<std::uint64_t>(size);  // unknown: no cap
     if (H5Fis_hdf5(path.c_str()) <= 0) throw Hdf5Error(path + ": not an HDF5 file (or it is truncated)");
     file_ = H5Fopen(path.c_str(), H5F_ACC_RDONLY, H5P_DEFAULT);
     if (file_ < 0) throw Hdf5Error(path + ": HDF5 could not open the file (truncated or corrupt?)");
@@ -275,12 +278,10 @@ void allocate(Vec& v, std::size_t n, unsigned threads) {
 // (fill values) or stored compactly. The stored size HDF5 reports is itself
 // read from the file (a contiguous layout's declared size), so it counts for
 // no more than the file's length.
-void checkDeclaredElements(std::uint64_t n, std::uint64_t elementBytes, std::uint64_t storedBytes, const std::string& file,
+void checkDeclaredElements(std::uint64_t n, std::uint64_t elementBytes, std::uint64_t storedBytes, std::uint64_t fileBytes,
                            const char* what, const std::string& where) {
     constexpr std::uint64_t kAllowance = std::uint64_t{1} << 20;
-    std::error_code ec;
-    const auto fileBytes = static_cast<std::uint64_t>(std::filesystem::file_size(file, ec));
-    if (!ec) storedBytes = std::min(storedBytes, fileBytes);
+    storedBytes = std::min(storedBytes, fileBytes);
     const std::uint64_t limit = std::max(kAllowance, multiplyBytes(storedBytes, kDeflateMaxExpansion));
     if (elementBytes == 0 || n > limit / elementBytes)
         throw Hdf5Error(where + "declares " + std::to_string(n) + " " + what + " of " + std::to_string(elementBytes) + " bytes, more than the " + std::to_string(storedBytes) +
@@ -306,7 +307,7 @@ Vec readNumeric(hid_t file, const Hdf5File& f, const std::string& path, hid_t me
     const auto shape = dims(space.id);
     std::uint64_t n = 1;
     for (auto s : shape) n = multiplyBytes(n, s);
-    checkDeclaredElements(n, H5Tget_size(ftype.id), H5Dget_storage_size(d.id), f.path(), "values", f.where(path));
+    checkDeclaredElements(n, H5Tget_size(ftype.id), H5Dget_storage_size(d.id), f.fileBytes(), "values", f.where(path));
     Handle memSpace(H5I_INVALID_HID, H5Sclose);
     hid_t fileSel = H5S_ALL;
     if (range) {
@@ -557,7 +558,7 @@ UninitializedVector<T> readBulk(hid_t file, const Hdf5File& f, const std::string
                 shape[0] * sizeof(T) > kBlockBytes) {  // at least two pieces
                 if (shape[0] * sizeof(T) > kMaxBytes) throw Hdf5Error(f.where(path) + "is too large to read into memory");
                 checkNumberType(ftype.id, f.where(path));
-                checkDeclaredElements(shape[0], H5Tget_size(ftype.id), H5Dget_storage_size(d.id), f.path(), "values", f.where(path));
+                checkDeclaredElements(shape[0], H5Tget_size(ftype.id), H5Dget_storage_size(d.id), f.fileBytes(), "values", f.where(path));
                 return readPieces<T>(d.id, memType, static_cast<std::size_t>(shape[0]), f, path, visit);
             }
         }
@@ -715,7 +716,7 @@ std::vector<std::string> Hdf5File::readStrings(const std::string& datasetPath) c
     }
     Handle space(H5Dget_space(d.id), H5Sclose);
     const hssize_t n = std::max<hssize_t>(H5Sget_simple_extent_npoints(space.id), 0);
-    checkDeclaredElements(static_cast<std::uint64_t>(n), H5Tget_size(ftype.id), H5Dget_storage_size(d.id), path_, "strings", where(datasetPath));
+    checkDeclaredElements(static_cast<std::uint64_t>(n), H5Tget_size(ftype.id), H5Dget_storage_size(d.id), fileBytes_, "strings", where(datasetPath));
     const auto read = [&](hid_t mem, void* buf) {
         const herr_t status = H5Dread(d.id, mem, H5S_ALL, H5S_ALL, H5P_DEFAULT, buf);
         if (status < 0) throw Hdf5Error(where(datasetPath) + "reading strings failed " + readFailureReason(d.id));
@@ -739,7 +740,7 @@ std::vector<std::string> Hdf5File::attributeStrings(const std::string& objectPat
         throw Hdf5Error(where(objectPath) + "attribute '" + name + "' should hold strings");
     }
     const std::string at = where(objectPath) + "attribute '" + name + "': ";
-    checkDeclaredElements(static_cast<std::uint64_t>(std::max<hssize_t>(n, 0)), H5Tget_size(ftype.id), H5Aget_storage_size(a.id), path_, "strings", at);
+    checkDeclaredElements(static_cast<std::uint64_t>(std::max<hssize_t>(n, 0)), H5Tget_size(ftype.id), H5Aget_storage_size(a.id), fileBytes_, "strings", at);
     return readStringData(ftype.id, static_cast<std::size_t>(std::max<hssize_t>(n, 0)),
                           [&](hid_t mem, void* buf) { return H5Aread(a.id, mem, buf); }, at);
 }
@@ -763,7 +764,7 @@ std::vector<std::int64_t> Hdf5File::attributeInt64(const std::string& objectPath
     checkNumberType(ftype.id, at);
     Handle space(H5Aget_space(a.id), H5Sclose);
     const hssize_t n = H5Sget_simple_extent_npoints(space.id);
-    checkDeclaredElements(static_cast<std::uint64_t>(std::max<hssize_t>(n, 0)), H5Tget_size(ftype.id), H5Aget_storage_size(a.id), path_, "values", at);
+    checkDeclaredElements(static_cast<std::uint64_t>(std::max<hssize_t>(n, 0)), H5Tget_size(ftype.id), H5Aget_storage_size(a.id), fileBytes_, "values", at);
     std::vector<std::int64_t> out(static_cast<std::size_t>(std::max<hssize_t>(n, 0)));
     if (!out.empty() && H5Aread(a.id, H5T_NATIVE_INT64, out.data()) < 0) {
         throw Hdf5Error(where(objectPath) + "attribute '" + name + "' cannot be read");

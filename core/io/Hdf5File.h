@@ -39,6 +39,8 @@ public:
     Hdf5File& operator=(const Hdf5File&) = delete;
 
     const std::string& path() const { return path_; }
+    // The file's length when it was opened: no declared size may exceed what it stores.
+    std::uint64_t fileBytes() const { return fileBytes_; }
 
     // True when every link along `objectPath` exists ("/" always does).
     bool exists(const std::string& objectPath) const;
@@ -103,6 +105,7 @@ public:
 
 private:
     std::string path_;
+    std::uint64_t fileBytes_ = 0;
     std::int64_t file_ = -1;  // hid_t
 };
 

@@ -30,7 +30,6 @@ public:
         for (int i = 0; i < bytes; ++i) value |= std::uint64_t{b[static_cast<std::size_t>(little ? i : bytes - 1 - i)]} << (8 * i);
         return true;
     }
-    std::uint64_t size() const { return size_; }
 
 private:
     std::ifstream in_;
@@ -50,6 +49,29 @@ int typeSize(std::uint64_t type) {
 struct Shape {
     std::uint64_t width = 0, height = 0, tileWidth = 0, tileHeight = 0;
 };
+
+struct Entry {
+    std::uint64_t tag = 0, type = 0, count = 0, value = 0;  // value: the offset field's bytes as one integer
+};
+
+// Reads directory entry `at` (12 bytes, 20 in BigTIFF).
+Entry readEntry(TiffBytes& f, std::uint64_t at, bool big) {
+    Entry e;
+    f.read(at, 2, e.tag);
+    f.read(at + 2, 2, e.type);
+    f.read(at + 4, big ? 8 : 4, e.count);
+    f.read(at + (big ? 12 : 8), big ? 8 : 4, e.value);
+    return e;
+}
+
+// A single SHORT, LONG or LONG8 stored in the entry itself: the first 2 or 4
+// of the field's bytes, which `value` holds at its low end in little-endian
+// files and its high end in big-endian ones.
+std::uint64_t inlineInteger(const Entry& e, bool little, int fieldBytes) {
+    const int bytes = e.type == 3 ? 2 : e.type == 4 ? 4 : 8;
+    if (bytes >= fieldBytes) return e.value;
+    return little ? e.value & ((std::uint64_t{1} << (8 * bytes)) - 1) : e.value >> (8 * (fieldBytes - bytes));
+}
 
 void checkTileShape(const std::string& path, int dir, const Shape& s) {
     if (s.tileWidth == 0 && s.tileHeight == 0) return;  // striped
@@ -93,24 +115,20 @@ void checkTiffStructure(const std::string& path) {
             corrupt("TIFF directory " + std::to_string(dir) + " declares " + std::to_string(entries) + " entries, more than the file holds after byte " + std::to_string(first));
         Shape shape;
         for (std::uint64_t e = 0; e < entries; ++e) {
-            const std::uint64_t at = first + e * static_cast<std::uint64_t>(entryBytes);
-            std::uint64_t tag = 0, type = 0, count = 0, value = 0;
-            f.read(at, 2, tag);
-            f.read(at + 2, 2, type);
-            f.read(at + 4, big ? 8 : 4, count);
-            f.read(at + (big ? 12 : 8), offsetBytes, value);
-            const int size = typeSize(type);
+            const Entry entry = readEntry(f, first + e * static_cast<std::uint64_t>(entryBytes), big);
+            const auto size = static_cast<std::uint64_t>(typeSize(entry.type));
             if (size == 0) continue;
-            const std::uint64_t inline_ = static_cast<std::uint64_t>(offsetBytes) / static_cast<std::uint64_t>(size);
-            if (count > inline_ && (count > fileSize / static_cast<std::uint64_t>(size) || value > fileSize - count * static_cast<std::uint64_t>(size)))
-                corrupt("TIFF directory " + std::to_string(dir) + ", tag " + std::to_string(tag) + " declares " + std::to_string(count) + " values of " +
-                        std::to_string(size) + " bytes at byte " + std::to_string(value) + ", past the end of the file (" + std::to_string(fileSize) + " bytes)");
-            if (count == 1 && (type == 3 || type == 4 || type == 16)) {
-                const std::uint64_t v = type == 3 ? (f.little ? value & 0xffff : value >> (8 * (offsetBytes - 2))) : type == 4 && big ? (f.little ? value & 0xffffffff : value >> 32) : value;
-                if (tag == 256) shape.width = v;
-                else if (tag == 257) shape.height = v;
-                else if (tag == 322) shape.tileWidth = v;
-                else if (tag == 323) shape.tileHeight = v;
+            const bool inlined = entry.count <= static_cast<std::uint64_t>(offsetBytes) / size;
+            if (!inlined && (entry.count > fileSize / size || entry.value > fileSize - entry.count * size))
+                corrupt("TIFF directory " + std::to_string(dir) + ", tag " + std::to_string(entry.tag) + " declares " + std::to_string(entry.count) +
+                        " values of " + std::to_string(size) + " bytes at byte " + std::to_string(entry.value) + ", past the end of the file (" +
+                        std::to_string(fileSize) + " bytes)");
+            if (entry.count == 1 && (entry.type == 3 || entry.type == 4 || entry.type == 16)) {
+                const std::uint64_t v = inlineInteger(entry, f.little, offsetBytes);
+                if (entry.tag == 256) shape.width = v;
+                else if (entry.tag == 257) shape.height = v;
+                else if (entry.tag == 322) shape.tileWidth = v;
+                else if (entry.tag == 323) shape.tileHeight = v;
             }
         }
         checkTileShape(path, dir, shape);
