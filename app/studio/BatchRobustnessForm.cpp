@@ -9,6 +9,7 @@
 #include <QFormLayout>
 #include <QHBoxLayout>
 #include <QSpinBox>
+#include <QVariantList>
 
 namespace hescape {
 
@@ -56,6 +57,14 @@ BatchRobustnessForm::BatchRobustnessForm(QWidget* parent) : QGroupBox(tr("Batch 
     sectionNorm_->setToolTip(tr("Batch norms see one section at a time: within-section training batches, and each section's "
                                 "own statistics when embedding"));
     form->addRow(sectionNorm_);
+    thinned_ = new QComboBox(this);
+    thinned_->addItem(tr("Off"), QVariantList{});
+    thinned_->addItem(tr("1/4 and 1/16 of the counts"), QVariantList{4, 16});
+    thinned_->addItem(tr("1/2, 1/4, 1/8 and 1/16 of the counts"), QVariantList{2, 4, 8, 16});
+    thinned_->setToolTip(tr("Also train on copies of each training section with its counts thinned (each read kept with "
+                            "probability 1/d), so that sections sequenced more thinly align; every copy adds the training "
+                            "set again to each epoch"));
+    form->addRow(tr("Thinned copies"), thinned_);
     sharedDonors_ = new QCheckBox(tr("Allow test sections of training donors"), this);
     sharedDonors_->setToolTip(tr("Off: a test section whose donor also trains is refused, so the test shows whether alignment crosses donors"));
     form->addRow(sharedDonors_);
@@ -74,6 +83,7 @@ TrainingRobustness BatchRobustnessForm::robustness() const {
     r.hedJitter = hed_->value();
     r.allowSharedDonors = sharedDonors_->isChecked();
     r.options.sectionBatchNorm = sectionNorm_->isChecked();
+    for (const QVariant& d : thinned_->currentData().toList()) r.options.thinnedCopies.push_back(d.toInt());
     return r;
 }
 
@@ -88,6 +98,18 @@ void BatchRobustnessForm::setRobustness(const TrainingRobustness& r) {
     hed_->setValue(r.hedJitter);
     sharedDonors_->setChecked(r.allowSharedDonors);
     sectionNorm_->setChecked(r.options.sectionBatchNorm);
+    QVariantList divisors;
+    QStringList shares;
+    for (const int d : r.options.thinnedCopies) {
+        divisors.push_back(d);
+        shares.push_back(QStringLiteral("1/%1").arg(d));
+    }
+    int index = thinned_->findData(divisors);
+    if (index < 0) {  // a configuration's own list: shown as it is
+        thinned_->addItem(tr("%1 of the counts").arg(shares.join(QStringLiteral(", "))), divisors);
+        index = thinned_->count() - 1;
+    }
+    thinned_->setCurrentIndex(index);
 }
 
 }  // namespace hescape

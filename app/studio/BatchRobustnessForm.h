@@ -2,7 +2,8 @@
 // (normalisation target, minimum counts, whether a test section may share a
 // training donor) and the batch-robust methods (genes z-scored per section,
 // how batches are sampled, Reinhard stain normalisation, HED stain
-// augmentation, an adversarial batch classifier, batch norm per section).
+// augmentation, an adversarial batch classifier, batch norm per section,
+// thinned copies of the training sections).
 // Defaults are the engine's.
 #pragma once
 
@@ -35,6 +36,7 @@ private:
     QComboBox* adversaryBatches_;
     QCheckBox* sharedDonors_;
     QCheckBox* sectionNorm_;
+    QComboBox* thinned_;  // item data: the divisors (a QVariantList of int)
 };
 
 }  // namespace hescape

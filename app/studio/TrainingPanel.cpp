@@ -33,8 +33,11 @@ int demoSplitIndex(const QString& name) {
     return split == "validation" ? 1 : split == "test" ? 2 : 0;
 }
 
-// The demo preset's batch-robust settings: what did best on the held-out
-// donor in docs/evaluation.md's comparison.
+// The demo preset's batch-robust settings: genes z-scored per section and
+// batches within one section, the quick part of what did best on the held-out
+// donor in docs/evaluation.md. The thinned copies that carry it across donors
+// there take ~5x the training time, so the preset leaves them to the user
+// (one choice in the Batch robustness group).
 TrainingRobustness demoRobustness() {
     TrainingRobustness r;
     r.genesPerSection = true;

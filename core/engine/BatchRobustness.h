@@ -37,6 +37,11 @@ struct BatchRobustOptions {
     // statistics from its own pairs), so a section's offset never reaches
     // the embedding. Implies WithinSection sampling.
     bool sectionBatchNorm = false;
+    // Depth augmentation: for each divisor d, every training section is also
+    // trained on as a copy with each spot's counts binomially thinned to 1/d
+    // (CountThinning.h), sharing the spot's patch; each copy is a batch of
+    // its own for z-scoring, sampling and the adversary. Empty: off.
+    std::vector<int> thinnedCopies;
     BatchSampling effectiveSampling() const { return sectionBatchNorm ? BatchSampling::WithinSection : sampling; }
 };
 

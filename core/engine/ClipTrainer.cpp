@@ -5,6 +5,7 @@
 // run (DistributedContext: sharded global batches, the loss over the global
 // batch, gradients summed in buckets, rank 0 alone checkpoints).
 #include "core/engine/ClipTrainer.h"
+#include "core/engine/CountThinning.h"
 
 #include "core/io/ZipIntegrity.h"
 
@@ -358,7 +359,8 @@ PreparedSplit* ClipTrainer::splitOf(const std::string& section) {
     return config_.includeUnassigned ? &unassigned_ : nullptr;
 }
 
-void ClipTrainer::prepareSection(const SectionInput& sec, const SpatialDataset& ds, PreparedSplit& target, const Progress& progress) {
+void ClipTrainer::prepareSection(std::size_t index, const SpatialDataset& ds, PreparedSplit& target, const Progress& progress) {
+    const SectionInput& sec = config_.sections[index];
     PatchStoreResult stored = sectionPatches(sec, ds, progress);
     if (stored.reused) ++patchStoreReuses_;
     if (!stored.note.empty()) notes_.push_back(sec.name + ": " + stored.note);
@@ -372,6 +374,7 @@ void ClipTrainer::prepareSection(const SectionInput& sec, const SpatialDataset& 
     if (config_.robust.stain == StainNormalisation::Reinhard)
         sectionColour_[sec.name] = labStatistics(patches.rgb.data(), patches.rgb.size() / 3);
     const auto features = expressionFeatures(ds, patches.observation, genes_, target_, config_.expression.standardisePerSection);
+    if (&target == &train_ && !config_.robust.thinnedCopies.empty()) addThinnedCopies(index, ds, patches.observation, train_.count);
     target.patches.insert(target.patches.end(), patches.rgb.begin(), patches.rgb.end());
     target.expression.insert(target.expression.end(), features.begin(), features.end());
     target.count += static_cast<std::int64_t>(patches.count());
@@ -380,6 +383,59 @@ void ClipTrainer::prepareSection(const SectionInput& sec, const SpatialDataset& 
         target.obsName.push_back(ds.obsNames[static_cast<std::size_t>(obs)]);
         target.centre.push_back(ds.coordinates[static_cast<std::size_t>(obs)]);
     }
+}
+
+void ClipTrainer::addThinnedCopies(std::size_t sectionIndex, const SpatialDataset& ds, const std::vector<std::int64_t>& observations,
+                                   std::int64_t firstRow) {
+    const std::string& name = config_.sections[sectionIndex].name;
+    const SpotCounts counts = spotCounts(ds, observations, genes_);
+    for (const int divisor : config_.robust.thinnedCopies) {
+        std::mt19937_64 rng = thinningGenerator(config_.seed, sectionIndex, divisor);
+        const SpotCounts thin = thinnedCounts(counts, divisor, rng, ds.source + " (section " + name + ")");
+        // The count filter applies to a copy as to a section.
+        SpotCounts kept;
+        kept.genes = thin.genes;
+        std::vector<std::int64_t> rows;
+        for (std::size_t r = 0; r < thin.spots(); ++r) {
+            if (!passesCountFilter(thin.library[r], config_.expression.minCounts)) continue;
+            rows.push_back(firstRow + static_cast<std::int64_t>(r));
+            kept.library.push_back(thin.library[r]);
+            kept.counts.insert(kept.counts.end(), thin.counts.begin() + static_cast<std::ptrdiff_t>(r * thin.genes),
+                               thin.counts.begin() + static_cast<std::ptrdiff_t>((r + 1) * thin.genes));
+        }
+        const double median = medianLibrary(kept.library);
+        const auto features = normalisedFeatures(kept, target_ > 0 ? target_ : (median > 0 ? median : 1e4),
+                                                 config_.expression.standardisePerSection);
+        const std::string label = name + " /" + std::to_string(divisor);
+        thinned_.expression.insert(thinned_.expression.end(), features.begin(), features.end());
+        thinned_.trainRow.insert(thinned_.trainRow.end(), rows.begin(), rows.end());
+        thinned_.section.insert(thinned_.section.end(), rows.size(), label);
+        thinned_.origin.insert(thinned_.origin.end(), rows.size(), name);
+        char line[200];
+        std::snprintf(line, sizeof line, "thinned copy %s: %zu pairs, median %.0f counts (%zu under min_counts left out)", label.c_str(),
+                      rows.size(), median, thin.spots() - rows.size());
+        notes_.push_back(line);
+    }
+}
+
+std::vector<std::string> ClipTrainer::trainingBatchLabels() const {
+    std::vector<std::string> labels = train_.section;
+    labels.insert(labels.end(), thinned_.section.begin(), thinned_.section.end());
+    return labels;
+}
+
+std::pair<torch::Tensor, torch::Tensor> ClipTrainer::trainingTensors(const std::vector<std::int64_t>& rows, torch::Device device) const {
+    std::vector<std::int64_t> patchRows = rows;
+    const std::size_t genes = genes_.size();
+    auto expression = torch::empty({static_cast<std::int64_t>(rows.size()), static_cast<std::int64_t>(genes)}, torch::kFloat);
+    auto* dst = expression.data_ptr<float>();
+    for (std::size_t i = 0; i < rows.size(); ++i) {
+        const bool copy = rows[i] >= train_.count;
+        const auto r = static_cast<std::size_t>(copy ? rows[i] - train_.count : rows[i]);
+        if (copy) patchRows[i] = thinned_.trainRow[r];
+        std::copy_n((copy ? thinned_.expression : train_.expression).data() + r * genes, genes, dst + i * genes);
+    }
+    return {imagesToTensor(train_, patchRows, config_.patches.outputPixels, device), expression.to(device)};
 }
 
 void ClipTrainer::prepare(const Progress& progress) {
@@ -424,7 +480,7 @@ void ClipTrainer::prepare(const Progress& progress) {
         sub.report = [&](double f, const std::string&) {
             progress.update(base + 0.9 * f / config_.sections.size(), "patches of " + sec.name);
         };
-        prepareSection(sec, datasets[k], *target, sub);
+        prepareSection(k, datasets[k], *target, sub);
     }
     if (train_.count < 2) throw std::invalid_argument("fewer than 2 training pairs after patch extraction");
     if (config_.robust.stain == StainNormalisation::Reinhard) normaliseStains();
@@ -459,10 +515,14 @@ void ClipTrainer::buildModel() {
     model_->moveTo(device);
     loss_->to(device);
     if (config_.robust.adversarialWeight > 0) {
-        std::vector<std::string> labels = train_.section;
+        std::vector<std::string> labels = trainingBatchLabels();
         const bool byDonor = config_.robust.adversaryTarget == AdversaryTarget::Donor;
-        if (byDonor)
-            for (auto& l : labels) l = donors_.donorOf.at(l);
+        if (byDonor) {
+            for (std::size_t i = 0; i < labels.size(); ++i) {
+                const bool copy = i >= train_.section.size();
+                labels[i] = donors_.donorOf.at(copy ? thinned_.origin[i - train_.section.size()] : labels[i]);
+            }
+        }
         std::vector<std::string> names;
         const std::vector<int> codes = codesInNameOrder(labels, &names);
         adversaryCodes_.assign(codes.begin(), codes.end());
@@ -730,23 +790,25 @@ void ClipTrainer::train(const std::function<void(const TrainStep&)>& onStep, con
     const int rank = dist ? dist->rank() : 0;
     const std::int64_t localBatch = config_.batchSize;
     const std::int64_t globalBatch = localBatch * world;
-    const std::int64_t perEpoch = train_.count / globalBatch;  // drop the last partial batch
+    const std::int64_t pairs = trainingPairs();
+    const std::vector<std::string> batchLabels = trainingBatchLabels();
+    const std::int64_t perEpoch = pairs / globalBatch;  // drop the last partial batch
     if (perEpoch == 0) {
         throw std::invalid_argument(world == 1 ? "batch size is larger than the training set"
                                                : "the global batch (" + std::to_string(world) + " ranks x batch size " +
                                                      std::to_string(localBatch) + ") is larger than the training set (" +
-                                                     std::to_string(train_.count) + " pairs)");
+                                                     std::to_string(pairs) + " pairs)");
     }
     const int total = static_cast<int>(perEpoch) * config_.epochs;
     std::mt19937_64 rng(config_.seed);
     RunState state;
-    state.order.resize(static_cast<std::size_t>(train_.count));
+    state.order.resize(static_cast<std::size_t>(pairs));
     std::iota(state.order.begin(), state.order.end(), 0);
     if (!resumeFrom.empty()) {
         state = loadCheckpoint(resumeFrom, model_, loss_, optimizer, adversary_);
-        if (state.order.size() != static_cast<std::size_t>(train_.count)) {
+        if (state.order.size() != static_cast<std::size_t>(pairs)) {
             throw std::runtime_error(resumeFrom + ": the checkpoint was made with " + std::to_string(state.order.size()) +
-                                     " training pairs, this configuration has " + std::to_string(train_.count));
+                                     " training pairs, this configuration has " + std::to_string(pairs));
         }
         std::istringstream in(state.shuffleRng);
         in >> rng;
@@ -754,7 +816,7 @@ void ClipTrainer::train(const std::function<void(const TrainStep&)>& onStep, con
         // order (the pairs done so far), in the new number of steps per epoch.
         const std::int64_t savedBatch = state.globalBatch > 0 ? state.globalBatch : localBatch;
         if (savedBatch != globalBatch) {
-            const std::int64_t savedPerEpoch = std::max<std::int64_t>(1, train_.count / savedBatch);
+            const std::int64_t savedPerEpoch = std::max<std::int64_t>(1, pairs / savedBatch);
             const std::int64_t epoch = state.step / savedPerEpoch;
             const std::int64_t pairsDone = (state.step % savedPerEpoch) * savedBatch;
             state.step = static_cast<int>(epoch * perEpoch + std::min(perEpoch, pairsDone / globalBatch));
@@ -766,13 +828,13 @@ void ClipTrainer::train(const std::function<void(const TrainStep&)>& onStep, con
         // Every rank must hold the same data; then start from rank 0's weights
         // (equal already when seeds agree, but a fine-tuned TorchScript file or
         // a checkpoint read from a stale copy need not be).
-        auto shape = torch::tensor({train_.count, static_cast<std::int64_t>(genes_.size()), validation_.count}, torch::kLong);
+        auto shape = torch::tensor({pairs, static_cast<std::int64_t>(genes_.size()), validation_.count}, torch::kLong);
         auto mine = shape.clone();
         dist->broadcast(shape, 0, "data check");
         auto differs = torch::tensor({shape.equal(mine) ? 0.0 : 1.0}, torch::kDouble);
         dist->allReduceSum(differs, "data check");
         if (differs.item<double>() > 0) {
-            throw std::runtime_error("rank " + std::to_string(rank) + " has " + std::to_string(train_.count) + " training pairs, " +
+            throw std::runtime_error("rank " + std::to_string(rank) + " has " + std::to_string(pairs) + " training pairs, " +
                                      std::to_string(genes_.size()) + " genes and " + std::to_string(validation_.count) +
                                      " validation pairs; rank 0 has " + std::to_string(shape[0].item<std::int64_t>()) + ", " +
                                      std::to_string(shape[1].item<std::int64_t>()) + " and " +
@@ -802,7 +864,7 @@ void ClipTrainer::train(const std::function<void(const TrainStep&)>& onStep, con
         const std::int64_t b = step % perEpoch;
         while (pause && pause->load() && !(cancel && cancel->load())) std::this_thread::sleep_for(std::chrono::milliseconds(20));
         if (cancel && cancel->load()) throw CancelledError();
-        if (b == 0) shuffleEpoch(state.order, train_.section, globalBatch, config_.robust.effectiveSampling(), rng);
+        if (b == 0) shuffleEpoch(state.order, batchLabels, globalBatch, config_.robust.effectiveSampling(), rng);
         // Linear warm-up, then cosine decay to zero.
         const double lr = step < config_.warmupSteps
                               ? config_.learningRate * (step + 1) / config_.warmupSteps
@@ -812,12 +874,12 @@ void ClipTrainer::train(const std::function<void(const TrainStep&)>& onStep, con
         // This rank's share of the global batch.
         const std::int64_t first = b * globalBatch + rank * localBatch;
         const std::vector<std::int64_t> rows(state.order.begin() + first, state.order.begin() + first + localBatch);
-        auto images = imagesToTensor(train_, rows, config_.patches.outputPixels, device);
+        auto [images, expression] = trainingTensors(rows, device);
         if (config_.augment && config_.augmentation.any()) {
             images = augmentPatches(images, config_.augmentation, rng, globalBatch, rank * localBatch);
         }
         optimizer.zero_grad();
-        const auto [imageEmbedding, geneEmbedding] = encode(images, genesToTensor(train_, rows, genes_.size(), device));
+        const auto [imageEmbedding, geneEmbedding] = encode(images, expression);
         torch::Tensor value;
         double lossValue = 0;
         if (!dist) {

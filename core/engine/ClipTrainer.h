@@ -52,6 +52,18 @@ struct PreparedSplit {
     std::vector<Point2> centre;                 // the spot centre in its slide's level-0 pixels
 };
 
+// The thinned copies of the training pairs (BatchRobustOptions::thinnedCopies):
+// each copy's expression and the training pair whose patch it shares. Only
+// the optimiser draws from them; embeddings, metrics and results are of the
+// sections as they are.
+struct ThinnedPairs {
+    std::vector<float> expression;        // count() * genes
+    std::vector<std::int64_t> trainRow;   // the training pair it copies
+    std::vector<std::string> section;     // the copy's batch label, e.g. "C2 /4"
+    std::vector<std::string> origin;      // the section it copies, e.g. "C2"
+    std::int64_t count() const { return static_cast<std::int64_t>(trainRow.size()); }
+};
+
 class ClipTrainer {
 public:
     explicit ClipTrainer(TrainConfig config);
@@ -110,7 +122,15 @@ public:
 
 private:
     PreparedSplit* splitOf(const std::string& section);  // nullptr: in no split (and not includeUnassigned)
-    void prepareSection(const SectionInput& section, const SpatialDataset& dataset, PreparedSplit& target, const Progress& progress);
+    void prepareSection(std::size_t sectionIndex, const SpatialDataset& dataset, PreparedSplit& target, const Progress& progress);
+    // The thinned copies of one training section, whose pairs are the training
+    // split's rows from `firstRow` on, observations `observations`.
+    void addThinnedCopies(std::size_t sectionIndex, const SpatialDataset& dataset, const std::vector<std::int64_t>& observations,
+                          std::int64_t firstRow);
+    // Training pairs: the training split's rows, then the thinned copies.
+    std::int64_t trainingPairs() const { return train_.count + thinned_.count(); }
+    std::vector<std::string> trainingBatchLabels() const;
+    std::pair<torch::Tensor, torch::Tensor> trainingTensors(const std::vector<std::int64_t>& rows, torch::Device device) const;
     void buildModel();
     // A forward pass of both encoders over rows [first, last) (in training mode
     // under CalibratedNorms: the batch norms' statistics from those rows).
@@ -139,6 +159,7 @@ private:
     std::shared_ptr<DistributedContext> dist_;
     std::vector<std::string> genes_;
     PreparedSplit train_, validation_, test_, unassigned_;
+    ThinnedPairs thinned_;
     std::vector<std::string> skipped_, notes_;
     DonorSplit donors_;
     double target_ = 0;

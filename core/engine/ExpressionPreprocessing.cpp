@@ -103,31 +103,52 @@ std::vector<std::string> selectGenes(const std::vector<const SpatialDataset*>& t
     return out;
 }
 
-std::vector<float> expressionFeatures(const SpatialDataset& ds, const std::vector<std::int64_t>& observations,
-                                      const std::vector<std::string>& genes, double target, bool standardise) {
+SpotCounts spotCounts(const SpatialDataset& ds, const std::vector<std::int64_t>& observations, const std::vector<std::string>& genes) {
     const auto libs = ds.expression.rowSums();
-    const double t = sectionTarget(ds, target, 0);
-    const std::size_t cols = genes.size();
-    std::vector<float> out(observations.size() * cols);
-    for (std::size_t g = 0; g < cols; ++g) {
+    SpotCounts out;
+    out.genes = genes.size();
+    out.counts.resize(observations.size() * genes.size());
+    out.library.reserve(observations.size());
+    for (const auto obs : observations) out.library.push_back(libs[static_cast<std::size_t>(obs)]);
+    for (std::size_t g = 0; g < genes.size(); ++g) {
         const auto idx = ds.geneIndex(genes[g]);
         if (!idx) throw DatasetError(ds.source + ": gene " + genes[g] + " is not in the data set");
         const auto col = ds.expression.column(*idx);
+        for (std::size_t r = 0; r < observations.size(); ++r) out.counts[r * genes.size() + g] = col[static_cast<std::size_t>(observations[r])];
+    }
+    return out;
+}
+
+std::vector<float> normalisedFeatures(const SpotCounts& counts, double target, bool standardise) {
+    const std::size_t cols = counts.genes, rows = counts.spots();
+    std::vector<float> out(rows * cols);
+    for (std::size_t g = 0; g < cols; ++g) {
         double s = 0, s2 = 0;
-        for (std::size_t r = 0; r < observations.size(); ++r) {
-            const auto i = static_cast<std::size_t>(observations[r]);
-            const double v = libs[i] > 0 ? std::log1p(col[i] * t / libs[i]) : 0.0;
+        for (std::size_t r = 0; r < rows; ++r) {
+            const double lib = counts.library[r];
+            const double v = lib > 0 ? std::log1p(counts.counts[r * cols + g] * target / lib) : 0.0;
             out[r * cols + g] = static_cast<float>(v);
             s += v;
             s2 += v * v;
         }
-        if (!standardise || observations.empty()) continue;
-        const double n = static_cast<double>(observations.size()), mean = s / n;
+        if (!standardise || rows == 0) continue;
+        const double n = static_cast<double>(rows), mean = s / n;
         const double sd = std::sqrt(std::max(0.0, s2 / n - mean * mean));
-        for (std::size_t r = 0; r < observations.size(); ++r)
-            out[r * cols + g] = sd > 1e-12 ? static_cast<float>((out[r * cols + g] - mean) / sd) : 0.f;
+        for (std::size_t r = 0; r < rows; ++r) out[r * cols + g] = sd > 1e-12 ? static_cast<float>((out[r * cols + g] - mean) / sd) : 0.f;
     }
     return out;
+}
+
+double medianLibrary(const std::vector<double>& libraries) {
+    std::vector<double> positive;
+    for (const double l : libraries)
+        if (l > 0) positive.push_back(l);
+    return median(std::move(positive));
+}
+
+std::vector<float> expressionFeatures(const SpatialDataset& ds, const std::vector<std::int64_t>& observations,
+                                      const std::vector<std::string>& genes, double target, bool standardise) {
+    return normalisedFeatures(spotCounts(ds, observations, genes), sectionTarget(ds, target, 0), standardise);
 }
 
 }  // namespace hescape

@@ -51,4 +51,21 @@ std::vector<std::int64_t> observationsWithCounts(const SpatialDataset& ds, doubl
 std::vector<float> expressionFeatures(const SpatialDataset& ds, const std::vector<std::int64_t>& observations,
                                       const std::vector<std::string>& genes, double target, bool standardise = false);
 
+// Some spots' counts of the chosen genes with each spot's library size over
+// all genes: what expressionFeatures normalises, and what CountThinning thins.
+struct SpotCounts {
+    std::size_t genes = 0;
+    std::vector<double> counts;   // row-major [spots, genes]
+    std::vector<double> library;  // per spot, over every gene of the data set
+    std::size_t spots() const { return library.size(); }
+};
+SpotCounts spotCounts(const SpatialDataset& ds, const std::vector<std::int64_t>& observations, const std::vector<std::string>& genes);
+
+// expressionFeatures' arithmetic on counts already gathered: each spot scaled
+// to `target` (> 0) over its library, log1p, optionally z-scored per column.
+std::vector<float> normalisedFeatures(const SpotCounts& counts, double target, bool standardise);
+
+// The median of positive library sizes (0 when there is none).
+double medianLibrary(const std::vector<double>& libraries);
+
 }  // namespace hescape

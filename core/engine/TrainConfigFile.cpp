@@ -90,7 +90,8 @@ public:
                                                     "distributed_timeout_s", "sync_batch_norm", "hest_dir", "patch_source",
                                                     "test_donors", "validation_donors", "allow_shared_donors", "min_counts",
                                                     "gene_scaling", "seeds", "method", "sampling", "stain_normalisation",
-                                                    "adversarial_weight", "adversary_batches", "section_batch_norm"};
+                                                    "adversarial_weight", "adversary_batches", "section_batch_norm",
+                                                    "thinned_copies"};
         for (const auto& [k, v] : root_.asObject())
             if (!known.count(k)) fail(k, "is not a known setting (see docs/training.md)");
         TrainConfig c;
@@ -236,6 +237,25 @@ private:
             fail("sampling", "\"section_batch_norm\" trains on within-section batches: leave \"sampling\" out or make it \"within_section\"");
         r.adversaryTarget = choice<AdversaryTarget>("adversary_batches", {{"section", AdversaryTarget::Section}, {"donor", AdversaryTarget::Donor}},
                                                     AdversaryTarget::Section);
+        r.thinnedCopies = thinnedCopies();
+    }
+
+    // "thinned_copies": divisors 2..1024, each once, at most 8 (every copy
+    // adds the training set again to each epoch).
+    std::vector<int> thinnedCopies() const {
+        std::vector<int> out;
+        const JsonValue* v = root_.find("thinned_copies");
+        if (!v) return out;
+        const std::string what = "must be a list of up to 8 different whole divisors from 2 to 1024, e.g. [2, 4, 8, 16]";
+        if (!v->isArray() || v->asArray().size() > 8) fail("thinned_copies", what);
+        for (const auto& e : v->asArray()) {
+            if (!e.isNumber() || e.asNumber() < 2 || e.asNumber() > 1024 || e.asNumber() != static_cast<double>(static_cast<int>(e.asNumber())))
+                fail("thinned_copies", what);
+            const int d = static_cast<int>(e.asNumber());
+            if (std::find(out.begin(), out.end(), d) != out.end()) fail("thinned_copies", "divisor " + std::to_string(d) + " is listed twice");
+            out.push_back(d);
+        }
+        return out;
     }
 
     std::vector<std::uint64_t> seedList() const {

@@ -76,6 +76,9 @@ void writeModel(std::ostringstream& o, const TrainConfig& c) {
       << ",\n  \"stain_normalisation\": " << (r.stain == StainNormalisation::Reinhard ? "\"reinhard\"" : "\"none\"")
       << ",\n  \"adversarial_weight\": " << jsonNumber(r.adversarialWeight)
       << ",\n  \"adversary_batches\": " << (r.adversaryTarget == AdversaryTarget::Section ? "\"section\"" : "\"donor\"");
+    o << ",\n  \"thinned_copies\": [";
+    for (std::size_t i = 0; i < r.thinnedCopies.size(); ++i) o << (i ? ", " : "") << r.thinnedCopies[i];
+    o << "]";
 }
 
 void writeRun(std::ostringstream& o, const TrainConfig& c) {

@@ -90,6 +90,9 @@ private Q_SLOTS:
         QTest::newRow("repeated seed") << QStringLiteral("{%1, \"train\": [\"B4\"], \"seeds\": [1, 1]}").arg(kSections) << "'seeds'";
         QTest::newRow("gene scaling") << QStringLiteral("{%1, \"train\": [\"B4\"], \"gene_scaling\": \"global\"}").arg(kSections) << "'gene_scaling'";
         QTest::newRow("min counts") << QStringLiteral("{%1, \"train\": [\"B4\"], \"min_counts\": -1}").arg(kSections) << "'min_counts'";
+        QTest::newRow("thinned copies divisor") << QStringLiteral("{%1, \"train\": [\"B4\"], \"thinned_copies\": [1]}").arg(kSections) << "'thinned_copies'";
+        QTest::newRow("thinned copies twice") << QStringLiteral("{%1, \"train\": [\"B4\"], \"thinned_copies\": [4, 4]}").arg(kSections) << "'thinned_copies'";
+        QTest::newRow("thinned copies fraction") << QStringLiteral("{%1, \"train\": [\"B4\"], \"thinned_copies\": [2.5]}").arg(kSections) << "'thinned_copies'";
         QTest::newRow("normalise to") << QStringLiteral("{%1, \"train\": [\"B4\"], \"normalise_to\": 5000}").arg(kSections) << "'normalise_to'";
         QTest::newRow("HEST sample without hest_dir") << QStringLiteral("{\"sections\": [\"TENX99\"], \"train\": [\"TENX99\"]}") << "'sections'";
     }

@@ -4,6 +4,9 @@
 // `hescape train`, which must take the same steps with the same losses.
 // The dock's run leaves a core to the GUI, so the command line is given the
 // same torch thread count (HESCAPE_TORCH_THREADS): float sums depend on it.
+// The run thins copies of its training section, so their seeding repeats too;
+// the Batch robustness form hands its thinned copies on as chosen.
+#include "app/studio/BatchRobustnessForm.h"
 #include "app/studio/TrainingRunner.h"
 #include "core/io/Hdf5File.h"
 #include "tests/core/TestSupport.h"
@@ -33,6 +36,7 @@ private Q_SLOTS:
         }
         s.epochs = 1;
         s.snapshots = 0;
+        s.robustness.options.thinnedCopies = {8};
         s.resultsFile = dir.filePath(QStringLiteral("dock.h5"));
         TrainingRunner runner;
         std::vector<double> dockLosses;
@@ -44,8 +48,12 @@ private Q_SLOTS:
         QVERIFY2(failed.isEmpty(), failed.isEmpty() ? "" : qPrintable(failed.first().first().toString()));
         QVERIFY(!dockLosses.empty());
 
-        const auto config = Hdf5File(s.resultsFile.toStdString()).attributeString("/", "config");
+        const Hdf5File results(s.resultsFile.toStdString());
+        const auto config = results.attributeString("/", "config");
         QVERIFY(config && config->find("\"sections\"") != std::string::npos);
+        QVERIFY2(config->find("\"thinned_copies\": [8]") != std::string::npos, config->c_str());
+        const auto notes = results.readStrings("/notes");
+        QVERIFY(std::any_of(notes.begin(), notes.end(), [](const std::string& n) { return n.rfind("thinned copy B4 /8: ", 0) == 0; }));
         const QString configPath = dir.filePath(QStringLiteral("from-dock.json"));
         {
             QFile f(configPath);
@@ -66,7 +74,18 @@ private Q_SLOTS:
             QVERIFY2(cliLosses[i] == dockLosses[i],
                      qPrintable(QStringLiteral("step %1: %2 vs %3").arg(i + 1).arg(cliLosses[i], 0, 'g', 17).arg(dockLosses[i], 0, 'g', 17)));
     }
+
+    void robustnessFormCarriesThinnedCopies() {
+        BatchRobustnessForm form;
+        QVERIFY(form.robustness().options.thinnedCopies.empty());  // off by default
+        for (const std::vector<int>& divisors : {std::vector<int>{2, 4, 8, 16}, std::vector<int>{3, 9}, std::vector<int>{}}) {
+            TrainingRobustness r;
+            r.options.thinnedCopies = divisors;
+            form.setRobustness(r);
+            QCOMPARE(form.robustness().options.thinnedCopies, divisors);
+        }
+    }
 };
 
-QTEST_GUILESS_MAIN(TestTrainingReproduce)
+QTEST_MAIN(TestTrainingReproduce)
 #include "test_training_reproduce.moc"

@@ -7,7 +7,8 @@
 // unit vectors that a checkpoint reproduces; bf16 and CUDA are refused where
 // this LibTorch has no GPU; whole-set retrieval on the test section beats
 // chance after training and the alignment map is not constant; splits by
-// donor and their refusals; the untrained baseline leaves training unchanged.
+// donor and their refusals; the untrained baseline leaves training unchanged;
+// thinned copies of the training sections reach the optimiser and nothing else.
 #include "core/engine/ClipTrainer.h"
 #include "core/engine/TorchRuntime.h"
 #include "core/engine/TrainConfigFile.h"
@@ -29,6 +30,7 @@
 #include <QFile>
 
 #include <numeric>
+#include <cstring>
 
 #include <cerrno>
 #include <csignal>
@@ -442,6 +444,49 @@ private Q_SLOTS:
         const auto after = perSection.model()->buffers();
         for (std::size_t i = 0; i < before.size(); ++i) QVERIFY(torch::equal(before[i], after[i]));
         QVERIFY(perSection.evaluate("validation").pairs > 100);
+    }
+
+    // Thinned copies: noted per copy, trained on (more steps per epoch, with a
+    // section adversary over the copies' labels), and seen by nothing else --
+    // the training split's pairs, expression and embeddings are those of the
+    // run without them.
+    void thinnedCopiesOnlyReachTheOptimiser() {
+        TrainConfig c = twoSectionConfig();
+        c.sections = {demoConfig().sections[1]};  // C2 alone, a small model: this runs under ASan too
+        c.train = {"C2"};
+        c.validation.clear();
+        c.epochs = 1;
+        c.embedDim = 32;
+        c.imageWidth = 8;
+        c.expression.standardisePerSection = true;
+        c.robust.sampling = BatchSampling::WithinSection;
+        ClipTrainer plain(c);
+        plain.prepare();
+        c.robust.thinnedCopies = {4, 16};
+        c.robust.adversarialWeight = 0.5;
+        ClipTrainer thinned(c);
+        thinned.prepare();
+        QCOMPARE(thinned.split("train").count, plain.split("train").count);
+        QCOMPARE(thinned.split("train").expression, plain.split("train").expression);
+        std::int64_t copies = 0;
+        for (const char* label : {"thinned copy C2 /4: ", "thinned copy C2 /16: "}) {
+            const auto& notes = thinned.notes();
+            const auto it = std::find_if(notes.begin(), notes.end(), [&](const std::string& n) { return n.rfind(label, 0) == 0; });
+            QVERIFY2(it != notes.end(), label);
+            const std::int64_t pairs = std::stoll(it->substr(std::strlen(label)));
+            QVERIFY(pairs > 100 && pairs <= plain.split("train").count);
+            copies += pairs;
+        }
+        int total = 0;
+        std::vector<double> losses;
+        thinned.train([&](const TrainStep& s) {
+            total = s.totalSteps;
+            losses.push_back(s.loss);
+        });
+        QCOMPARE(total, static_cast<int>((plain.split("train").count + copies) / c.batchSize));
+        QVERIFY(std::all_of(losses.begin(), losses.end(), [](double l) { return std::isfinite(l); }));
+        const PairEmbeddings e = thinned.embed("train");
+        QCOMPARE(static_cast<std::int64_t>(e.image.size()), thinned.split("train").count * c.embedDim);
     }
 
     // A checkpoint's partial file left by a killed writer is removed (and

@@ -3,6 +3,9 @@
 // spots with >= 10 counts), log1p values, the shared-gene set, the top-50
 // genes by variance over the training section alone (C3 held out), per-section
 // standardisation, the count filter; and the old per-section median.
+// Binomial thinning (CountThinning): its law on a real section, its
+// determinism, and fractional counts refused.
+#include "core/engine/CountThinning.h"
 #include "core/engine/ExpressionPreprocessing.h"
 #include "core/spatial/AnnDataReader.h"
 
@@ -77,6 +80,61 @@ print(repr(float(target)), int(keep[0].sum()), int(keep[1].sum())); print(' '.jo
         const QStringList ref = lines[2].split(' ');
         QCOMPARE(static_cast<std::size_t>(ref.size()), values.size());
         for (std::size_t i = 0; i < values.size(); ++i) QVERIFY(std::abs(values[i] - ref[static_cast<int>(i)].toDouble()) < 1e-5);
+    }
+
+    // C3 thinned to a quarter: every count at most the original, each
+    // library size the kept share of all its counts (mean n/4 and variance
+    // n * 1/4 * 3/4 summed over the spots, within 5 sd), the same generator
+    // gives the same copy, and normalisedFeatures of the unthinned counts is
+    // expressionFeatures.
+    void thinningKeepsEachCountWithProbabilityOneOverD() {
+        const SpatialDataset c3 = readAnnData(HESCAPE_SOURCE_DIR "/resources/demo/her2st/C3.h5ad");
+        ExpressionOptions opt;
+        opt.highlyVariable = 64;
+        const double target = normalisationTarget({&c3}, opt);
+        const auto genes = selectGenes({&c3}, {&c3}, opt, target);
+        const auto rows = observationsWithCounts(c3, 10);
+        const SpotCounts counts = spotCounts(c3, rows, genes);
+        QCOMPARE(normalisedFeatures(counts, target, true), expressionFeatures(c3, rows, genes, target, true));
+
+        auto rng = thinningGenerator(3, 2, 4);
+        const SpotCounts thin = thinnedCounts(counts, 4, rng, "C3");
+        auto again = thinningGenerator(3, 2, 4);
+        QCOMPARE(thinnedCounts(counts, 4, again, "C3").counts, thin.counts);
+        auto other = thinningGenerator(3, 3, 4);
+        QVERIFY(thinnedCounts(counts, 4, other, "C3").counts != thin.counts);
+        double n = 0, kept = 0;
+        for (std::size_t r = 0; r < counts.spots(); ++r) {
+            double chosen = 0;
+            for (std::size_t g = 0; g < counts.genes; ++g) {
+                const double before = counts.counts[r * counts.genes + g], after = thin.counts[r * counts.genes + g];
+                QVERIFY(after >= 0 && after <= before && std::floor(after) == after);
+                chosen += after;
+            }
+            QVERIFY(thin.library[r] >= chosen && thin.library[r] <= counts.library[r]);
+            n += counts.library[r];
+            kept += thin.library[r];
+        }
+        const double sd = std::sqrt(n * 0.25 * 0.75);
+        QVERIFY2(std::abs(kept - n / 4) < 5 * sd, qPrintable(QStringLiteral("kept %1 of %2").arg(kept).arg(n)));
+    }
+
+    void thinningRefusesFractionalCounts() {
+        SpotCounts counts;
+        counts.genes = 2;
+        counts.counts = {3, 1.5};
+        counts.library = {10};
+        auto rng = thinningGenerator(0, 0, 2);
+        try {
+            thinnedCounts(counts, 2, rng, "scaled.h5ad");
+            QFAIL("a fractional count was thinned");
+        } catch (const std::invalid_argument& e) {
+            const std::string what = e.what();
+            QVERIFY2(what.find("scaled.h5ad") != std::string::npos && what.find("thinned_copies") != std::string::npos, e.what());
+        }
+        counts.counts = {3, 1};
+        counts.library = {2};  // below the sum of its counts
+        QVERIFY_EXCEPTION_THROWN(thinnedCounts(counts, 2, rng, "x"), std::invalid_argument);
     }
 
     void missingGeneNamesDataset() {
