@@ -13,6 +13,10 @@
 
 namespace hescape {
 
+namespace {
+constexpr int kThinnedPresets = 3;  // off, 1/4 and 1/16, the ladder of halvings
+}
+
 BatchRobustnessForm::BatchRobustnessForm(QWidget* parent) : QGroupBox(tr("Batch robustness"), parent) {
     auto* form = new QFormLayout(this);
     normaliseTo_ = new QComboBox(this);
@@ -58,6 +62,7 @@ BatchRobustnessForm::BatchRobustnessForm(QWidget* parent) : QGroupBox(tr("Batch 
                                 "own statistics when embedding"));
     form->addRow(sectionNorm_);
     thinned_ = new QComboBox(this);
+    thinned_->setObjectName(QStringLiteral("thinnedCopies"));
     thinned_->addItem(tr("Off"), QVariantList{});
     thinned_->addItem(tr("1/4 and 1/16 of the counts"), QVariantList{4, 16});
     thinned_->addItem(tr("1/2, 1/4, 1/8 and 1/16 of the counts"), QVariantList{2, 4, 8, 16});
@@ -105,9 +110,10 @@ void BatchRobustnessForm::setRobustness(const TrainingRobustness& r) {
         shares.push_back(QStringLiteral("1/%1").arg(d));
     }
     int index = thinned_->findData(divisors);
-    if (index < 0) {  // a configuration's own list: shown as it is
+    if (index < 0) {  // a configuration's own list: shown as it is, in the one item after the presets
+        if (thinned_->count() > kThinnedPresets) thinned_->removeItem(kThinnedPresets);
         thinned_->addItem(tr("%1 of the counts").arg(shares.join(QStringLiteral(", "))), divisors);
-        index = thinned_->count() - 1;
+        index = kThinnedPresets;
     }
     thinned_->setCurrentIndex(index);
 }

@@ -403,7 +403,8 @@ void ClipTrainer::addThinnedCopies(std::size_t sectionIndex, const SpatialDatase
             kept.counts.insert(kept.counts.end(), thin.counts.begin() + static_cast<std::ptrdiff_t>(r * thin.genes),
                                thin.counts.begin() + static_cast<std::ptrdiff_t>((r + 1) * thin.genes));
         }
-        const double median = medianLibrary(kept.library);
+        // "section_median": the copy's own median, like a section's over its spots with counts.
+        const double median = medianLibrary(thin.library);
         const auto features = normalisedFeatures(kept, target_ > 0 ? target_ : (median > 0 ? median : 1e4),
                                                  config_.expression.standardisePerSection);
         const std::string label = name + " /" + std::to_string(divisor);
@@ -436,6 +437,17 @@ std::pair<torch::Tensor, torch::Tensor> ClipTrainer::trainingTensors(const std::
         std::copy_n((copy ? thinned_.expression : train_.expression).data() + r * genes, genes, dst + i * genes);
     }
     return {imagesToTensor(train_, patchRows, config_.patches.outputPixels, device), expression.to(device)};
+}
+
+torch::Tensor ClipTrainer::batchSpots(const std::vector<std::int64_t>& order, std::int64_t first, std::int64_t n) const {
+    if (thinned_.count() == 0) return {};
+    auto spots = torch::empty({n}, torch::kLong);
+    auto* out = spots.data_ptr<std::int64_t>();
+    for (std::int64_t i = 0; i < n; ++i) {
+        const std::int64_t row = order[static_cast<std::size_t>(first + i)];
+        out[i] = row < train_.count ? row : thinned_.trainRow[static_cast<std::size_t>(row - train_.count)];
+    }
+    return spots;
 }
 
 void ClipTrainer::prepare(const Progress& progress) {
@@ -526,8 +538,13 @@ void ClipTrainer::buildModel() {
         std::vector<std::string> names;
         const std::vector<int> codes = codesInNameOrder(labels, &names);
         adversaryCodes_.assign(codes.begin(), codes.end());
+        // Thinned copies are batches of their own, but two of them are not two sections.
+        std::vector<std::string> originals = train_.section;
+        if (byDonor)
+            for (auto& l : originals) l = donors_.donorOf.at(l);
+        std::sort(originals.begin(), originals.end());
         const int distinct = static_cast<int>(names.size());
-        if (distinct < 2)
+        if (std::unique(originals.begin(), originals.end()) - originals.begin() < 2)
             throw std::invalid_argument(std::string("the adversarial batch classifier needs two or more training ") +
                                         (byDonor ? "donors (the training sections have one; use \"adversary_batches\": \"section\")"
                                                  : "sections"));
@@ -882,15 +899,16 @@ void ClipTrainer::train(const std::function<void(const TrainStep&)>& onStep, con
         const auto [imageEmbedding, geneEmbedding] = encode(images, expression);
         torch::Tensor value;
         double lossValue = 0;
+        const torch::Tensor spots = batchSpots(state.order, b * globalBatch, globalBatch);
         if (!dist) {
-            value = loss_->forward(imageEmbedding, geneEmbedding);
+            value = loss_->forward(imageEmbedding, geneEmbedding, spots);
             lossValue = value.item<double>();
         } else {
             // The loss of the global batch: every rank sees all embeddings and
             // takes its share; the shares sum to the global loss.
             const auto allImages = allGatherWithGrad(imageEmbedding, *dist, "image embedding all-gather");
             const auto allGenes = allGatherWithGrad(geneEmbedding, *dist, "gene embedding all-gather");
-            value = loss_->shardForward(allImages, allGenes, rank * localBatch, localBatch);
+            value = loss_->shardForward(allImages, allGenes, rank * localBatch, localBatch, spots);
             auto sum = value.detach().to(torch::kDouble).reshape({1}).clone();
             dist->allReduceSum(sum, "loss all-reduce");
             lossValue = sum.item<double>();  // the same on every rank, so all stop together when it is not finite

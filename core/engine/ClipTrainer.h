@@ -131,6 +131,10 @@ private:
     std::int64_t trainingPairs() const { return train_.count + thinned_.count(); }
     std::vector<std::string> trainingBatchLabels() const;
     std::pair<torch::Tensor, torch::Tensor> trainingTensors(const std::vector<std::int64_t>& rows, torch::Device device) const;
+    // The spot of each pair of the global batch order[first, first + n) (a
+    // copy's is its original's), for the loss to leave siblings out of the
+    // negatives; undefined without thinned copies (the loss as before).
+    torch::Tensor batchSpots(const std::vector<std::int64_t>& order, std::int64_t first, std::int64_t n) const;
     void buildModel();
     // A forward pass of both encoders over rows [first, last) (in training mode
     // under CalibratedNorms: the batch norms' statistics from those rows).

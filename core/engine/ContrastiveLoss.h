@@ -20,14 +20,19 @@ public:
     explicit ContrastiveLossImpl(ContrastiveObjective objective = ContrastiveObjective::Clip);
 
     // image, gene: [batch, dim], not yet normalised. Returns the scalar loss.
-    torch::Tensor forward(const torch::Tensor& image, const torch::Tensor& gene);
+    // `spots` (optional, [batch] integers): pairs i != j of one spot (a
+    // thinned copy and its original share the patch) are not negatives of
+    // each other: left out of both objectives. Undefined: every pair is.
+    torch::Tensor forward(const torch::Tensor& image, const torch::Tensor& gene, const torch::Tensor& spots = {});
     // This rank's share of the loss over a global batch spread over ranks:
     // imageAll, geneAll are the whole batch [n, dim] (gathered with gradients),
     // rows [offset, offset + rows) are this rank's pairs. The shares of all
     // ranks sum to forward(imageAll, geneAll): CLIP takes the cross-entropy of
     // its image rows and gene columns, SigLIP the sigmoid terms of its rows,
     // each divided by the global n (and by 2 for CLIP's two directions).
-    torch::Tensor shardForward(const torch::Tensor& imageAll, const torch::Tensor& geneAll, std::int64_t offset, std::int64_t rows);
+    // `spotsAll` as forward's `spots`, over the whole batch.
+    torch::Tensor shardForward(const torch::Tensor& imageAll, const torch::Tensor& geneAll, std::int64_t offset, std::int64_t rows,
+                               const torch::Tensor& spotsAll = {});
     // scale * normalise(image) @ normalise(gene)^T (+ bias for SigLIP): [batch, batch].
     torch::Tensor logits(const torch::Tensor& image, const torch::Tensor& gene) const;
 

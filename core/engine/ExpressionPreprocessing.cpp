@@ -33,6 +33,32 @@ double sectionTarget(const SpatialDataset& ds, double target, double minCounts) 
     return m > 0 ? m : 1e4;
 }
 
+std::int64_t geneColumn(const SpatialDataset& ds, const std::string& gene) {
+    const auto idx = ds.geneIndex(gene);
+    if (!idx) throw DatasetError(ds.source + ": gene " + gene + " is not in the data set");
+    return *idx;
+}
+
+// Column g of the [rows, cols] output: count * target / library, log1p (0 for
+// an empty spot), then, with `standardise`, z-scored over the rows (a
+// constant column becomes 0). The one arithmetic of both feature paths.
+template <typename Count, typename Library>
+void fillColumn(std::vector<float>& out, std::size_t cols, std::size_t g, std::size_t rows, Count count, Library library, double target,
+                bool standardise) {
+    double s = 0, s2 = 0;
+    for (std::size_t r = 0; r < rows; ++r) {
+        const double lib = library(r);
+        const double v = lib > 0 ? std::log1p(count(r) * target / lib) : 0.0;
+        out[r * cols + g] = static_cast<float>(v);
+        s += v;
+        s2 += v * v;
+    }
+    if (!standardise || rows == 0) return;
+    const double n = static_cast<double>(rows), mean = s / n;
+    const double sd = std::sqrt(std::max(0.0, s2 / n - mean * mean));
+    for (std::size_t r = 0; r < rows; ++r) out[r * cols + g] = sd > 1e-12 ? static_cast<float>((out[r * cols + g] - mean) / sd) : 0.f;
+}
+
 }  // namespace
 
 double normalisationTarget(const std::vector<const SpatialDataset*>& training, const ExpressionOptions& options) {
@@ -111,30 +137,17 @@ SpotCounts spotCounts(const SpatialDataset& ds, const std::vector<std::int64_t>&
     out.library.reserve(observations.size());
     for (const auto obs : observations) out.library.push_back(libs[static_cast<std::size_t>(obs)]);
     for (std::size_t g = 0; g < genes.size(); ++g) {
-        const auto idx = ds.geneIndex(genes[g]);
-        if (!idx) throw DatasetError(ds.source + ": gene " + genes[g] + " is not in the data set");
-        const auto col = ds.expression.column(*idx);
+        const auto col = ds.expression.column(geneColumn(ds, genes[g]));
         for (std::size_t r = 0; r < observations.size(); ++r) out.counts[r * genes.size() + g] = col[static_cast<std::size_t>(observations[r])];
     }
     return out;
 }
 
 std::vector<float> normalisedFeatures(const SpotCounts& counts, double target, bool standardise) {
-    const std::size_t cols = counts.genes, rows = counts.spots();
-    std::vector<float> out(rows * cols);
-    for (std::size_t g = 0; g < cols; ++g) {
-        double s = 0, s2 = 0;
-        for (std::size_t r = 0; r < rows; ++r) {
-            const double lib = counts.library[r];
-            const double v = lib > 0 ? std::log1p(counts.counts[r * cols + g] * target / lib) : 0.0;
-            out[r * cols + g] = static_cast<float>(v);
-            s += v;
-            s2 += v * v;
-        }
-        if (!standardise || rows == 0) continue;
-        const double n = static_cast<double>(rows), mean = s / n;
-        const double sd = std::sqrt(std::max(0.0, s2 / n - mean * mean));
-        for (std::size_t r = 0; r < rows; ++r) out[r * cols + g] = sd > 1e-12 ? static_cast<float>((out[r * cols + g] - mean) / sd) : 0.f;
+    std::vector<float> out(counts.spots() * counts.genes);
+    for (std::size_t g = 0; g < counts.genes; ++g) {
+        fillColumn(out, counts.genes, g, counts.spots(), [&](std::size_t r) { return counts.counts[r * counts.genes + g]; },
+                   [&](std::size_t r) { return counts.library[r]; }, target, standardise);
     }
     return out;
 }
@@ -146,9 +159,20 @@ double medianLibrary(const std::vector<double>& libraries) {
     return median(std::move(positive));
 }
 
+// One pass per gene over the data set's column, no spots x genes copy of the
+// counts (selectGenes calls this with every shared gene).
 std::vector<float> expressionFeatures(const SpatialDataset& ds, const std::vector<std::int64_t>& observations,
                                       const std::vector<std::string>& genes, double target, bool standardise) {
-    return normalisedFeatures(spotCounts(ds, observations, genes), sectionTarget(ds, target, 0), standardise);
+    const auto libs = ds.expression.rowSums();
+    const double t = sectionTarget(ds, target, 0);
+    std::vector<float> out(observations.size() * genes.size());
+    for (std::size_t g = 0; g < genes.size(); ++g) {
+        const auto col = ds.expression.column(geneColumn(ds, genes[g]));
+        const auto spot = [&](std::size_t r) { return static_cast<std::size_t>(observations[r]); };
+        fillColumn(out, genes.size(), g, observations.size(), [&](std::size_t r) { return static_cast<double>(col[spot(r)]); },
+                   [&](std::size_t r) { return libs[spot(r)]; }, t, standardise);
+    }
+    return out;
 }
 
 }  // namespace hescape

@@ -112,6 +112,10 @@ public:
         c.patches.outputPixels = integer(root_, "patch_pixels", 64, 8, 1024);
         c.expression.highlyVariable = integer(root_, "highly_variable_genes", 256, 0, 1000000);
         c.expression.genes = strings(root_, "genes");
+        for (std::size_t i = 0; i < c.expression.genes.size(); ++i)
+            if (std::find(c.expression.genes.begin(), c.expression.genes.begin() + static_cast<std::ptrdiff_t>(i), c.expression.genes[i]) !=
+                c.expression.genes.begin() + static_cast<std::ptrdiff_t>(i))
+                fail("genes", "gene " + c.expression.genes[i] + " is listed twice");
         if (const JsonValue* t = root_.find("normalise_to")) {
             if (t->isString() && t->asString() == "training_median") c.expression.target = ExpressionOptions::Target::TrainingMedian;
             // "median" is the old name of "section_median" (configurations written before donor-safe splits).

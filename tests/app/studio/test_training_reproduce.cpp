@@ -11,6 +11,7 @@
 #include "core/io/Hdf5File.h"
 #include "tests/core/TestSupport.h"
 
+#include <QComboBox>
 #include <QCoreApplication>
 #include <QFile>
 #include <QJsonDocument>
@@ -84,6 +85,11 @@ private Q_SLOTS:
             form.setRobustness(r);
             QCOMPARE(form.robustness().options.thinnedCopies, divisors);
         }
+        TrainingRobustness other;
+        other.options.thinnedCopies = {5};
+        form.setRobustness(other);  // replaces the earlier list of its own ({3, 9}) instead of adding to it
+        QCOMPARE(form.robustness().options.thinnedCopies, std::vector<int>{5});
+        QCOMPARE(form.findChild<QComboBox*>(QStringLiteral("thinnedCopies"))->count(), 4);
     }
 };
 

@@ -446,8 +446,8 @@ private Q_SLOTS:
         QVERIFY(perSection.evaluate("validation").pairs > 100);
     }
 
-    // Thinned copies: noted per copy, trained on (more steps per epoch, with a
-    // section adversary over the copies' labels), and seen by nothing else --
+    // Thinned copies: noted per copy, trained on (more steps per epoch), not a
+    // second section for the adversary, and seen by nothing else --
     // the training split's pairs, expression and embeddings are those of the
     // run without them.
     void thinnedCopiesOnlyReachTheOptimiser() {
@@ -463,7 +463,14 @@ private Q_SLOTS:
         ClipTrainer plain(c);
         plain.prepare();
         c.robust.thinnedCopies = {4, 16};
-        c.robust.adversarialWeight = 0.5;
+        c.robust.adversarialWeight = 0.5;  // copies are batches of their own, but not a second section
+        try {
+            ClipTrainer(c).prepare();
+            QFAIL("an adversary over one training section and its copies was accepted");
+        } catch (const std::invalid_argument& e) {
+            QVERIFY2(std::string(e.what()).find("two or more training sections") != std::string::npos, e.what());
+        }
+        c.robust.adversarialWeight = 0;
         ClipTrainer thinned(c);
         thinned.prepare();
         QCOMPARE(thinned.split("train").count, plain.split("train").count);

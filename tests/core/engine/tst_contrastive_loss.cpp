@@ -1,6 +1,7 @@
 // CLIP and SigLIP losses against Debian's python3-torch (open_clip's and
 // big_vision's formulations, in float64): loss, gradients and logits; plus
-// the in-batch layout: aligned pairs give the diagonal, shuffled pairs do not.
+// the in-batch layout: aligned pairs give the diagonal, shuffled pairs do not;
+// pairs of one spot are not each other's negatives.
 #include "core/engine/ContrastiveLoss.h"
 #include "core/io/Json.h"
 
@@ -98,6 +99,41 @@ private Q_SLOTS:
         const double shuffled = clip->forward(emb, emb.index_select(0, perm)).item<double>();
         QVERIFY2(aligned < 0.01 && shuffled > 5.0, qPrintable(QStringLiteral("%1 %2").arg(aligned).arg(shuffled)));
         QVERIFY_THROWS_EXCEPTION(c10::Error, clip->forward(emb, torch::randn({8, 32})));
+    }
+
+    // Pairs of one spot (a thinned copy and its original) are left out of the
+    // negatives: CLIP's softmax and SigLIP's sum skip them, written out here
+    // term by term; distinct spots give the unmasked loss; shards still sum
+    // to the whole batch's loss.
+    void siblingsAreNotNegatives() {
+        torch::manual_seed(5);
+        const auto image = torch::randn({6, 8}, torch::kDouble), gene = torch::randn({6, 8}, torch::kDouble);
+        const std::vector<std::int64_t> spot = {0, 0, 2, 3, 4, 2};
+        const auto spots = torch::tensor(spot, torch::kLong);
+        for (const auto objective : {ContrastiveObjective::Clip, ContrastiveObjective::Siglip}) {
+            ContrastiveLoss loss(objective);
+            loss->to(torch::kDouble);
+            QCOMPARE(loss->forward(image, gene, torch::arange(6)).item<double>(), loss->forward(image, gene).item<double>());
+            const auto z = loss->logits(image, gene);
+            const auto at = [&](std::int64_t i, std::int64_t j) { return z[i][j].item<double>(); };
+            const auto negative = [&](std::int64_t i, std::int64_t j) { return i == j || spot[static_cast<std::size_t>(i)] != spot[static_cast<std::size_t>(j)]; };
+            double expected = 0;
+            for (std::int64_t i = 0; i < 6; ++i) {
+                double rows = 0, cols = 0;
+                for (std::int64_t j = 0; j < 6; ++j) {
+                    if (!negative(i, j)) continue;
+                    rows += std::exp(at(i, j));
+                    cols += std::exp(at(j, i));
+                    if (objective == ContrastiveObjective::Siglip) expected += std::log1p(std::exp(-(i == j ? 1.0 : -1.0) * at(i, j))) / 6;
+                }
+                if (objective == ContrastiveObjective::Clip) expected += (std::log(rows) - at(i, i) + std::log(cols) - at(i, i)) / 12;
+            }
+            const double masked = loss->forward(image, gene, spots).item<double>();
+            QVERIFY2(std::abs(masked - expected) < 1e-9, qPrintable(QStringLiteral("%1 vs %2").arg(masked).arg(expected)));
+            QVERIFY(std::abs(masked - loss->forward(image, gene).item<double>()) > 1e-6);
+            const double shards = (loss->shardForward(image, gene, 0, 4, spots) + loss->shardForward(image, gene, 4, 2, spots)).item<double>();
+            QVERIFY(std::abs(shards - masked) < 1e-12);
+        }
     }
 };
 
