@@ -90,6 +90,7 @@ private Q_SLOTS:
         QTest::newRow("repeated seed") << QStringLiteral("{%1, \"train\": [\"B4\"], \"seeds\": [1, 1]}").arg(kSections) << "'seeds'";
         QTest::newRow("gene scaling") << QStringLiteral("{%1, \"train\": [\"B4\"], \"gene_scaling\": \"global\"}").arg(kSections) << "'gene_scaling'";
         QTest::newRow("min counts") << QStringLiteral("{%1, \"train\": [\"B4\"], \"min_counts\": -1}").arg(kSections) << "'min_counts'";
+        QTest::newRow("gene twice") << QStringLiteral("{%1, \"train\": [\"B4\"], \"genes\": [\"ERBB2\", \"ERBB2\"]}").arg(kSections) << "'genes'";
         QTest::newRow("thinned copies divisor") << QStringLiteral("{%1, \"train\": [\"B4\"], \"thinned_copies\": [1]}").arg(kSections) << "'thinned_copies'";
         QTest::newRow("thinned copies twice") << QStringLiteral("{%1, \"train\": [\"B4\"], \"thinned_copies\": [4, 4]}").arg(kSections) << "'thinned_copies'";
         QTest::newRow("thinned copies fraction") << QStringLiteral("{%1, \"train\": [\"B4\"], \"thinned_copies\": [2.5]}").arg(kSections) << "'thinned_copies'";
