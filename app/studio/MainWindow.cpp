@@ -34,7 +34,6 @@
 #include <QCloseEvent>
 #include <QComboBox>
 #include <QDockWidget>
-#include <QScrollArea>
 #include <QDragEnterEvent>
 #include <QDropEvent>
 #include <QFileInfo>
@@ -143,13 +142,7 @@ QWidget* MainWindow::buildMapsBox() {
 
 void MainWindow::buildTrainingDock() {
     training_ = new TrainingPanel(this);
-    // Scrolled: the panel's form is taller than a laptop screen, and a dock's
-    // minimum height would otherwise become the whole window's.
-    auto* scroll = new QScrollArea(this);
-    scroll->setWidgetResizable(true);
-    scroll->setFrameShape(QFrame::NoFrame);
-    scroll->setWidget(training_);
-    trainingDock_ = addDock(tr("Training"), QStringLiteral("trainingDock"), scroll, spatialDock_);
+    trainingDock_ = addDock(tr("Training"), QStringLiteral("trainingDock"), training_, spatialDock_);
 }
 
 // The panels edit the document, and follow it when a session or a load changes it.

@@ -18,6 +18,7 @@
 #include <QPlainTextEdit>
 #include <QProgressBar>
 #include <QPushButton>
+#include <QScrollArea>
 #include <QSpinBox>
 #include <QStandardPaths>
 #include <QTableWidget>
@@ -48,7 +49,16 @@ TrainingRobustness demoRobustness() {
 }  // namespace
 
 TrainingPanel::TrainingPanel(QWidget* parent) : QWidget(parent), runner_(new TrainingRunner(this)) {
-    auto* layout = new QVBoxLayout(this);
+    // Scrolled: the form is taller than a laptop screen, and a dock's minimum
+    // height would otherwise become the whole window's.
+    auto* scroll = new QScrollArea(this);
+    scroll->setWidgetResizable(true);
+    scroll->setFrameShape(QFrame::NoFrame);
+    auto* outer = new QVBoxLayout(this);
+    outer->setContentsMargins(0, 0, 0, 0);
+    outer->addWidget(scroll);
+    auto* content = new QWidget(scroll);
+    auto* layout = new QVBoxLayout(content);
     layout->setContentsMargins(6, 6, 6, 6);
     layout->addWidget(new QLabel(tr("Sections (splits are by section, never by spot)"), this));
     sections_ = new QTableWidget(0, 2, this);
@@ -61,6 +71,7 @@ TrainingPanel::TrainingPanel(QWidget* parent) : QWidget(parent), runner_(new Tra
     robustness_ = new BatchRobustnessForm(this);
     layout->addWidget(robustness_);
     buildControls(layout);
+    scroll->setWidget(content);
     setRunning(false);
     connectRunner();
 }

@@ -404,9 +404,8 @@ void ClipTrainer::addThinnedCopies(std::size_t sectionIndex, const SpatialDatase
                                thin.counts.begin() + static_cast<std::ptrdiff_t>((r + 1) * thin.genes));
         }
         // "section_median": the copy's own median, like a section's over its spots with counts.
-        const double median = medianLibrary(thin.library);
-        const auto features = normalisedFeatures(kept, target_ > 0 ? target_ : (median > 0 ? median : 1e4),
-                                                 config_.expression.standardisePerSection);
+        const double median = medianLibrary(thin.library);  // also for the note
+        const auto features = normalisedFeatures(kept, targetSum(thin.library, target_), config_.expression.standardisePerSection);
         const std::string label = name + " /" + std::to_string(divisor);
         thinned_.expression.insert(thinned_.expression.end(), features.begin(), features.end());
         thinned_.trainRow.insert(thinned_.trainRow.end(), rows.begin(), rows.end());

@@ -27,11 +27,6 @@ std::vector<double> keptLibraries(const SpatialDataset& ds, double minCounts) {
     return out;
 }
 
-double sectionTarget(const SpatialDataset& ds, double target, double minCounts) {
-    if (target > 0) return target;
-    const double m = median(keptLibraries(ds, minCounts));
-    return m > 0 ? m : 1e4;
-}
 
 std::int64_t geneColumn(const SpatialDataset& ds, const std::string& gene) {
     const auto idx = ds.geneIndex(gene);
@@ -159,12 +154,18 @@ double medianLibrary(const std::vector<double>& libraries) {
     return median(std::move(positive));
 }
 
+double targetSum(const std::vector<double>& libraries, double target) {
+    if (target > 0) return target;
+    const double m = medianLibrary(libraries);
+    return m > 0 ? m : 1e4;
+}
+
 // One pass per gene over the data set's column, no spots x genes copy of the
 // counts (selectGenes calls this with every shared gene).
 std::vector<float> expressionFeatures(const SpatialDataset& ds, const std::vector<std::int64_t>& observations,
                                       const std::vector<std::string>& genes, double target, bool standardise) {
     const auto libs = ds.expression.rowSums();
-    const double t = sectionTarget(ds, target, 0);
+    const double t = targetSum(libs, target);
     std::vector<float> out(observations.size() * genes.size());
     for (std::size_t g = 0; g < genes.size(); ++g) {
         const auto col = ds.expression.column(geneColumn(ds, genes[g]));

@@ -68,4 +68,8 @@ std::vector<float> normalisedFeatures(const SpotCounts& counts, double target, b
 // The median of positive library sizes (0 when there is none).
 double medianLibrary(const std::vector<double>& libraries);
 
+// The sum spots are scaled to: `target` when > 0, else (section_median) the
+// median of these spots' positive library sizes, 10,000 when there is none.
+double targetSum(const std::vector<double>& libraries, double target);
+
 }  // namespace hescape
